@@ -1,0 +1,5 @@
+"""`python -m bot` is `pricebot`."""
+
+from bot.cli import main
+
+main()

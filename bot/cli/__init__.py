@@ -1,0 +1,42 @@
+"""The `pricebot` command line (Typer). Each command group lives in its own module."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from bot.cli import db, prices
+from bot.cli.common import UserError
+from bot.sources import CatalogError
+from storage import MoneyError, StoreUnavailable
+
+app = typer.Typer(
+    name="pricebot",
+    help="LLM price alerts: a price store, price-cut alerts, and 'cheapest for 1M tokens?'.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(db.app, name="db")
+app.add_typer(prices.catalog_app, name="catalog")
+app.add_typer(prices.prices_app, name="prices")
+app.command("events")(prices.events)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; user errors exit 2 with one line and an example, never a traceback."""
+    try:
+        app(args=argv)
+    except UserError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        if exc.example:
+            typer.echo(f"example: pricebot {exc.example}", err=True)
+        sys.exit(2)
+    except (MoneyError, CatalogError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except StoreUnavailable as exc:
+        typer.echo(f"error: {exc}", err=True)
+        typer.echo("hint: set PRICEBOT_DATABASE_URL, e.g. sqlite:///pricebot.db", err=True)
+        sys.exit(1)

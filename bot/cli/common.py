@@ -1,0 +1,69 @@
+"""What every CLI command shares: user errors, date parsing, opening the store."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, NoReturn
+
+import typer
+
+from bot.settings import Settings, load_settings
+from storage import PriceStore, make_engine, upgrade
+
+
+class UserError(Exception):
+    """Bad input from a person: one line saying what, and an example that works."""
+
+    def __init__(self, message: str, example: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.example = example
+
+
+def fail(message: str, example: str | None = None) -> NoReturn:
+    raise UserError(message, example)
+
+
+def parse_date(text: str, option: str, command: str) -> date:
+    """A calendar date written YYYY-MM-DD; `command` makes the example."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        fail(f"{option} {text!r} is not a date (YYYY-MM-DD)", f"{command} {option} 2024-05-20")
+
+
+def start_of(day: date) -> datetime:
+    """00:00 UTC of `day`: when a price dated that day takes effect."""
+    return datetime.combine(day, time(0), tzinfo=UTC)
+
+
+def end_of(day: date) -> datetime:
+    """The last moment of `day` in UTC: "as of 2024-05-22" includes that day's changes."""
+    return start_of(day) + timedelta(days=1) - timedelta(microseconds=1)
+
+
+def open_store(settings: Settings | None = None) -> PriceStore:
+    """The store at PRICEBOT_DATABASE_URL, migrated to the latest schema."""
+    settings = settings or load_settings()
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    return PriceStore(engine)
+
+
+def print_json(value: Any) -> None:
+    typer.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+
+
+def print_table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> None:
+    """Left-aligned columns, for people; programs use --json."""
+    rows = [list(r) for r in rows]
+    widths = [
+        max(len(str(h)), *(len(str(r[i])) for r in rows)) if rows else len(h)
+        for i, h in enumerate(headers)
+    ]
+    typer.echo("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
+    typer.echo("  ".join("-" * w for w in widths))
+    for row in rows:
+        typer.echo("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())

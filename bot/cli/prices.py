@@ -1,0 +1,403 @@
+"""`pricebot catalog …`, `pricebot prices …`, `pricebot events`: the price store by hand."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+
+from bot.cli.common import end_of, fail, open_store, parse_date, print_json, print_table, start_of
+from bot.sources import load_catalog
+from storage import (
+    CURRENCIES,
+    FreeOffer,
+    Money,
+    MoneyError,
+    NoRateError,
+    Price,
+    PriceEvent,
+    PriceKind,
+    PriceStore,
+    Quote,
+    format_money,
+    tier_label,
+)
+from storage.money import parse_amount, parse_currency, parse_unit
+
+catalog_app = typer.Typer(help="Catalog files: hand-written vendors, models and dated prices.")
+prices_app = typer.Typer(
+    help="Prices in the store: list, history, admin entry.", no_args_is_help=True
+)
+
+ADMIN_SOURCE = "admin"
+
+
+def catalog_source(name: str) -> str:
+    """The source name a catalog's prices are recorded under."""
+    return f"catalog:{name}"[:64]
+
+
+@catalog_app.command("load")
+def catalog_load(
+    file: Annotated[
+        str | None,
+        typer.Argument(help="A catalog TOML file; default: the bundled price-war catalog."),
+    ] = None,
+) -> None:
+    """Load a catalog file (all of it or nothing); its past changes are history, not alerts."""
+    catalog = load_catalog(file)
+    store = open_store()
+    store.record_rates(catalog.fx_rates)
+    events = store.record(
+        catalog.quotes,
+        source=catalog_source(catalog.name),
+        observed_at=datetime.now(UTC),
+        history=True,
+    )
+    typer.echo(
+        f"loaded {catalog.path}: {len(catalog.quotes)} dated quotes, {len(events)} new events"
+    )
+
+
+def _money(
+    amount: Money | None, store: PriceStore, currency: str | None, when: datetime, notes: set[str]
+) -> str:
+    """An amount for the table, converted when asked; the rate used goes into `notes`."""
+    if amount is None:
+        return "—"
+    if currency is None or amount.currency == currency:
+        return format_money(amount)
+    try:
+        conversion = store.convert(amount, currency, when)
+    except NoRateError:
+        return format_money(amount) + " (no rate)"
+    notes.add(conversion.note())
+    return format_money(conversion.money)
+
+
+@prices_app.command("list")
+def prices_list(
+    vendor: Annotated[str | None, typer.Option(help="Only this vendor, e.g. alibaba.")] = None,
+    currency: Annotated[str | None, typer.Option(help="Convert to CNY or USD.")] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Prices in force on this date (YYYY-MM-DD).")
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """The price table: every model's current input and output price per 1M tokens."""
+    if currency is not None:
+        try:
+            currency = parse_currency(currency)
+        except MoneyError:
+            fail(
+                f"--currency {currency!r} is not one of {', '.join(sorted(CURRENCIES))}",
+                "prices list --currency CNY",
+            )
+    when = end_of(parse_date(as_of, "--as-of", "prices list")) if as_of else datetime.now(UTC)
+    store = open_store()
+    models = [m for m in store.current(when) if vendor is None or m.vendor == vendor.lower()]
+    if vendor and not models:
+        known = ", ".join(store.vendors())
+        fail(
+            f"no prices for vendor {vendor!r}; known vendors: {known}",
+            "prices list --vendor alibaba",
+        )
+    if json_out:
+        print_json(
+            [
+                {
+                    "model": m.model_id,
+                    "vendor": m.vendor,
+                    "name": m.display_name,
+                    "context_window": m.context_window,
+                    "free": m.is_free,
+                    "free_offer": None
+                    if m.free_offer is None
+                    else {
+                        "active": m.free_offer.active,
+                        "until": m.free_offer.until,
+                        "cap": m.free_offer.cap_note,
+                    },
+                    "prices": [
+                        {
+                            "kind": p.kind.value,
+                            "tier": p.tier,
+                            "amount": str(p.amount.amount),
+                            "currency": p.amount.currency,
+                            "per": "1M tokens",
+                            "effective": p.effective_at.isoformat(),
+                            "source": p.source,
+                        }
+                        for p in m.prices.values()
+                    ],
+                }
+                for m in models
+            ]
+        )
+        return
+    rows = []
+    notes: set[str] = set()
+    for m in models:
+        inp, out = m.price(PriceKind.INPUT), m.price(PriceKind.OUTPUT)
+        dates = [p.effective_at for p in (inp, out) if p]
+        note = []
+        if m.free_offer and m.free_offer.active:
+            note.append(
+                "free: "
+                + (m.free_offer.cap_note or "offer")
+                + (f" until {m.free_offer.until:%Y-%m-%d}" if m.free_offer.until else "")
+            )
+        if any(t for t in m.tiers(PriceKind.INPUT)):
+            note.append("tiered by prompt length")
+        rows.append(
+            [
+                m.model_id,
+                _money(inp.amount if inp else None, store, currency, when, notes),
+                _money(out.amount if out else None, store, currency, when, notes),
+                f"{m.context_window:,}" if m.context_window else "—",
+                max(dates).strftime("%Y-%m-%d") if dates else "—",
+                "; ".join(note),
+            ]
+        )
+    typer.echo(f"Prices per 1M tokens as of {when:%Y-%m-%d %H:%M} UTC")
+    print_table(["model", "input", "output", "context", "since", "note"], rows)
+    if notes:
+        typer.echo("converted " + "; ".join(sorted(notes)))
+
+
+@prices_app.command("show")
+def prices_show(
+    model: Annotated[str, typer.Argument(help="A model id or name, e.g. alibaba/qwen-long.")],
+    json_out: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """A model's whole price history and the events it caused."""
+    store = open_store()
+    model_id = store.resolve_model(model) or fail(
+        f"unknown model {model!r}", "prices show alibaba/qwen-long"
+    )
+    points = store.history(model_id)
+    events = store.events_for(model_id)
+    if json_out:
+        print_json(
+            {
+                "model": model_id,
+                "history": [
+                    {
+                        "kind": p.kind.value,
+                        "tier": p.tier,
+                        "amount": str(p.amount.amount),
+                        "currency": p.amount.currency,
+                        "effective": p.effective_at.isoformat(),
+                        "source": p.source,
+                        "source_ref": p.source_ref,
+                    }
+                    for p in points
+                ],
+                "events": [event_json(e) for e in events],
+            }
+        )
+        return
+    typer.echo(f"{model_id}: price history per 1M tokens")
+    print_table(
+        ["effective", "kind", "tier", "price", "source"],
+        [
+            [
+                p.effective_at.strftime("%Y-%m-%d"),
+                p.kind.value,
+                tier_label(p.tier) or "base",
+                format_money(p.amount),
+                p.source,
+            ]
+            for p in points
+        ],
+    )
+    if events:
+        typer.echo("\nevents:")
+        for e in events:
+            typer.echo("  " + describe_event(e))
+
+
+@prices_app.command("set")
+def prices_set(
+    model: Annotated[str, typer.Argument(help="Model id (vendor/model) or a known name.")],
+    input_price: Annotated[
+        str | None, typer.Option("--input", help="Input price, e.g. 0.5.")
+    ] = None,
+    output_price: Annotated[
+        str | None, typer.Option("--output", help="Output price, e.g. 2.")
+    ] = None,
+    cached_input: Annotated[
+        str | None, typer.Option("--cached-input", help="Cached input price.")
+    ] = None,
+    currency: Annotated[str, typer.Option(help="CNY or USD.")] = "USD",
+    per: Annotated[str, typer.Option(help="What the prices are per: 1M or 1K tokens.")] = "1M",
+    tier: Annotated[
+        int, typer.Option(help="Prompt length above which these prices apply (0: base).")
+    ] = 0,
+    free: Annotated[bool, typer.Option("--free", help="The model is free (prices 0).")] = False,
+    free_until: Annotated[
+        str | None, typer.Option("--free-until", help="The free offer ends on this date.")
+    ] = None,
+    effective: Annotated[
+        str | None, typer.Option(help="Date the prices take effect (default: now).")
+    ] = None,
+    vendor: Annotated[
+        str | None, typer.Option(help="Vendor id, needed for a model the store does not know.")
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="Display name for a new model.")] = None,
+    context: Annotated[
+        int | None, typer.Option(help="Context window in tokens, for a new model.")
+    ] = None,
+) -> None:
+    """Enter a price by hand (admin); prints the events it caused, which alert like any other."""
+    example = "prices set alibaba/qwen-long --input 0.5 --output 2 --currency CNY --per 1M"
+    try:
+        cur = parse_currency(currency)
+        unit = parse_unit(per)
+        amounts = {
+            kind: parse_amount(text)
+            for kind, text in (
+                (PriceKind.INPUT, input_price),
+                (PriceKind.OUTPUT, output_price),
+                (PriceKind.CACHED_INPUT, cached_input),
+            )
+            if text is not None
+        }
+    except MoneyError as exc:
+        fail(str(exc), example)
+    if free:
+        amounts = {
+            kind: amounts.get(kind, parse_amount("0"))
+            for kind in (PriceKind.INPUT, PriceKind.OUTPUT)
+        } | {k: v for k, v in amounts.items() if k is PriceKind.CACHED_INPUT}
+        if any(a != 0 for a in amounts.values()):
+            fail(
+                "--free with a non-zero price: drop --free or the price",
+                "prices set baidu/ernie-speed --free --currency CNY",
+            )
+    if not amounts:
+        fail("give --input, --output or --free", example)
+    if any(a == 0 for a in amounts.values()) and not free:
+        fail(
+            "a zero price needs --free (a missing price is unknown, not free)",
+            "prices set baidu/ernie-speed --free --currency CNY",
+        )
+    until = (
+        end_of(
+            parse_date(
+                free_until, "--free-until", "prices set baidu/ernie-speed --free --currency CNY"
+            )
+        )
+        if free_until
+        else None
+    )
+    when = (
+        start_of(
+            parse_date(
+                effective, "--effective", "prices set alibaba/qwen-long --input 0.5 --currency CNY"
+            )
+        )
+        if effective
+        else datetime.now(UTC)
+    )
+    store = open_store()
+    model_id = store.resolve_model(model)
+    known = {m.model_id: m for m in store.models()}
+    if model_id is None:
+        candidate = model.strip().lower()
+        if vendor is None or "/" not in candidate or candidate.split("/", 1)[0] != vendor.lower():
+            fail(
+                f"unknown model {model!r}: give its id as vendor/model and --vendor to add it",
+                "prices set acme/acme-1 --vendor acme --input 1 --output 2 --currency USD",
+            )
+        model_id = candidate
+    info = known.get(model_id)
+    quote = Quote(
+        model_id=model_id,
+        vendor=info.vendor if info else model_id.split("/", 1)[0],
+        vendor_name=store.vendors().get(model_id.split("/", 1)[0])
+        or (vendor or model_id.split("/", 1)[0]),
+        display_name=info.display_name if info else (name or model_id.split("/", 1)[1]),
+        effective_at=when,
+        prices=tuple(
+            Price(kind, Money.of(amount, cur, unit), tier) for kind, amount in amounts.items()
+        ),
+        free_offer=FreeOffer(True, until, None) if free and until else None,
+        context_window=context if context else (info.context_window if info else None),
+        source_ref="entered with pricebot prices set",
+    )
+    # An admin's price is compared with what users see now, whichever source said it.
+    events = store.record(
+        [quote], source=ADMIN_SOURCE, observed_at=datetime.now(UTC), across_sources=True
+    )
+    if not events:
+        typer.echo(f"{model_id}: recorded; nothing changed, no events")
+    for e in events:
+        typer.echo(describe_event(e))
+
+
+def events(
+    since: Annotated[int, typer.Option(help="Only events after this id.")] = 0,
+    limit: Annotated[int, typer.Option(help="At most this many.")] = 200,
+    json_out: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """The event log: cuts, increases, free, paid again, new models, in id order."""
+    store = open_store()
+    found = store.events_after(since, limit)
+    if json_out:
+        print_json([event_json(e) for e in found])
+        return
+    if not found:
+        typer.echo(f"no events after id {since}")
+    for e in found:
+        typer.echo(describe_event(e))
+
+
+def event_json(e: PriceEvent) -> dict[str, object]:
+    return {
+        "id": e.id,
+        "type": e.type.value,
+        "model": e.model_id,
+        "kind": e.kind.value if e.kind else None,
+        "tier": e.tier,
+        "old": None if e.old is None else {"amount": str(e.old.amount), "currency": e.old.currency},
+        "new": None if e.new is None else {"amount": str(e.new.amount), "currency": e.new.currency},
+        "percent": None if e.percent is None else str(e.percent),
+        "effective": e.effective_at.isoformat(),
+        "free_until": e.free_until.isoformat() if e.free_until else None,
+        "cap": e.cap_note,
+        "source": e.source,
+        "history": e.history,
+    }
+
+
+def describe_event(e: PriceEvent) -> str:
+    """One line for people: '#12 2024-05-13 cut zhipu/glm-3-turbo input ¥5.00 → ¥1.00 (-80%)'."""
+    what = e.kind.value if e.kind else ""
+    if e.tier:
+        what += f" ({tier_label(e.tier)})"
+    change = ""
+    if e.old is not None and e.new is not None:
+        change = f"{format_money(e.old)} → {format_money(e.new)}"
+    elif e.new is not None:
+        change = f"input {format_money(e.new)}"
+    if e.percent is not None and e.type.value in ("cut", "increase"):
+        sign = "-" if e.type.value == "cut" else "+"
+        change += f" ({sign}{e.percent}%)"
+    extra = []
+    if e.cap_note:
+        extra.append(e.cap_note)
+    if e.free_until:
+        extra.append(f"until {e.free_until:%Y-%m-%d}")
+    parts = [
+        f"#{e.id}",
+        e.effective_at.strftime("%Y-%m-%d"),
+        e.type.value,
+        e.model_id,
+        what,
+        change,
+        "; ".join(extra),
+    ]
+    line = " ".join(p for p in parts if p)
+    return line + ("  [history]" if e.history else "")

@@ -1,0 +1,205 @@
+"""Catalog files: vendors, models and dated prices written by people (TOML).
+
+The bundled price-war catalog uses this format; so can an enterprise's
+negotiated prices. A file that does not validate is refused whole, with the
+file and the entry named.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+
+from storage import FreeOffer, FxRate, Money, MoneyError, Price, PriceKind, Quote
+from storage.money import parse_amount, parse_currency, parse_unit
+
+BUNDLED_CATALOG = "price_war_2024_05.toml"
+
+
+class CatalogError(ValueError):
+    """A catalog file that cannot be loaded; the message names the file and entry."""
+
+
+def _exact(value: Any) -> Decimal:
+    try:
+        return parse_amount(value)
+    except MoneyError as exc:
+        raise ValueError(str(exc)) from None
+
+
+ExactAmount = Annotated[Decimal, BeforeValidator(_exact)]
+
+
+class _Entry(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CatalogVendor(_Entry):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")
+    name: str
+    name_zh: str | None = None
+
+
+class CatalogModel(_Entry):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*/[a-z0-9][a-z0-9._:-]*$")
+    name: str
+    context_window: int | None = Field(default=None, gt=0)
+    mode: str = "chat"
+    aliases: list[str] = []
+
+
+class CatalogPrice(_Entry):
+    model: str
+    effective: date | datetime
+    currency: str = "USD"
+    per: str = "1M"
+    tier: int = Field(default=0, ge=0)
+    input: ExactAmount | None = None
+    output: ExactAmount | None = None
+    cached_input: ExactAmount | None = None
+    free: bool = False
+    free_until: date | datetime | None = None
+    cap: str | None = None
+    source: str
+
+    @model_validator(mode="after")
+    def _check(self) -> CatalogPrice:
+        parse_currency(self.currency)
+        parse_unit(self.per)
+        amounts = [a for a in (self.input, self.output, self.cached_input) if a is not None]
+        if not amounts and not self.free:
+            raise ValueError("give at least one of input, output, cached_input, or free = true")
+        if any(a == 0 for a in amounts) and not self.free:
+            # A zero nobody called free is a typo or an unknown, never "free".
+            raise ValueError("a zero price needs free = true")
+        return self
+
+
+class CatalogFxRate(_Entry):
+    base: str
+    quote: str
+    rate: ExactAmount
+    as_of: date
+    source: str
+
+
+class CatalogHeader(_Entry):
+    name: str
+    description: str | None = None
+
+
+class CatalogFile(_Entry):
+    """The raw file, validated."""
+
+    catalog: CatalogHeader
+    fx_rates: list[CatalogFxRate] = []
+    vendors: list[CatalogVendor] = []
+    models: list[CatalogModel] = []
+    prices: list[CatalogPrice] = []
+
+
+def _utc(moment: date | datetime) -> datetime:
+    if isinstance(moment, datetime):
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return datetime.combine(moment, time(0), tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """A loaded catalog: where it came from, its quotes in date order, its rates."""
+
+    path: str
+    name: str
+    quotes: tuple[Quote, ...]
+    fx_rates: tuple[FxRate, ...]
+
+    def effective_dates(self) -> list[datetime]:
+        return sorted({q.effective_at for q in self.quotes})
+
+
+def _quotes(raw: CatalogFile, where: str) -> Iterator[Quote]:
+    vendors = {v.id: v for v in raw.vendors}
+    models = {m.id: m for m in raw.models}
+    for index, row in enumerate(raw.prices):
+        model = models.get(row.model)
+        if model is None:
+            raise CatalogError(
+                f"{where}: prices[{index}]: model {row.model!r} is not in [[models]]"
+            )
+        vendor_id = model.id.split("/", 1)[0]
+        vendor = vendors.get(vendor_id)
+        if vendor is None:
+            raise CatalogError(
+                f"{where}: models {model.id!r}: vendor {vendor_id!r} is not in [[vendors]]"
+            )
+        unit = parse_unit(row.per)
+        prices = tuple(
+            Price(kind, Money.of(amount, row.currency, unit), row.tier)
+            for kind, amount in (
+                (PriceKind.INPUT, row.input),
+                (PriceKind.OUTPUT, row.output),
+                (PriceKind.CACHED_INPUT, row.cached_input),
+            )
+            if amount is not None
+        )
+        offer = None
+        if row.free and (row.cap or row.free_until or not prices):
+            offer = FreeOffer(
+                active=True,
+                until=_utc(row.free_until) if row.free_until else None,
+                cap_note=row.cap,
+            )
+        yield Quote(
+            model_id=model.id,
+            vendor=vendor.id,
+            vendor_name=vendor.name,
+            display_name=model.name,
+            effective_at=_utc(row.effective),
+            prices=prices,
+            free_offer=offer,
+            context_window=model.context_window,
+            aliases=tuple(model.aliases),
+            mode=model.mode,
+            source_ref=row.source,
+        )
+
+
+def parse_catalog(text: str, where: str) -> Catalog:
+    """Validate catalog text; `where` names it in errors."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise CatalogError(f"{where}: not valid TOML: {exc}") from None
+    try:
+        raw = CatalogFile.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        entry = ".".join(str(part) for part in first["loc"])
+        raise CatalogError(f"{where}: {entry}: {first['msg']}") from None
+    quotes = tuple(sorted(_quotes(raw, where), key=lambda q: q.effective_at))
+    rates = tuple(
+        FxRate(parse_currency(r.base), parse_currency(r.quote), r.rate, r.as_of, r.source)
+        for r in raw.fx_rates
+    )
+    return Catalog(path=where, name=raw.catalog.name, quotes=quotes, fx_rates=rates)
+
+
+def load_catalog(path: str | Path | None = None) -> Catalog:
+    """Load a catalog file, or the bundled price-war catalog when `path` is None."""
+    if path is None:
+        text = resources.files("bot.data").joinpath(BUNDLED_CATALOG).read_text("utf-8")
+        return parse_catalog(text, f"bundled:{BUNDLED_CATALOG}")
+    file = Path(path)
+    try:
+        text = file.read_text("utf-8")
+    except OSError as exc:
+        raise CatalogError(f"{file}: cannot read: {exc.strerror}") from None
+    return parse_catalog(text, str(file))

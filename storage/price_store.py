@@ -1,0 +1,543 @@
+"""PriceStore: records what sources say, keeps every price, and derives events.
+
+Recording is idempotent: the same quotes twice write nothing and derive nothing.
+Each source is compared with its own past, so two feeds that disagree by a cent
+never flap; "current" is the latest effective price from any source.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from storage.fx import Conversion, FxRate, NoRateError, convert
+from storage.money import MAX_AMOUNT, Money
+from storage.rules import free_offer_change, price_change
+from storage.tables import (
+    FreeOfferRow,
+    FxRateRow,
+    ModelAliasRow,
+    ModelRow,
+    PriceEventRow,
+    PricePointRow,
+    VendorRow,
+)
+from storage.values import (
+    EventType,
+    FreeOffer,
+    ModelPrices,
+    PriceEvent,
+    PriceKind,
+    PricePoint,
+    Quote,
+    require_utc,
+)
+
+_CHUNK = 500
+
+
+def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]
+
+
+@dataclass(frozen=True, slots=True)
+class ModelInfo:
+    """A model the store knows, for look-ups and "did you mean"."""
+
+    model_id: str
+    vendor: str
+    display_name: str
+    context_window: int | None
+    mode: str
+
+
+@dataclass
+class _Timeline:
+    """One source's dated values for one key, kept sorted by effective time."""
+
+    times: list[datetime]
+    values: list[Any]
+
+    def at(self, moment: datetime) -> Any | None:
+        i = bisect.bisect_right(self.times, moment)
+        return self.values[i - 1] if i else None
+
+    def add(self, moment: datetime, value: Any) -> None:
+        i = bisect.bisect_right(self.times, moment)
+        self.times.insert(i, moment)
+        self.values.insert(i, value)
+
+
+def _timelines() -> defaultdict[Any, _Timeline]:
+    return defaultdict(lambda: _Timeline([], []))
+
+
+class PriceStore:
+    """The price store over one SQLAlchemy engine (SQLite or PostgreSQL)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # ---- writing -------------------------------------------------------------
+
+    def record(
+        self,
+        quotes: Iterable[Quote],
+        *,
+        source: str,
+        observed_at: datetime,
+        history: bool = False,
+        across_sources: bool = False,
+    ) -> list[PriceEvent]:
+        """Record what `source` says, in one transaction; return the events derived.
+
+        `history=True` marks the events as back-filled (a first import, a feed's
+        past): they stay in the log but no subscriber is alerted.
+        `across_sources=True` compares with the latest price from any source
+        instead of this source's own past: for an admin's word, which overrides.
+        """
+        observed_at = require_utc(observed_at, "observed_at")
+        ordered = sorted(quotes, key=lambda q: q.effective_at)
+        for quote in ordered:
+            for price in quote.prices:
+                if price.amount.amount > MAX_AMOUNT:
+                    raise ValueError(
+                        f"{quote.model_id} {price.kind}: {price.amount.amount} per 1M is beyond "
+                        f"{MAX_AMOUNT}; check the unit"
+                    )
+        with Session(self.engine) as session, session.begin():
+            recorder = _Recorder(session, source, observed_at, history, across_sources)
+            return recorder.run(ordered)
+
+    def record_rates(self, rates: Iterable[FxRate]) -> int:
+        """Store exchange rates not yet stored; return how many were new."""
+        added = 0
+        with Session(self.engine) as session, session.begin():
+            existing = {
+                (r.base, r.quote, r.as_of, r.source) for r in session.scalars(select(FxRateRow))
+            }
+            for rate in rates:
+                key = (rate.base, rate.quote, rate.as_of, rate.source)
+                if key in existing:
+                    continue
+                existing.add(key)
+                session.add(
+                    FxRateRow(
+                        base=rate.base,
+                        quote=rate.quote,
+                        rate=rate.rate,
+                        as_of=rate.as_of,
+                        source=rate.source,
+                    )
+                )
+                added += 1
+        return added
+
+    # ---- reading -------------------------------------------------------------
+
+    def current(self, as_of: datetime | None = None) -> list[ModelPrices]:
+        """Every model with its prices in force at `as_of` (default: now)."""
+        moment = require_utc(as_of, "as_of") if as_of else datetime.now(UTC)
+        latest = (
+            select(
+                PricePointRow,
+                func.row_number()
+                .over(
+                    partition_by=(PricePointRow.model_id, PricePointRow.kind, PricePointRow.tier),
+                    order_by=(
+                        PricePointRow.effective_at.desc(),
+                        PricePointRow.observed_at.desc(),
+                        PricePointRow.id.desc(),
+                    ),
+                )
+                .label("rank"),
+            )
+            .where(PricePointRow.effective_at <= moment)
+            .subquery()
+        )
+        offers = (
+            select(
+                FreeOfferRow,
+                func.row_number()
+                .over(
+                    partition_by=FreeOfferRow.model_id,
+                    order_by=(
+                        FreeOfferRow.effective_at.desc(),
+                        FreeOfferRow.observed_at.desc(),
+                        FreeOfferRow.id.desc(),
+                    ),
+                )
+                .label("rank"),
+            )
+            .where(FreeOfferRow.effective_at <= moment)
+            .subquery()
+        )
+        with Session(self.engine) as session:
+            infos = {
+                m.id: (m, v)
+                for m, v in session.execute(
+                    select(ModelRow, VendorRow).join(VendorRow, ModelRow.vendor_id == VendorRow.id)
+                )
+            }
+            prices: defaultdict[str, dict[tuple[PriceKind, int], PricePoint]] = defaultdict(dict)
+            for row in session.execute(select(latest).where(latest.c.rank == 1)).mappings():
+                point = _point_from(row)
+                prices[point.model_id][(point.kind, point.tier)] = point
+            free: dict[str, FreeOffer] = {}
+            for row in session.execute(select(offers).where(offers.c.rank == 1)).mappings():
+                offer = FreeOffer(row["active"], row["free_until"], row["cap_note"])
+                if offer.active and offer.until is not None and offer.until <= moment:
+                    offer = FreeOffer(False, offer.until, offer.cap_note)
+                free[row["model_id"]] = offer
+        result = []
+        for model_id in sorted(set(prices) | set(free)):
+            model, vendor = infos[model_id]
+            result.append(
+                ModelPrices(
+                    model_id=model_id,
+                    vendor=vendor.id,
+                    vendor_name=vendor.name,
+                    display_name=model.display_name,
+                    context_window=model.context_window,
+                    mode=model.mode,
+                    prices=prices.get(model_id, {}),
+                    free_offer=free.get(model_id),
+                )
+            )
+        return result
+
+    def history(self, model_id: str) -> list[PricePoint]:
+        """Every price ever recorded for a model, oldest effective first."""
+        with Session(self.engine) as session:
+            rows = session.scalars(
+                select(PricePointRow)
+                .where(PricePointRow.model_id == model_id)
+                .order_by(PricePointRow.effective_at, PricePointRow.id)
+            )
+            return [_point_from(row) for row in rows]
+
+    def events_after(self, cursor: int, limit: int = 100) -> list[PriceEvent]:
+        """Events with id greater than `cursor`, in id order: what the bot polls."""
+        with Session(self.engine) as session:
+            rows = session.scalars(
+                select(PriceEventRow)
+                .where(PriceEventRow.id > cursor)
+                .order_by(PriceEventRow.id)
+                .limit(limit)
+            )
+            return [_event_from(row) for row in rows]
+
+    def events_for(self, model_id: str) -> list[PriceEvent]:
+        """Every event of one model, in the order they took effect."""
+        with Session(self.engine) as session:
+            rows = session.scalars(
+                select(PriceEventRow)
+                .where(PriceEventRow.model_id == model_id)
+                .order_by(PriceEventRow.effective_at, PriceEventRow.id)
+            )
+            return [_event_from(row) for row in rows]
+
+    def last_event_id(self) -> int:
+        """The newest event's id, 0 when the log is empty."""
+        with Session(self.engine) as session:
+            return session.scalar(select(func.max(PriceEventRow.id))) or 0
+
+    def models(self) -> list[ModelInfo]:
+        """Every model the store knows."""
+        with Session(self.engine) as session:
+            return [
+                ModelInfo(m.id, m.vendor_id, m.display_name, m.context_window, m.mode)
+                for m in session.scalars(select(ModelRow).order_by(ModelRow.id))
+            ]
+
+    def vendors(self) -> dict[str, str]:
+        """Vendor id → display name."""
+        with Session(self.engine) as session:
+            return {v.id: v.name for v in session.scalars(select(VendorRow).order_by(VendorRow.id))}
+
+    def aliases(self) -> dict[str, str]:
+        """Alias (lower-case) → model id."""
+        with Session(self.engine) as session:
+            return {a.alias: a.model_id for a in session.scalars(select(ModelAliasRow))}
+
+    def resolve_model(self, name: str) -> str | None:
+        """A model id for an id, an alias, a display name or a unique bare name."""
+        wanted = name.strip().lower()
+        models = self.models()
+        by_id = {m.model_id: m for m in models}
+        if wanted in by_id:
+            return wanted
+        alias = self.aliases().get(wanted)
+        if alias:
+            return alias
+        named = [m.model_id for m in models if m.display_name.lower() == wanted]
+        bare = [m.model_id for m in models if m.model_id.split("/", 1)[1] == wanted]
+        for found in (named, bare):
+            if len(found) == 1:
+                return found[0]
+        return None
+
+    def rates(self) -> list[FxRate]:
+        """Every stored exchange rate."""
+        with Session(self.engine) as session:
+            return [
+                FxRate(r.base, r.quote, r.rate, r.as_of, r.source)
+                for r in session.scalars(select(FxRateRow).order_by(FxRateRow.as_of))
+            ]
+
+    def convert(self, money: Money, to: str, as_of: date | datetime | None = None) -> Conversion:
+        """Convert with the stored rate in force on `as_of`; the result names the rate."""
+        day = as_of.date() if isinstance(as_of, datetime) else as_of
+        return convert(money, to, self.rates(), day or datetime.now(UTC).date())
+
+
+class _Recorder:
+    """One `record` call: compares each quote with its source's past and writes changes."""
+
+    def __init__(
+        self, session: Session, source: str, observed_at: datetime, history: bool, across: bool
+    ) -> None:
+        self.session = session
+        self.source = source
+        self.across = across
+        self.observed_at = observed_at
+        self.history = history
+        self.events: list[PriceEventRow] = []
+        self.created: set[str] = set()
+
+    def run(self, quotes: list[Quote]) -> list[PriceEvent]:
+        s = self.session
+        aliases = {a.alias: a.model_id for a in s.scalars(select(ModelAliasRow))}
+        quotes = [_canonical(q, aliases) for q in quotes]
+        ids = sorted({q.model_id for q in quotes})
+        self.models = {
+            m.id: m
+            for chunk in _chunks(ids)
+            for m in s.scalars(select(ModelRow).where(ModelRow.id.in_(chunk)))
+        }
+        self.vendors = set(s.scalars(select(VendorRow.id)))
+        self.aliases = aliases
+        self.rates = [
+            FxRate(r.base, r.quote, r.rate, r.as_of, r.source) for r in s.scalars(select(FxRateRow))
+        ]
+        self.points = _timelines()
+        self.offers = _timelines()
+        own_points = [] if self.across else [PricePointRow.source == self.source]
+        own_offers = [] if self.across else [FreeOfferRow.source == self.source]
+        for chunk in _chunks(ids):
+            for p in s.scalars(
+                select(PricePointRow)
+                .where(PricePointRow.model_id.in_(chunk), *own_points)
+                .order_by(PricePointRow.effective_at, PricePointRow.observed_at, PricePointRow.id)
+            ):
+                self.points[(p.model_id, p.kind, p.tier)].add(
+                    p.effective_at, Money(p.amount, p.currency)
+                )
+            for o in s.scalars(
+                select(FreeOfferRow)
+                .where(FreeOfferRow.model_id.in_(chunk), *own_offers)
+                .order_by(FreeOfferRow.effective_at, FreeOfferRow.observed_at, FreeOfferRow.id)
+            ):
+                self.offers[o.model_id].add(
+                    o.effective_at, FreeOffer(o.active, o.free_until, o.cap_note)
+                )
+        for quote in quotes:
+            self._model(quote)
+            for price in quote.prices:
+                self._price(quote, price.kind, price.tier, price.amount)
+            if quote.free_offer is not None:
+                self._free_offer(quote, quote.free_offer)
+        s.add_all(self.events)
+        s.flush()
+        return [_event_from(row) for row in self.events]
+
+    def _model(self, quote: Quote) -> None:
+        if quote.vendor not in self.vendors:
+            self.session.add(VendorRow(id=quote.vendor, name=quote.vendor_name or quote.vendor))
+            self.session.flush()
+            self.vendors.add(quote.vendor)
+        model = self.models.get(quote.model_id)
+        if model is None:
+            model = ModelRow(
+                id=quote.model_id,
+                vendor_id=quote.vendor,
+                display_name=quote.display_name,
+                context_window=quote.context_window,
+                mode=quote.mode,
+                first_seen_at=self.observed_at,
+            )
+            self.session.add(model)
+            self.session.flush()
+            self.models[quote.model_id] = model
+            self.created.add(quote.model_id)
+            base_input = next(
+                (p.amount for p in quote.prices if p.kind is PriceKind.INPUT and p.tier == 0), None
+            )
+            offer = quote.free_offer
+            self._event(
+                quote,
+                EventType.NEW_MODEL,
+                new=base_input,
+                free_until=offer.until if offer else None,
+                cap_note=offer.cap_note if offer else None,
+            )
+        else:
+            # Names and context windows are metadata, not history: the latest word wins.
+            if quote.display_name and model.display_name != quote.display_name:
+                model.display_name = quote.display_name
+            if quote.context_window and model.context_window != quote.context_window:
+                model.context_window = quote.context_window
+        for alias in quote.aliases:
+            key = alias.strip().lower()
+            if key and key != quote.model_id and key not in self.aliases:
+                self.session.add(ModelAliasRow(alias=key, model_id=quote.model_id))
+                self.aliases[key] = quote.model_id
+
+    def _price(self, quote: Quote, kind: PriceKind, tier: int, amount: Money) -> None:
+        timeline = self.points[(quote.model_id, kind.value, tier)]
+        previous: Money | None = timeline.at(quote.effective_at)
+        if amount.same_as(previous):
+            return
+        self.session.add(
+            PricePointRow(
+                model_id=quote.model_id,
+                kind=kind.value,
+                tier=tier,
+                amount=amount.amount,
+                currency=amount.currency,
+                effective_at=quote.effective_at,
+                observed_at=self.observed_at,
+                source=self.source,
+                source_ref=quote.source_ref,
+            )
+        )
+        timeline.add(quote.effective_at, amount)
+        if previous is None:
+            return
+        if previous.currency != amount.currency:
+            try:
+                previous = convert(
+                    previous, amount.currency, self.rates, quote.effective_at.date()
+                ).money
+            except NoRateError:
+                return
+        change = price_change(previous, amount)
+        if change is None:
+            return
+        event_type, percent = change
+        offer = quote.free_offer
+        self._event(
+            quote,
+            event_type,
+            kind=kind,
+            tier=tier,
+            old=previous,
+            new=amount,
+            percent=percent,
+            free_until=offer.until if offer and event_type is EventType.FREE else None,
+            cap_note=offer.cap_note if offer and event_type is EventType.FREE else None,
+        )
+
+    def _free_offer(self, quote: Quote, offer: FreeOffer) -> None:
+        timeline = self.offers[quote.model_id]
+        previous: FreeOffer | None = timeline.at(quote.effective_at)
+        if offer.same_as(previous) or (previous is None and not offer.active):
+            return
+        self.session.add(
+            FreeOfferRow(
+                model_id=quote.model_id,
+                active=offer.active,
+                free_until=offer.until,
+                cap_note=offer.cap_note,
+                effective_at=quote.effective_at,
+                observed_at=self.observed_at,
+                source=self.source,
+            )
+        )
+        timeline.add(quote.effective_at, offer)
+        change = free_offer_change(previous, offer)
+        if change is not None and not (quote.model_id in self.created and previous is None):
+            self._event(quote, change, free_until=offer.until, cap_note=offer.cap_note)
+
+    def _event(self, quote: Quote, event_type: EventType, **fields: Any) -> None:
+        kind: PriceKind | None = fields.get("kind")
+        old: Money | None = fields.get("old")
+        new: Money | None = fields.get("new")
+        self.events.append(
+            PriceEventRow(
+                type=event_type.value,
+                model_id=quote.model_id,
+                kind=kind.value if kind else None,
+                tier=fields.get("tier", 0),
+                old_amount=old.amount if old else None,
+                old_currency=old.currency if old else None,
+                new_amount=new.amount if new else None,
+                new_currency=new.currency if new else None,
+                percent=fields.get("percent"),
+                free_until=fields.get("free_until"),
+                cap_note=fields.get("cap_note"),
+                effective_at=quote.effective_at,
+                recorded_at=self.observed_at,
+                source=self.source,
+                history=self.history,
+            )
+        )
+
+
+def _canonical(quote: Quote, aliases: dict[str, str]) -> Quote:
+    """A quote filed under an alias of a known model is about that model."""
+    target = aliases.get(quote.model_id)
+    if target is None or target == quote.model_id:
+        return quote
+    from dataclasses import replace
+
+    return replace(quote, model_id=target)
+
+
+def _point_from(row: Any) -> PricePoint:
+    get = (
+        row.__getitem__
+        if isinstance(row, dict) or hasattr(row, "keys")
+        else lambda k: getattr(row, k)
+    )
+    return PricePoint(
+        model_id=get("model_id"),
+        kind=PriceKind(get("kind")),
+        tier=get("tier"),
+        amount=Money(get("amount"), get("currency")),
+        effective_at=get("effective_at"),
+        source=get("source"),
+        observed_at=get("observed_at"),
+        source_ref=get("source_ref"),
+    )
+
+
+def _event_from(row: PriceEventRow) -> PriceEvent:
+    return PriceEvent(
+        id=row.id,
+        type=EventType(row.type),
+        model_id=row.model_id,
+        kind=PriceKind(row.kind) if row.kind else None,
+        tier=row.tier,
+        old=Money(row.old_amount, row.old_currency)
+        if row.old_amount is not None and row.old_currency
+        else None,
+        new=Money(row.new_amount, row.new_currency)
+        if row.new_amount is not None and row.new_currency
+        else None,
+        percent=row.percent,
+        free_until=row.free_until,
+        cap_note=row.cap_note,
+        effective_at=row.effective_at,
+        recorded_at=row.recorded_at,
+        source=row.source,
+        history=row.history,
+    )

@@ -1,0 +1,174 @@
+"""The price store's value types: what a source says, what the store keeps, what changed.
+
+All pure: no I/O, no clock. Amounts are Money per 1M tokens; times are UTC-aware.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from storage.money import Money
+
+
+class PriceKind(StrEnum):
+    """Which tokens a price is for."""
+
+    INPUT = "input"
+    OUTPUT = "output"
+    CACHED_INPUT = "cached_input"
+    CACHE_WRITE = "cache_write"
+
+
+class EventType(StrEnum):
+    """What changed between two prices of the same model, kind and tier."""
+
+    CUT = "cut"
+    INCREASE = "increase"
+    FREE = "free"
+    PAID_AGAIN = "paid_again"
+    NEW_MODEL = "new_model"
+    FREE_ENDING = "free_ending"
+
+
+def require_utc(moment: datetime, what: str = "time") -> datetime:
+    """Refuse naive datetimes; return the moment in UTC."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"{what} {moment!r} must be timezone-aware")
+    return moment.astimezone(UTC)
+
+
+def tier_label(tier: int) -> str:
+    """'' for the base tier, 'prompts over 128K' for tier 128000."""
+    if tier <= 0:
+        return ""
+    if tier % 1000 == 0:
+        return f"prompts over {tier // 1000}K"
+    return f"prompts over {tier:,} tokens"
+
+
+@dataclass(frozen=True, slots=True)
+class Price:
+    """One line of a quote: a kind of token, its context tier, and the amount per 1M."""
+
+    kind: PriceKind
+    amount: Money
+    # The prompt length above which this price applies; 0 is the base tier.
+    tier: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class FreeOffer:
+    """A source's word that a model can be used free, maybe until a date, maybe capped.
+
+    `active=False` is a source saying the offer has ended; a quote with no
+    FreeOffer at all says nothing about free use.
+    """
+
+    active: bool = True
+    until: datetime | None = None
+    cap_note: str | None = None
+
+    def same_as(self, other: FreeOffer | None) -> bool:
+        return other is not None and (self.active, self.until, self.cap_note) == (
+            other.active,
+            other.until,
+            other.cap_note,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """What one source says one model costs from a date on."""
+
+    model_id: str
+    vendor: str
+    display_name: str
+    effective_at: datetime
+    prices: tuple[Price, ...] = ()
+    free_offer: FreeOffer | None = None
+    context_window: int | None = None
+    vendor_name: str | None = None
+    aliases: tuple[str, ...] = ()
+    # chat, completion, embedding, image …: only chat and completion answer questions.
+    mode: str = "chat"
+    # A URL or a citation for the figures.
+    source_ref: str | None = None
+
+    def __post_init__(self) -> None:
+        require_utc(self.effective_at, "effective_at")
+        if self.model_id != self.model_id.lower() or "/" not in self.model_id:
+            raise ValueError(f"model id {self.model_id!r} must be lower-case 'vendor/model'")
+
+
+@dataclass(frozen=True, slots=True)
+class PricePoint:
+    """One stored price of one model: the store's unit of history."""
+
+    model_id: str
+    kind: PriceKind
+    tier: int
+    amount: Money
+    effective_at: datetime
+    source: str
+    observed_at: datetime
+    # A URL or a citation for the figures.
+    source_ref: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PriceEvent:
+    """A change the store derived: a cut, an increase, free, paid again, a new model."""
+
+    type: EventType
+    model_id: str
+    effective_at: datetime
+    source: str
+    kind: PriceKind | None = None
+    tier: int = 0
+    old: Money | None = None
+    new: Money | None = None
+    # Size of the change in percent of the old price, always >= 0; None where it has none.
+    percent: Decimal | None = None
+    free_until: datetime | None = None
+    cap_note: str | None = None
+    # Back-filled from a feed's past or a first import: kept in the log, never alerted on.
+    history: bool = False
+    recorded_at: datetime | None = None
+    id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ModelPrices:
+    """A model with its prices in force at one moment: the input to ranking."""
+
+    model_id: str
+    vendor: str
+    vendor_name: str
+    display_name: str
+    context_window: int | None
+    mode: str
+    prices: dict[tuple[PriceKind, int], PricePoint] = field(default_factory=dict)
+    free_offer: FreeOffer | None = None
+
+    def price(self, kind: PriceKind, tier: int = 0) -> PricePoint | None:
+        """The price of `kind` in `tier`, or None when unknown."""
+        return self.prices.get((kind, tier))
+
+    def tiers(self, kind: PriceKind) -> list[int]:
+        return sorted(t for (k, t) in self.prices if k == kind)
+
+    def price_for_prompt(self, kind: PriceKind, prompt_tokens: int) -> PricePoint | None:
+        """The tier that applies to a prompt of `prompt_tokens` (a cliff, not marginal)."""
+        applicable = [t for t in self.tiers(kind) if t == 0 or prompt_tokens > t]
+        return self.prices.get((kind, max(applicable))) if applicable else None
+
+    @property
+    def is_free(self) -> bool:
+        """Free now: an active free offer, or input and output both priced at zero."""
+        if self.free_offer is not None and self.free_offer.active:
+            return True
+        inp, out = self.price(PriceKind.INPUT), self.price(PriceKind.OUTPUT)
+        return inp is not None and out is not None and inp.amount.is_zero and out.amount.is_zero

@@ -1,0 +1,44 @@
+"""Small builders the tests share. Real values only: nothing here fakes our own code."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from storage import FreeOffer, Money, Price, PriceKind, Quote
+
+
+def utc(year: int, month: int, day: int, hour: int = 0) -> datetime:
+    return datetime(year, month, day, hour, tzinfo=UTC)
+
+
+def quote(
+    model_id: str,
+    *,
+    when: datetime,
+    input: str | None = None,
+    output: str | None = None,
+    currency: str = "USD",
+    tier: int = 0,
+    free_offer: FreeOffer | None = None,
+    name: str | None = None,
+    context: int | None = None,
+    aliases: tuple[str, ...] = (),
+) -> Quote:
+    """A quote for `model_id` with input/output per 1M tokens."""
+    prices = tuple(
+        Price(kind, Money.of(amount, currency), tier)
+        for kind, amount in ((PriceKind.INPUT, input), (PriceKind.OUTPUT, output))
+        if amount is not None
+    )
+    vendor = model_id.split("/", 1)[0]
+    return Quote(
+        model_id=model_id,
+        vendor=vendor,
+        vendor_name=vendor.title(),
+        display_name=name or model_id.split("/", 1)[1],
+        effective_at=when,
+        prices=prices,
+        free_offer=free_offer,
+        context_window=context,
+        aliases=aliases,
+    )
