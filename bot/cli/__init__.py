@@ -5,9 +5,12 @@ from __future__ import annotations
 import sys
 
 import typer
+from pydantic import ValidationError
 
 from bot.cli import db, prices
 from bot.cli.common import UserError
+from bot.logs import setup_logging
+from bot.settings import Settings, load_settings
 from bot.sources import CatalogError
 from storage import MoneyError, StoreUnavailable
 
@@ -24,8 +27,19 @@ app.add_typer(prices.prices_app, name="prices")
 app.command("events")(prices.events)
 
 
+def _setup_logging() -> None:
+    """Structured, redacted logs for every command; broken settings are reported later."""
+    try:
+        settings = load_settings()
+    except ValidationError:
+        # The command itself reads the settings again and says what is wrong.
+        settings = Settings.model_construct()
+    setup_logging(settings)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; user errors exit 2 with one line and an example, never a traceback."""
+    _setup_logging()
     try:
         app(args=argv)
     except UserError as exc:
