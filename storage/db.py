@@ -76,6 +76,13 @@ def upgrade(engine: Engine, revision: str = "heads") -> None:
     check_connection(engine)
     config = _alembic_config()
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # Replicas starting together: one migrates, the others wait here and then find
+            # nothing to do. The lock is the transaction's, so a crash cannot leave it held.
+            conn.execute(
+                text("SELECT pg_advisory_xact_lock(hashtextextended(CAST(:name AS text) || current_schema(), 0))"),
+                {"name": "pricebot.migrate:"},
+            )
         config.attributes["connection"] = conn
         command.upgrade(config, revision)
 

@@ -9,13 +9,10 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
-
-import pytest
+from collections.abc import Callable
 
 from bot.leader import AdvisoryLockLeader, SoleLeader, leader_for
 from storage import make_engine
-from tests.conftest import _fresh_postgres_url
 from tests.fakes.db_proxy import DatabaseProxy
 
 
@@ -33,25 +30,6 @@ def test_sqlite_has_one_process_which_leads(tmp_path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'x.db'}")
     leader = leader_for(engine)
     assert isinstance(leader, SoleLeader) and leader.is_leader
-
-
-@pytest.fixture
-def fresh_schema(postgres_admin_url: str) -> Iterator[Callable[[], str]]:
-    """Makes URLs of new, empty PostgreSQL schemas; drops them afterwards."""
-    made: list[Iterator[str]] = []
-
-    def make() -> str:
-        made.append(_fresh_postgres_url(postgres_admin_url))
-        return next(made[-1])
-
-    yield make
-    for schema in made:
-        next(schema, None)
-
-
-@pytest.fixture
-def pg_url(fresh_schema: Callable[[], str]) -> str:
-    return fresh_schema()
 
 
 async def test_one_leader_and_a_takeover_when_it_steps_down(pg_url: str) -> None:
