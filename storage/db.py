@@ -80,7 +80,10 @@ def upgrade(engine: Engine, revision: str = "heads") -> None:
             # Replicas starting together: one migrates, the others wait here and then find
             # nothing to do. The lock is the transaction's, so a crash cannot leave it held.
             conn.execute(
-                text("SELECT pg_advisory_xact_lock(hashtextextended(CAST(:name AS text) || current_schema(), 0))"),
+                text(
+                    "SELECT pg_advisory_xact_lock("
+                    "hashtextextended(CAST(:name AS text) || current_schema(), 0))"
+                ),
                 {"name": "pricebot.migrate:"},
             )
         config.attributes["connection"] = conn

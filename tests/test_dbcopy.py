@@ -1,0 +1,133 @@
+"""`pricebot db copy --to URL`: a SQLite store moves to PostgreSQL whole, ids and all."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+
+from sqlalchemy import text
+
+from bot.sources import load_catalog
+from storage import Money, Price, PriceKind, PriceStore, Quote, make_engine, upgrade
+from tests.helpers import quote, utc
+
+
+def pricebot(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PRICEBOT_DATABASE_URL": database_url}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], capture_output=True, text=True, env=env, timeout=120
+    )
+
+
+def filled_sqlite_store(path: str) -> PriceStore:
+    """The embedded default after some use: the catalog (history) and a few news events."""
+    store = PriceStore(make_engine(f"sqlite:///{path}"))
+    upgrade(store.engine)
+    catalog = load_catalog()
+    store.record_rates(catalog.fx_rates)
+    store.record(catalog.quotes, source="catalog", observed_at=utc(2024, 6, 1), history=True)
+    store.record(
+        [quote("deepseek/deepseek-chat", when=utc(2024, 9, 5), input="0.5", currency="CNY")],
+        source="admin",
+        observed_at=utc(2024, 9, 5),
+        across_sources=True,
+    )
+    return store
+
+
+def library_table(engine_url: str, *, rows: bool) -> None:
+    """A table no pricebot model describes, as a library's own migration would make it."""
+    engine = make_engine(engine_url)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "CREATE TABLE library_installs (id INTEGER PRIMARY KEY, team TEXT NOT NULL, "
+                "installed_at TIMESTAMP WITH TIME ZONE, active BOOLEAN)"
+                if conn.dialect.name == "postgresql"
+                else "CREATE TABLE library_installs (id INTEGER PRIMARY KEY, team TEXT NOT NULL, "
+                "installed_at DATETIME, active BOOLEAN)"
+            )
+        )
+        if rows:
+            conn.execute(
+                text(
+                    "INSERT INTO library_installs (id, team, installed_at, active) VALUES "
+                    "(7, 'T123', '2024-05-21 08:00:00.000000', 1), (9, 'T456', NULL, 0)"
+                )
+            )
+    engine.dispose()
+
+
+def test_copy_sqlite_into_postgresql(tmp_path, pg_url: str) -> None:  # type: ignore[no-untyped-def]
+    source = filled_sqlite_store(str(tmp_path / "pricebot.db"))
+    sqlite_url = str(source.engine.url)
+    library_table(sqlite_url, rows=True)
+    target = PriceStore(make_engine(pg_url))
+    upgrade(target.engine)
+    library_table(pg_url, rows=False)
+
+    done = pricebot(sqlite_url, "db", "copy", "--to", pg_url)
+    assert done.returncode == 0, done.stderr
+    rows = {
+        line.split()[0]: line.split()[1:]
+        for line in done.stdout.splitlines()
+        if line and line.split()[0] in {"price_points", "price_events", "fx_rates", "models"}
+    }
+    events = source.events_after(0, limit=10_000)
+    assert rows["price_events"] == [str(len(events))] * 2
+    assert "every count matches" in done.stdout
+
+    # What users see is the same on both: events with their ids, prices, history, rates.
+    assert target.events_after(0, limit=10_000) == events
+    assert target.current() == source.current()
+    assert target.history("alibaba/qwen-long") == source.history("alibaba/qwen-long")
+    assert target.rates() == source.rates()
+    assert target.aliases() == source.aliases()
+    with target.engine.connect() as conn:
+        installs = conn.execute(text("SELECT id, team, installed_at, active FROM library_installs"))
+        assert sorted(installs) == [
+            (7, "T123", datetime(2024, 5, 21, 8, tzinfo=UTC), True),
+            (9, "T456", None, False),
+        ]
+
+    # Sequences moved past the copied ids: the next event follows the last one.
+    cut = Quote(
+        model_id="deepseek/deepseek-chat",
+        vendor="deepseek",
+        vendor_name="DeepSeek",
+        display_name="DeepSeek Chat",
+        effective_at=utc(2024, 10, 1),
+        prices=(Price(PriceKind.INPUT, Money.of("0.25", "CNY")),),
+    )
+    (new_event,) = target.record(
+        [cut], source="admin", observed_at=utc(2024, 10, 1), across_sources=True
+    )
+    assert new_event.id == events[-1].id + 1
+
+    # A second copy would mix two stores: refused, and nothing written.
+    again = pricebot(sqlite_url, "db", "copy", "--to", pg_url)
+    assert again.returncode == 2
+    assert again.stderr.startswith("error: the target") and "is not empty" in again.stderr
+    assert "example: pricebot db copy --to postgresql" in again.stderr
+    assert len(target.events_after(0, limit=10_000)) == len(events) + 1
+    source.engine.dispose()
+    target.engine.dispose()
+
+
+def test_copy_into_a_fresh_database_migrates_it_first(tmp_path, pg_url: str) -> None:  # type: ignore[no-untyped-def]
+    source = filled_sqlite_store(str(tmp_path / "pricebot.db"))
+    done = pricebot(str(source.engine.url), "db", "copy", "--to", pg_url)
+    assert done.returncode == 0, done.stderr
+    target = PriceStore(make_engine(pg_url))
+    assert target.last_event_id() == source.last_event_id() > 0
+    source.engine.dispose()
+    target.engine.dispose()
+
+
+def test_copy_onto_itself_is_refused(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    url = f"sqlite:///{tmp_path / 'pricebot.db'}"
+    done = pricebot(url, "db", "copy", "--to", url)
+    assert done.returncode == 2
+    assert "the source and the target are the same database" in done.stderr
