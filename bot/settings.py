@@ -18,7 +18,10 @@ def default_database_url() -> str:
 class Settings(BaseSettings):
     """Every setting pricebot reads. The README lists each with its variable."""
 
-    model_config = SettingsConfigDict(env_prefix="PRICEBOT_", env_file=".env", extra="ignore")
+    # An empty variable counts as unset: env files list every setting, filled in or not.
+    model_config = SettingsConfigDict(
+        env_prefix="PRICEBOT_", env_file=".env", extra="ignore", env_ignore_empty=True
+    )
 
     # Storage
     database_url: str = Field(default_factory=default_database_url)

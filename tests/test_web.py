@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
@@ -156,3 +157,36 @@ async def test_port_in_use_says_which_setting_to_change() -> None:
             await second.start()
     finally:
         await first.stop()
+
+
+async def pricebot_health(*args: str) -> tuple[int, str, str]:
+    """`pricebot health …` as the container's HEALTHCHECK runs it."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "health",
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await process.communicate()
+    return process.returncode or 0, out.decode(), err.decode()
+
+
+async def test_health_command_answers_for_probes(tmp_path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'new.db'}")
+    web_server = WebServer(
+        host="127.0.0.1", port=0, metrics=Metrics(), ready=[database_ready(engine)]
+    )
+    await web_server.start()
+    base = f"http://127.0.0.1:{web_server.port}"
+    try:
+        assert await pricebot_health("--url", base) == (0, '{"status": "ok"}\n', "")
+        code, out, _ = await pricebot_health("--url", base, "--ready")
+        assert code == 1 and "migrations pending" in out
+    finally:
+        await web_server.stop()
+        engine.dispose()
+    code, _, err = await pricebot_health("--url", base)
+    assert code == 1 and err.startswith(f"unhealthy: {base}/healthz")
