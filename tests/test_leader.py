@@ -29,7 +29,7 @@ async def until(condition: Callable[[], bool], timeout: float = 5.0) -> float:
 def test_sqlite_has_one_process_which_leads(tmp_path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'x.db'}")
     leader = leader_for(engine)
-    assert isinstance(leader, SoleLeader) and leader.is_leader
+    assert isinstance(leader, SoleLeader) and leader.is_leader and leader.replicas == 1
 
 
 async def test_one_leader_and_a_takeover_when_it_steps_down(pg_url: str) -> None:
@@ -49,6 +49,25 @@ async def test_one_leader_and_a_takeover_when_it_steps_down(pg_url: str) -> None
         await second.stop()
 
 
+async def test_every_process_knows_how_many_share_the_database(pg_url: str) -> None:
+    """Replicas divide a platform's rate limit by this count."""
+    seen: dict[int, list[int]] = {0: [], 1: [], 2: []}
+    processes = [
+        AdvisoryLockLeader(pg_url, interval=0.1, on_replicas=seen[i].append) for i in range(3)
+    ]
+    for process in processes:
+        await process.start()
+    try:
+        await until(lambda: all(p.replicas == 3 for p in processes), timeout=2)
+        await processes[0].stop()
+        await until(lambda: processes[1].replicas == processes[2].replicas == 2, timeout=2)
+        assert seen[2][-1] == 2 and 3 in seen[2]
+        assert sum(p.is_leader for p in processes[1:]) == 1
+    finally:
+        for process in processes:
+            await process.stop()
+
+
 async def test_deployments_in_other_schemas_elect_their_own_leader(
     pg_url: str, fresh_schema: Callable[[], str]
 ) -> None:
@@ -59,6 +78,7 @@ async def test_deployments_in_other_schemas_elect_their_own_leader(
     await there.start()
     try:
         assert here.is_leader and there.is_leader
+        assert here.replicas == there.replicas == 1
     finally:
         await here.stop()
         await there.stop()
