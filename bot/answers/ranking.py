@@ -1,0 +1,378 @@
+"""Ranking: which models are cheapest for a query's mix, and where one model stands.
+
+    rank(query, snapshot, limit=None) -> Ranking
+    standing(model_id, query, snapshot) -> Standing
+
+Rules (the reply states each one that applied):
+- Only models whose mode is chat or completion are ranked.
+- A model's cost is its input price × input tokens + output price × output tokens, per
+  1M, in the query's currency, converted with the rate in force on the snapshot's day.
+- Free now (an active free offer, or input and output both priced at zero by a source)
+  is listed apart, not ranked at ¥0. A free offer with a cap note (a capped preview,
+  rate-limited free tier) whose model also has paid prices is listed as free AND ranked
+  at its paid price: past the cap you pay that price, so it belongs in the comparison
+  (Gemini 1.5 Pro's preview in the price-war catalog).
+- A model whose needed price is unknown is left out and counted, never taken as free;
+  so is one priced in a currency with no exchange rate to the asked one.
+- With a prompt size, each model's context tier for that size is used (and models with a
+  smaller context window drop out); without one, the base tier, and the reply notes the
+  shown models whose longer prompts cost more.
+- Sanity filter: with at least 5 ranked models, a non-zero cost below 1/1000 of the
+  median cost for the same mix is set aside as implausible (a mislabelled image model, a
+  per-1K price stored as per-1M) and named in a footnote instead of being crowned.
+  Zero is not implausible: it is a price a source called free.
+
+Pure: no I/O, no clock. Orders by (currency, prompt size, input:output ratio) are memoised
+in the snapshot, so questions differing only in filters, amounts or top-N sort nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from bot.answers.cost import CostBreakdown, cost_of, pick_point
+from bot.answers.query import Mix, Query
+from bot.answers.snapshot import PriceSnapshot
+from storage import FreeOffer, FxRate, ModelPrices, Money, PriceKind
+
+ANSWERING_MODES = frozenset({"chat", "completion"})
+SUSPECT_FACTOR = Decimal(1000)
+SUSPECT_MIN_MODELS = 5
+_MEMO_LIMIT = 256
+
+_PASS, _FILTERED, _CONTEXT_UNKNOWN = 0, 1, 2
+
+
+@dataclass(frozen=True, slots=True)
+class _Line:
+    """One model's base (or prompt-tier) prices per 1M, converted to one currency."""
+
+    model: ModelPrices
+    input: Decimal | None
+    output: Decimal | None
+    # The native currency when it could not be converted (no rate), else None.
+    no_rate: str | None
+    native: frozenset[str]
+    # 'free' (free now, not ranked), 'capped' (free within a cap, also ranked) or None.
+    free: str | None
+    tiered: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Order:
+    """Every rankable model for one (currency, prompt, ratio), cheapest first."""
+
+    ranked: tuple[tuple[Decimal, _Line], ...]
+    unknown: tuple[_Line, ...]
+    cutoff: Decimal | None
+    suspects: int
+    currencies: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class RankedModel:
+    """A paid model's place in a ranking, with its cost for the mix."""
+
+    position: int
+    breakdown: CostBreakdown
+    # A capped free offer the model also has (free within the cap, this price beyond it).
+    free_offer: FreeOffer | None = None
+
+    @property
+    def model(self) -> ModelPrices:
+        return self.breakdown.model
+
+    @property
+    def cost(self) -> Money:
+        total = self.breakdown.total
+        assert total is not None  # ranked models have every needed price
+        return total
+
+
+@dataclass(frozen=True, slots=True)
+class FreeModel:
+    """A model free now; `offer` is None when it is free because both prices are zero."""
+
+    model: ModelPrices
+    offer: FreeOffer | None
+
+
+@dataclass(frozen=True, slots=True)
+class Ranking:
+    """The answer to 'cheapest for …' before it is worded."""
+
+    query: Query
+    as_of: datetime
+    currency: str
+    mix: Mix
+    top: tuple[RankedModel, ...]
+    # Paid models ranked after filters (top is the first `limit` of them).
+    total: int
+    free: tuple[FreeModel, ...]
+    # Left out: a needed price unknown, or no rate to convert it.
+    unknown: tuple[ModelPrices, ...]
+    no_rate: tuple[ModelPrices, ...]
+    # Left out of a context filter because the store does not know their context window.
+    context_unknown: int
+    # Set aside by the sanity filter.
+    suspect: tuple[RankedModel, ...]
+    # Rates used (as published) for the ranked models' native currencies.
+    rates: tuple[FxRate, ...]
+    # Shown models with dearer tiers for longer prompts (only when no prompt size was asked).
+    tiered: tuple[ModelPrices, ...]
+
+    @property
+    def cheapest(self) -> RankedModel | None:
+        return self.top[0] if self.top else None
+
+    def signature(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """What a saved question compares to notice that its answer changed: the shown
+        models in order with their costs, and the free models."""
+        return (
+            tuple(f"{r.model.model_id}={r.cost.amount.normalize():f}" for r in self.top),
+            tuple(sorted(f.model.model_id for f in self.free)),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """Where one model stands for a query: its position among paid models, or why not."""
+
+    model_id: str
+    position: int | None
+    of: int
+    cost: Money | None
+    free: bool
+    # Why it has no position: 'free', 'unknown price', 'no rate', 'filtered out',
+    # 'set aside', 'not a chat model', 'no price'; None when it has one.
+    reason: str | None = None
+
+
+def _remember(snapshot: PriceSnapshot, key: tuple[object, ...], value: object) -> None:
+    if len(snapshot.memo) >= _MEMO_LIMIT:
+        snapshot.memo.pop(next(iter(snapshot.memo)))
+    snapshot.memo[key] = value
+
+
+def _free_kind(model: ModelPrices) -> str | None:
+    offer = model.free_offer
+    if offer is not None and offer.active:
+        paid = any(not p.amount.is_zero for p in model.prices.values())
+        return "capped" if offer.cap_note and paid else "free"
+    return "free" if model.is_free else None
+
+
+def _lines(snapshot: PriceSnapshot, currency: str, prompt: int | None) -> tuple[_Line, ...]:
+    key = ("lines", currency, prompt)
+    cached = snapshot.memo.get(key)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    lines = []
+    for model in snapshot.models:
+        if model.mode not in ANSWERING_MODES:
+            continue
+        values: list[Decimal | None] = []
+        native: set[str] = set()
+        no_rate: str | None = None
+        for kind in (PriceKind.INPUT, PriceKind.OUTPUT):
+            point = pick_point(model, kind, prompt)
+            if point is None:
+                values.append(None)
+                continue
+            converted = snapshot.convert(point.amount, currency)
+            if converted is None:
+                no_rate = point.amount.currency
+                values.append(None)
+                continue
+            native.add(point.amount.currency)
+            values.append(converted[0].amount)
+        tiered = prompt is None and any(tier for (_, tier) in model.prices)
+        lines.append(
+            _Line(
+                model, values[0], values[1], no_rate, frozenset(native), _free_kind(model), tiered
+            )
+        )
+    result = tuple(lines)
+    _remember(snapshot, key, result)
+    return result
+
+
+def _order(
+    snapshot: PriceSnapshot, currency: str, prompt: int | None, ratio: tuple[int, int]
+) -> _Order:
+    key = ("order", currency, prompt, ratio)
+    cached = snapshot.memo.get(key)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    weight_in, weight_out = Decimal(ratio[0]), Decimal(ratio[1])
+    ranked: list[tuple[Decimal, _Line]] = []
+    unknown: list[_Line] = []
+    currencies: set[str] = set()
+    for line in _lines(snapshot, currency, prompt):
+        if line.free == "free":
+            continue
+        if (ratio[0] and line.input is None) or (ratio[1] and line.output is None):
+            unknown.append(line)
+            continue
+        unit = Decimal(0)
+        if ratio[0]:
+            unit += line.input * weight_in  # type: ignore[operator]
+        if ratio[1]:
+            unit += line.output * weight_out  # type: ignore[operator]
+        ranked.append((unit, line))
+        currencies |= line.native
+    ranked.sort(
+        key=lambda pair: (pair[0], pair[1].model.display_name.lower(), pair[1].model.model_id)
+    )
+    cutoff: Decimal | None = None
+    suspects = 0
+    if len(ranked) >= SUSPECT_MIN_MODELS:
+        median = ranked[len(ranked) // 2][0]
+        if median > 0:
+            cutoff = median / SUSPECT_FACTOR
+            suspects = sum(1 for unit, _ in ranked if 0 < unit < cutoff)
+    order = _Order(tuple(ranked), tuple(unknown), cutoff, suspects, frozenset(currencies))
+    _remember(snapshot, key, order)
+    return order
+
+
+def _verdict(model: ModelPrices, query: Query) -> int:
+    if query.vendors and model.vendor not in query.vendors:
+        return _FILTERED
+    if model.vendor in query.exclude_vendors:
+        return _FILTERED
+    need = max(query.min_context or 0, query.prompt_tokens or 0)
+    if need:
+        if model.context_window is None:
+            return _CONTEXT_UNKNOWN
+        if model.context_window < need:
+            return _FILTERED
+    return _PASS
+
+
+def _filters(query: Query) -> bool:
+    return bool(query.vendors or query.exclude_vendors or query.min_context or query.prompt_tokens)
+
+
+def free_now(snapshot: PriceSnapshot, query: Query) -> tuple[FreeModel, ...]:
+    """Models free now that pass the query's filters: unlimited first, capped last."""
+    found = []
+    for model in snapshot.models:
+        if model.mode not in ANSWERING_MODES or _free_kind(model) is None:
+            continue
+        if _verdict(model, query) != _PASS:
+            continue
+        offer = model.free_offer if model.free_offer and model.free_offer.active else None
+        found.append(FreeModel(model, offer))
+
+    def order(free: FreeModel) -> tuple[int, str]:
+        offer = free.offer
+        limited = 0 if offer is None else (2 if offer.cap_note else 1)
+        return limited, free.model.display_name.lower()
+
+    return tuple(sorted(found, key=order))
+
+
+def rank(query: Query, snapshot: PriceSnapshot, *, limit: int | None = None) -> Ranking:
+    """The paid models cheapest first for the query's mix, the free ones apart, and notes."""
+    limit = query.top if limit is None else limit
+    prompt = query.prompt_tokens
+    order = _order(snapshot, query.currency, prompt, query.mix.ratio)
+    cutoff = order.cutoff
+    picked: list[_Line] = []
+    suspects: list[_Line] = []
+    context_unknown = 0
+    currencies: set[str] = set()
+    if not _filters(query):
+        for unit, line in order.ranked:
+            if cutoff is not None and 0 < unit < cutoff:
+                suspects.append(line)
+                continue
+            if len(picked) >= limit:
+                break
+            picked.append(line)
+        total = len(order.ranked) - order.suspects
+        currencies = set(order.currencies)
+        unknown = order.unknown
+    else:
+        total = 0
+        for unit, line in order.ranked:
+            verdict = _verdict(line.model, query)
+            if verdict == _CONTEXT_UNKNOWN:
+                context_unknown += 1
+            if verdict != _PASS:
+                continue
+            if cutoff is not None and 0 < unit < cutoff:
+                suspects.append(line)
+                continue
+            total += 1
+            currencies |= line.native
+            if len(picked) < limit:
+                picked.append(line)
+        unknown = tuple(u for u in order.unknown if _verdict(u.model, query) == _PASS)
+    top = tuple(_ranked(i + 1, line, query, snapshot) for i, line in enumerate(picked))
+    rates = []
+    for native in sorted(currencies - {query.currency}):
+        rate = snapshot.rate(native, query.currency)
+        if rate is not None:
+            rates.append(snapshot.stated_rate(rate))
+    return Ranking(
+        query=query,
+        as_of=snapshot.as_of,
+        currency=query.currency,
+        mix=query.mix,
+        top=top,
+        total=total,
+        free=free_now(snapshot, query),
+        unknown=tuple(u.model for u in unknown if u.no_rate is None),
+        no_rate=tuple(u.model for u in unknown if u.no_rate is not None),
+        context_unknown=context_unknown,
+        suspect=tuple(_ranked(0, line, query, snapshot) for line in suspects[:5]),
+        rates=tuple(rates),
+        tiered=tuple(line.model for line in picked if line.tiered),
+    )
+
+
+def _ranked(position: int, line: _Line, query: Query, snapshot: PriceSnapshot) -> RankedModel:
+    breakdown = cost_of(
+        line.model, query.mix, query.currency, snapshot, prompt_tokens=query.prompt_tokens
+    )
+    offer = line.model.free_offer if line.free == "capped" else None
+    return RankedModel(position, breakdown, offer)
+
+
+def standing(model_id: str, query: Query, snapshot: PriceSnapshot) -> Standing:
+    """Where `model_id` ranks for `query` ("#3 of 11"), or why it has no rank."""
+    model = snapshot.model(model_id)
+    order = _order(snapshot, query.currency, query.prompt_tokens, query.mix.ratio)
+    if model is None:
+        return Standing(model_id, None, 0, None, False, "no price")
+    free = _free_kind(model) is not None
+    if model.mode not in ANSWERING_MODES:
+        return Standing(model_id, None, 0, None, free, "not a chat model")
+    position = 0
+    found: tuple[int, Decimal] | None = None
+    for unit, line in order.ranked:
+        if _verdict(line.model, query) != _PASS:
+            continue
+        if order.cutoff is not None and 0 < unit < order.cutoff:
+            if line.model.model_id == model_id:
+                return Standing(model_id, None, 0, None, free, "set aside")
+            continue
+        position += 1
+        if line.model.model_id == model_id:
+            found = (position, unit)
+    if found is not None:
+        cost = cost_of(
+            model, query.mix, query.currency, snapshot, prompt_tokens=query.prompt_tokens
+        )
+        return Standing(model_id, found[0], position, cost.total, free)
+    if _free_kind(model) == "free":
+        return Standing(model_id, None, position, None, True, "free")
+    if _verdict(model, query) != _PASS:
+        return Standing(model_id, None, position, None, free, "filtered out")
+    left_out = next((u for u in order.unknown if u.model.model_id == model_id), None)
+    reason = "no rate" if left_out is not None and left_out.no_rate else "unknown price"
+    return Standing(model_id, None, position, None, free, reason)
