@@ -6,11 +6,11 @@
     cache.invalidate()                                # e.g. after recording exchange rates
     ask(cache, text, now=now, defaults=Defaults(...)) -> Reply   # parse + answer
 
-A snapshot is reused until the store's `last_event_id()` moves (checked at most every
-`check_every` of the caller's clock, so a burst of questions costs one cheap query), an
-active free offer in it ends, or it is `max_age` old (scheduled prices take effect
-without a new event). Exchange rates recorded with `record_rates` make no event: call
-`invalidate()` after recording rates, or wait for `max_age`.
+A snapshot is reused until the store's `data_version()` moves (a new price point, free
+offer, event, rate, model or alias; checked at most every `check_every` of the caller's
+clock, so a burst of questions costs one cheap query), an active free offer in it ends,
+or it is `max_age` old (scheduled prices take effect without anything being written).
+`invalidate()` forgets everything at once, e.g. after editing a model's metadata.
 
 Everything else in `bot.answers` is pure; this module does I/O through the store's public
 methods only, and reads no clock: the caller passes `now`.
@@ -40,13 +40,13 @@ class PriceSource(Protocol):
     def models(self) -> list[ModelInfo]: ...
     def aliases(self) -> dict[str, str]: ...
     def vendors(self) -> dict[str, str]: ...
-    def last_event_id(self) -> int: ...
+    def data_version(self) -> tuple[int, ...]: ...
 
 
 def load_snapshot(store: PriceSource, as_of: datetime) -> PriceSnapshot:
     """Read everything a question needs at `as_of`, once."""
-    # The event id first: a change recorded while we read makes the next check reload.
-    event_id = store.last_event_id()
+    # The version first: a change recorded while we read makes the next check reload.
+    version = store.data_version()
     return PriceSnapshot.build(
         as_of=as_of,
         models=store.current(as_of),
@@ -54,7 +54,7 @@ def load_snapshot(store: PriceSource, as_of: datetime) -> PriceSnapshot:
         aliases=store.aliases(),
         vendors=store.vendors(),
         rates=store.rates(),
-        event_id=event_id,
+        version=version,
     )
 
 
@@ -76,7 +76,7 @@ class SnapshotCache:
         # How many times the store was read for a snapshot (benchmarks and tests count them).
         self.loads = 0
         self._lock = threading.Lock()
-        self._event_id: int | None = None
+        self._version: tuple[int, ...] | None = None
         self._checked_at: datetime | None = None
         self._current: PriceSnapshot | None = None
         self._dated: OrderedDict[datetime, PriceSnapshot] = OrderedDict()
@@ -133,16 +133,16 @@ class SnapshotCache:
         ):
             return
         self._checked_at = now
-        event_id = self.store.last_event_id()
-        if event_id != self._event_id:
-            self._event_id = event_id
+        version = self.store.data_version()
+        if version != self._version:
+            self._version = version
             self._current = None
             self._dated.clear()
 
     def _load(self, as_of: datetime) -> PriceSnapshot:
         self.loads += 1
         snapshot = load_snapshot(self.store, as_of)
-        self._event_id = snapshot.event_id
+        self._version = snapshot.version
         return snapshot
 
 

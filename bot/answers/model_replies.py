@@ -15,6 +15,7 @@ from bot.answers.snapshot import PriceSnapshot
 from bot.answers.wording import (
     as_of_phrase,
     currency_note,
+    decimal_text,
     iso,
     mix_footnote,
     mix_phrase,
@@ -115,7 +116,7 @@ def price_reply(query: Query, snapshot: PriceSnapshot) -> Reply:
                 {
                     "kind": kind.value,
                     "tier": tier,
-                    "amount": str(point.amount.amount),
+                    "amount": decimal_text(point.amount.amount),
                     "currency": point.amount.currency,
                     "per": "1M tokens",
                     "effective": point.effective_at.isoformat(),
@@ -171,7 +172,7 @@ def price_reply(query: Query, snapshot: PriceSnapshot) -> Reply:
             "free_now": offer_phrase(offer) if (offer or model.is_free) else None,
             "prices": prices_json,
             "currency": query.currency,
-            "mix_cost": str(breakdown.total.amount) if breakdown.total else None,
+            "mix_cost": decimal_text(breakdown.total.amount) if breakdown.total else None,
         },
     )
 
@@ -217,10 +218,10 @@ def _cost_json(b: CostBreakdown) -> dict[str, Any]:
     return {
         "model": b.model.model_id,
         "name": b.model.display_name,
-        "cost": str(b.total.amount) if b.total else None,
+        "cost": decimal_text(b.total.amount) if b.total else None,
         "currency": b.currency,
-        "input_cost": str(b.input_cost.amount) if b.input_cost else None,
-        "output_cost": str(b.output_cost.amount) if b.output_cost else None,
+        "input_cost": decimal_text(b.input_cost.amount) if b.input_cost else None,
+        "output_cost": decimal_text(b.output_cost.amount) if b.output_cost else None,
         "missing": [k.value for k in b.missing],
         "tier": b.tier,
         "free_now": b.free_offer is not None or b.model.is_free,

@@ -64,8 +64,11 @@ _KEYWORDS: dict[QueryKind, re.Pattern[str]] = {
     ),
     QueryKind.FREE: re.compile(r"(?<![a-z])(?:free|gratis|no\s+cost)(?![a-z])|免费|不要钱"),
 }
+# A leading command word ("/price@pricebot qwen-long"); "/cheapest" keeps its word, which
+# other phrases read ("cheapest 5").
 _COMMAND = re.compile(
-    r"^/?(?P<word>ask|cheapest|price|prices|cost|compare|free)(?:@[a-z0-9_]+)?(?![a-z])"
+    r"^/?(?P<word>ask|price|prices|cost|compare|free)(?:@[a-z0-9_]+)?(?![a-z])"
+    r"|^/(?=cheapest)|(?<=^/cheapest)@[a-z0-9_]+"
 )
 _COMMAND_KINDS = {
     "cheapest": QueryKind.CHEAPEST,
@@ -284,7 +287,9 @@ def _parse(
 
     work = Work(cleaned)
     command = work.take(_COMMAND)
-    kind: QueryKind | None = _COMMAND_KINDS.get(command["word"]) if command else None
+    kind: QueryKind | None = (
+        _COMMAND_KINDS.get(command["word"]) if command and command["word"] else None
+    )
     said = {k for k, pattern in _KEYWORDS.items() if pattern.search(work.text)}
     if kind is None:
         for candidate in (QueryKind.COMPARE, QueryKind.CHEAPEST, QueryKind.COST, QueryKind.PRICE):

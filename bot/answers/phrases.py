@@ -63,7 +63,7 @@ def clean(text: str) -> str:
 
 # Amount boundaries: not glued to a word, an id or a decimal ("doubao-pro-32k" is a name).
 _BEFORE = r"(?<![a-z0-9.\-/:_])"
-_AFTER = r"(?![a-z0-9\-_])"
+_AFTER = r"(?![a-z0-9_])(?!-(?!tok))"
 
 
 def amount(name: str) -> str:
@@ -218,13 +218,13 @@ _TOPS = [
     re.compile(
         r"(?<![a-z])(?:top|first|best)\s*-?\s*"
         + _COUNT
-        + r"(?![a-z0-9.,])(?!\s*(?:k|m|万|亿|tokens?|million|thousand)(?![a-z]))"
+        + r"(?![a-z0-9.,:])(?!\s*(?:k|m|万|亿|tokens?|million|thousand)(?![a-z]))"
     ),
     re.compile(r"(?<![a-z0-9])" + _COUNT + r"\s+(?:cheapest|cheaper|lowest)"),
     re.compile(
         r"(?<![a-z])cheapest\s+"
         + _COUNT
-        + r"(?![a-z0-9.,])(?!\s*(?:k|m|万|亿|tokens?|million|thousand|b)(?![a-z]))"
+        + r"(?![a-z0-9.,:])(?!\s*(?:k|m|万|亿|tokens?|million|thousand|b)(?![a-z]))"
     ),
     re.compile(r"前\s*(?P<n>\d{1,3}|[一二两三四五六七八九十]{1,3})\s*(?:名|个|位)?"),
 ]

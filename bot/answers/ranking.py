@@ -268,8 +268,9 @@ def free_now(snapshot: PriceSnapshot, query: Query) -> tuple[FreeModel, ...]:
         found.append(FreeModel(model, offer))
 
     def order(free: FreeModel) -> tuple[int, str]:
+        # Free without limits first, then free until a date, then free within caps.
         offer = free.offer
-        limited = 0 if offer is None else (2 if offer.cap_note else 1)
+        limited = 0 if offer is None else 2 if offer.cap_note else 1 if offer.until else 0
         return limited, free.model.display_name.lower()
 
     return tuple(sorted(found, key=order))
@@ -369,10 +370,10 @@ def standing(model_id: str, query: Query, snapshot: PriceSnapshot) -> Standing:
             model, query.mix, query.currency, snapshot, prompt_tokens=query.prompt_tokens
         )
         return Standing(model_id, found[0], position, cost.total, free)
-    if _free_kind(model) == "free":
-        return Standing(model_id, None, position, None, True, "free")
     if _verdict(model, query) != _PASS:
         return Standing(model_id, None, position, None, free, "filtered out")
+    if _free_kind(model) == "free":
+        return Standing(model_id, None, position, None, True, "free")
     left_out = next((u for u in order.unknown if u.model.model_id == model_id), None)
     reason = "no rate" if left_out is not None and left_out.no_rate else "unknown price"
     return Standing(model_id, None, position, None, free, reason)

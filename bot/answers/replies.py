@@ -21,6 +21,7 @@ from bot.answers.wording import (
     NAMES_SHOWN,
     as_of_phrase,
     currency_note,
+    decimal_text,
     filter_phrases,
     iso,
     mix_footnote,
@@ -110,12 +111,14 @@ def _ranked_json(ranked: RankedModel) -> dict[str, Any]:
         "model": ranked.model.model_id,
         "name": ranked.model.display_name,
         "vendor": ranked.model.vendor,
-        "cost": str(ranked.cost.amount),
+        "cost": decimal_text(ranked.cost.amount),
         "currency": ranked.cost.currency,
-        "input_per_1m": str(b.input_rate.amount) if b.input_rate else None,
-        "output_per_1m": str(b.output_rate.amount) if b.output_rate else None,
-        "native_input_per_1m": str(b.input_point.amount.amount) if b.input_point else None,
-        "native_output_per_1m": str(b.output_point.amount.amount) if b.output_point else None,
+        "input_per_1m": decimal_text(b.input_rate.amount) if b.input_rate else None,
+        "output_per_1m": decimal_text(b.output_rate.amount) if b.output_rate else None,
+        "native_input_per_1m": decimal_text(b.input_point.amount.amount) if b.input_point else None,
+        "native_output_per_1m": decimal_text(b.output_point.amount.amount)
+        if b.output_point
+        else None,
         "native_currency": point.amount.currency if point else None,
         "tier": b.tier,
         "free_within_caps": ranked.free_offer is not None,
@@ -231,7 +234,7 @@ def cheapest_reply(
                 {
                     "base": r.base,
                     "quote": r.quote,
-                    "rate": str(r.rate),
+                    "rate": decimal_text(r.rate),
                     "as_of": r.as_of.isoformat(),
                     "source": r.source,
                 }

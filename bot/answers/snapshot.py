@@ -44,8 +44,8 @@ class PriceSnapshot:
     models: tuple[ModelPrices, ...]
     rates: tuple[FxRate, ...]
     vocabulary: Vocabulary
-    # The store's last event id when this was read: a newer id means prices moved.
-    event_id: int = 0
+    # The store's data_version() when this was read: another one means prices moved.
+    version: tuple[int, ...] = ()
     by_id: Mapping[str, ModelPrices] = field(default_factory=dict, repr=False)
     # Derived values (converted prices, orders by mix), filled on first use.
     memo: dict[Any, Any] = field(default_factory=dict, repr=False)
@@ -60,7 +60,7 @@ class PriceSnapshot:
         aliases: Mapping[str, str],
         vendors: Mapping[str, str],
         rates: Iterable[FxRate],
-        event_id: int = 0,
+        version: tuple[int, ...] = (),
     ) -> PriceSnapshot:
         """A snapshot from the store's values; `known` is every model, priced or not."""
         priced = tuple(models)
@@ -74,7 +74,7 @@ class PriceSnapshot:
             models=priced,
             rates=tuple(rates),
             vocabulary=vocabulary,
-            event_id=event_id,
+            version=version,
             by_id={m.model_id: m for m in priced},
         )
 

@@ -26,6 +26,11 @@ def money(value: Money | None, *, converted: bool = False) -> str:
     return format_money(value)
 
 
+def decimal_text(amount: Decimal) -> str:
+    """An exact amount as canonical text for JSON: 0.8750 → '0.875', 1.00 → '1'."""
+    return f"{amount.normalize():f}"
+
+
 def approximate(amount: Decimal) -> Decimal:
     """1.2345 → 1.23; 0.121527 → 0.1215; 0 → 0."""
     if amount == 0:
