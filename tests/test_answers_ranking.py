@@ -198,3 +198,22 @@ def test_the_chats_defaults_shape_the_answer(sqlite_store: PriceStore) -> None:
     reply = answer(query, snapshot)
     assert reply.title == "Cheapest for 1M tokens (1:1, this chat's mix)"
     assert "Mix 1:1 (500K input + 500K output tokens) is this chat's setting." in reply.footnotes[0]
+
+
+def test_a_cross_rate_through_another_currency_is_used_and_stated(sqlite_store: PriceStore) -> None:
+    sqlite_store.record_rates(
+        [
+            FxRate("EUR", "USD", Decimal("1.08"), date(2024, 5, 1), "ecb"),
+            FxRate("USD", "CNY", Decimal("7.2"), date(2024, 5, 1), "bundled"),
+        ]
+    )
+    record(sqlite_store, quote("euro/model", when=WHEN, input="1", output="1", currency="EUR"))
+    query, snapshot = ask(sqlite_store, "cheapest in CNY")
+    ranking = rank(query, snapshot)
+    assert ranking.top[0].cost == Money(Decimal("7.776"), "CNY")
+    assert not ranking.no_rate
+    text = render_text(answer(query, snapshot))
+    assert (
+        "EUR prices converted at 1 EUR = 7.776 CNY (2024-05-01, via USD: "
+        "1 EUR = 1.08 USD, 2024-05-01, ecb; 1 USD = 7.2 CNY, 2024-05-01, bundled)."
+    ) in text

@@ -25,6 +25,7 @@ from typing import Protocol
 
 from bot.answers.parse import parse_question
 from bot.answers.query import Defaults, Query, Refusal
+from bot.answers.ranking import warm
 from bot.answers.replies import answer, refusal_reply
 from bot.answers.snapshot import PriceSnapshot
 from bot.chat.reply import Reply
@@ -68,11 +69,14 @@ class SnapshotCache:
         check_every: timedelta = timedelta(seconds=2),
         max_age: timedelta = timedelta(minutes=10),
         keep: int = 8,
+        warm: bool = True,
     ) -> None:
         self.store = store
         self.check_every = check_every
         self.max_age = max_age
         self.keep = keep
+        # Compute the common orders when a snapshot is read, not on the first question.
+        self.warm = warm
         # How many times the store was read for a snapshot (benchmarks and tests count them).
         self.loads = 0
         self._lock = threading.Lock()
@@ -142,6 +146,8 @@ class SnapshotCache:
     def _load(self, as_of: datetime) -> PriceSnapshot:
         self.loads += 1
         snapshot = load_snapshot(self.store, as_of)
+        if self.warm:
+            warm(snapshot)
         self._version = snapshot.version
         return snapshot
 

@@ -25,7 +25,7 @@ from bot.answers.wording import (
     tier_note,
 )
 from bot.chat.reply import Reply, ReplyKind, Row
-from storage import FxRate, ModelPrices, PriceKind, format_money, tier_label
+from storage import FxRate, ModelPrices, PriceKind, tier_label
 
 _KIND_ORDER = (PriceKind.INPUT, PriceKind.CACHED_INPUT, PriceKind.CACHE_WRITE, PriceKind.OUTPUT)
 _KIND_LABEL = {
@@ -104,13 +104,13 @@ def price_reply(query: Query, snapshot: PriceSnapshot) -> Reply:
             label = _KIND_LABEL[kind] + (f", {tier_label(tier)}" if tier else "")
             note = f"since {point.effective_at:%Y-%m-%d}"
             if converted is None:
-                value = f"{format_money(point.amount)} per 1M"
+                value = f"{money(point.amount)} per 1M"
                 note += f" · no rate to {query.currency}"
             else:
                 value = f"{money(converted[0], converted=converted[1] is not None)} per 1M"
                 if converted[1] is not None:
                     rates.append(snapshot.stated_rate(converted[1]))
-                    note = f"{format_money(point.amount)} · " + note
+                    note = f"{money(point.amount)} · " + note
             rows.append(Row(label, value, note))
             prices_json.append(
                 {

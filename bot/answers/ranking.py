@@ -28,19 +28,21 @@ in the snapshot, so questions differing only in filters, amounts or top-N sort n
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from bot.answers.cost import CostBreakdown, cost_of, pick_point
 from bot.answers.query import Mix, Query
 from bot.answers.snapshot import PriceSnapshot
-from storage import FreeOffer, FxRate, ModelPrices, Money, PriceKind
+from storage import FreeOffer, FxRate, ModelPrices, Money, PriceKind, PricePoint
 
 ANSWERING_MODES = frozenset({"chat", "completion"})
 SUSPECT_FACTOR = Decimal(1000)
 SUSPECT_MIN_MODELS = 5
-_MEMO_LIMIT = 256
+_MEMO_LIMIT = 128
 
 _PASS, _FILTERED, _CONTEXT_UNKNOWN = 0, 1, 2
 
@@ -150,10 +152,27 @@ class Standing:
     reason: str | None = None
 
 
+def _memo(snapshot: PriceSnapshot) -> OrderedDict[tuple[object, ...], Any]:
+    """Ranking's own derived values in the snapshot, least recently used dropped first."""
+    memo = snapshot.memo.get("ranking")
+    if memo is None:
+        memo = snapshot.memo["ranking"] = OrderedDict()
+    return memo  # type: ignore[no-any-return]
+
+
+def _recall(snapshot: PriceSnapshot, key: tuple[object, ...]) -> Any:
+    memo = _memo(snapshot)
+    value = memo.get(key)
+    if value is not None:
+        memo.move_to_end(key)
+    return value
+
+
 def _remember(snapshot: PriceSnapshot, key: tuple[object, ...], value: object) -> None:
-    if len(snapshot.memo) >= _MEMO_LIMIT:
-        snapshot.memo.pop(next(iter(snapshot.memo)))
-    snapshot.memo[key] = value
+    memo = _memo(snapshot)
+    memo[key] = value
+    while len(memo) > _MEMO_LIMIT:
+        memo.popitem(last=False)
 
 
 def _free_kind(model: ModelPrices) -> str | None:
@@ -164,48 +183,111 @@ def _free_kind(model: ModelPrices) -> str | None:
     return "free" if model.is_free else None
 
 
+def _answering(snapshot: PriceSnapshot) -> tuple[tuple[ModelPrices, str | None], ...]:
+    """Chat and completion models with their free kind, by name: the base order of ties."""
+    key = ("answering",)
+    cached = _recall(snapshot, key)
+    if cached is None:
+        models = sorted(
+            (m for m in snapshot.models if m.mode in ANSWERING_MODES),
+            key=lambda m: (m.display_name.lower(), m.model_id),
+        )
+        cached = tuple((m, _free_kind(m)) for m in models)
+        _remember(snapshot, key, cached)
+    return cached
+
+
+def _points(
+    snapshot: PriceSnapshot, prompt: int | None
+) -> tuple[tuple[ModelPrices, str | None, PricePoint | None, PricePoint | None, bool], ...]:
+    """Each answering model's input and output price for a prompt size, in its currency."""
+    key = ("points", prompt)
+    cached = _recall(snapshot, key)
+    if cached is not None:
+        return cached
+    if prompt is None:
+        cached = tuple(
+            (
+                model,
+                free,
+                model.price(PriceKind.INPUT, 0),
+                model.price(PriceKind.OUTPUT, 0),
+                any(tier for (_, tier) in model.prices),
+            )
+            for model, free in _answering(snapshot)
+        )
+    else:
+        # Only models with tiers price a long prompt differently: reuse the rest.
+        cached = tuple(
+            (
+                model,
+                free,
+                pick_point(model, PriceKind.INPUT, prompt),
+                pick_point(model, PriceKind.OUTPUT, prompt),
+                False,
+            )
+            if tiered
+            else (model, free, in_point, out_point, False)
+            for model, free, in_point, out_point, tiered in _points(snapshot, None)
+        )
+    _remember(snapshot, key, cached)
+    return cached
+
+
 def _lines(snapshot: PriceSnapshot, currency: str, prompt: int | None) -> tuple[_Line, ...]:
     key = ("lines", currency, prompt)
-    cached = snapshot.memo.get(key)
+    cached = _recall(snapshot, key)
     if cached is not None:
-        return cached  # type: ignore[no-any-return]
+        return cached
+    factors: dict[str, Decimal | None] = {currency: None}
     lines = []
-    for model in snapshot.models:
-        if model.mode not in ANSWERING_MODES:
-            continue
-        values: list[Decimal | None] = []
+    for model, free, in_point, out_point, tiered in _points(snapshot, prompt):
+        values: list[Decimal | None] = [None, None]
         native: set[str] = set()
         no_rate: str | None = None
-        for kind in (PriceKind.INPUT, PriceKind.OUTPUT):
-            point = pick_point(model, kind, prompt)
+        for index, point in enumerate((in_point, out_point)):
             if point is None:
-                values.append(None)
                 continue
-            converted = snapshot.convert(point.amount, currency)
-            if converted is None:
-                no_rate = point.amount.currency
-                values.append(None)
+            own = point.amount.currency
+            if own not in factors:
+                rate = snapshot.rate(own, currency)
+                factors[own] = rate.rate if rate is not None else Decimal(-1)
+            factor = factors[own]
+            if factor is None:
+                values[index] = point.amount.amount
+            elif factor < 0:
+                no_rate = own
                 continue
-            native.add(point.amount.currency)
-            values.append(converted[0].amount)
-        tiered = prompt is None and any(tier for (_, tier) in model.prices)
-        lines.append(
-            _Line(
-                model, values[0], values[1], no_rate, frozenset(native), _free_kind(model), tiered
-            )
-        )
+            else:
+                values[index] = point.amount.amount * factor
+            native.add(own)
+        lines.append(_Line(model, values[0], values[1], no_rate, frozenset(native), free, tiered))
     result = tuple(lines)
     _remember(snapshot, key, result)
     return result
+
+
+def warm(snapshot: PriceSnapshot, currencies: tuple[str, ...] | None = None) -> None:
+    """Compute the orders most questions need (blended 3:1, input only, output only, in
+    each currency the snapshot prices or converts) so no question waits for them."""
+    if currencies is None:
+        found = {p.amount.currency for m in snapshot.models for p in m.prices.values()}
+        found |= {r.base for r in snapshot.rates} | {r.quote for r in snapshot.rates}
+        currencies = tuple(sorted(found))
+    for currency in currencies:
+        for ratio in ((3, 1), (1, 0), (0, 1)):
+            _order(snapshot, currency, None, ratio)
+    _all_free(snapshot)
+    _ = snapshot.free_until_next
 
 
 def _order(
     snapshot: PriceSnapshot, currency: str, prompt: int | None, ratio: tuple[int, int]
 ) -> _Order:
     key = ("order", currency, prompt, ratio)
-    cached = snapshot.memo.get(key)
+    cached = _recall(snapshot, key)
     if cached is not None:
-        return cached  # type: ignore[no-any-return]
+        return cached
     weight_in, weight_out = Decimal(ratio[0]), Decimal(ratio[1])
     ranked: list[tuple[Decimal, _Line]] = []
     unknown: list[_Line] = []
@@ -223,9 +305,8 @@ def _order(
             unit += line.output * weight_out  # type: ignore[operator]
         ranked.append((unit, line))
         currencies |= line.native
-    ranked.sort(
-        key=lambda pair: (pair[0], pair[1].model.display_name.lower(), pair[1].model.model_id)
-    )
+    # Stable: equal costs keep the by-name order of `_answering`.
+    ranked.sort(key=lambda pair: pair[0])
     cutoff: Decimal | None = None
     suspects = 0
     if len(ranked) >= SUSPECT_MIN_MODELS:
@@ -256,66 +337,103 @@ def _filters(query: Query) -> bool:
     return bool(query.vendors or query.exclude_vendors or query.min_context or query.prompt_tokens)
 
 
-def free_now(snapshot: PriceSnapshot, query: Query) -> tuple[FreeModel, ...]:
-    """Models free now that pass the query's filters: unlimited first, capped last."""
+def _all_free(snapshot: PriceSnapshot) -> tuple[FreeModel, ...]:
+    key = ("free",)
+    cached = _recall(snapshot, key)
+    if cached is not None:
+        return cached
     found = []
-    for model in snapshot.models:
-        if model.mode not in ANSWERING_MODES or _free_kind(model) is None:
-            continue
-        if _verdict(model, query) != _PASS:
+    for model, free in _answering(snapshot):
+        if free is None:
             continue
         offer = model.free_offer if model.free_offer and model.free_offer.active else None
         found.append(FreeModel(model, offer))
 
-    def order(free: FreeModel) -> tuple[int, str]:
+    def order(free: FreeModel) -> int:
         # Free without limits first, then free until a date, then free within caps.
         offer = free.offer
-        limited = 0 if offer is None else 2 if offer.cap_note else 1 if offer.until else 0
-        return limited, free.model.display_name.lower()
+        return 0 if offer is None else 2 if offer.cap_note else 1 if offer.until else 0
 
-    return tuple(sorted(found, key=order))
+    result = tuple(sorted(found, key=order))
+    _remember(snapshot, key, result)
+    return result
+
+
+def free_now(snapshot: PriceSnapshot, query: Query) -> tuple[FreeModel, ...]:
+    """Models free now that pass the query's filters: unlimited first, capped last."""
+    every = _all_free(snapshot)
+    if not _filters(query):
+        return every
+    return tuple(f for f in every if _verdict(f.model, query) == _PASS)
+
+
+@dataclass(frozen=True, slots=True)
+class _Walk:
+    """An order with a query's filters applied (memoised: filters repeat too)."""
+
+    ranked: tuple[tuple[Decimal, _Line], ...]
+    unknown: tuple[_Line, ...]
+    context_unknown: int
+    # How many of `ranked` the sanity filter sets aside (they sit together near the top).
+    suspects: int
+    currencies: frozenset[str]
+
+
+def _walk(snapshot: PriceSnapshot, query: Query) -> _Walk:
+    order = _order(snapshot, query.currency, query.prompt_tokens, query.mix.ratio)
+    if not _filters(query):
+        return _Walk(order.ranked, order.unknown, 0, order.suspects, order.currencies)
+    vendors, excluded = query.vendors, query.exclude_vendors
+    need = max(query.min_context or 0, query.prompt_tokens or 0)
+    key = ("walk", query.currency, query.prompt_tokens, query.mix.ratio, vendors, excluded, need)
+    cached = _recall(snapshot, key)
+    if cached is not None:
+        return cached
+    kept: list[tuple[Decimal, _Line]] = []
+    context_unknown = 0
+    currencies: set[str] = set()
+    # The filters inlined: this loop runs over every ranked model.
+    for pair in order.ranked:
+        model = pair[1].model
+        vendor = model.vendor
+        if (vendors and vendor not in vendors) or vendor in excluded:
+            continue
+        if need:
+            window = model.context_window
+            if window is None:
+                context_unknown += 1
+                continue
+            if window < need:
+                continue
+        kept.append(pair)
+        currencies |= pair[1].native
+    cutoff = order.cutoff
+    suspects = sum(1 for unit, _ in kept if cutoff is not None and 0 < unit < cutoff)
+    unknown = tuple(u for u in order.unknown if _verdict(u.model, query) == _PASS)
+    walk = _Walk(tuple(kept), unknown, context_unknown, suspects, frozenset(currencies))
+    _remember(snapshot, key, walk)
+    return walk
 
 
 def rank(query: Query, snapshot: PriceSnapshot, *, limit: int | None = None) -> Ranking:
     """The paid models cheapest first for the query's mix, the free ones apart, and notes."""
     limit = query.top if limit is None else limit
-    prompt = query.prompt_tokens
-    order = _order(snapshot, query.currency, prompt, query.mix.ratio)
+    order = _order(snapshot, query.currency, query.prompt_tokens, query.mix.ratio)
+    walk = _walk(snapshot, query)
     cutoff = order.cutoff
     picked: list[_Line] = []
     suspects: list[_Line] = []
-    context_unknown = 0
-    currencies: set[str] = set()
-    if not _filters(query):
-        for unit, line in order.ranked:
-            if cutoff is not None and 0 < unit < cutoff:
-                suspects.append(line)
-                continue
-            if len(picked) >= limit:
-                break
+    for unit, line in walk.ranked:
+        if cutoff is not None and 0 < unit < cutoff:
+            suspects.append(line)
+            continue
+        if len(picked) >= limit and len(suspects) >= walk.suspects:
+            break
+        if len(picked) < limit:
             picked.append(line)
-        total = len(order.ranked) - order.suspects
-        currencies = set(order.currencies)
-        unknown = order.unknown
-    else:
-        total = 0
-        for unit, line in order.ranked:
-            verdict = _verdict(line.model, query)
-            if verdict == _CONTEXT_UNKNOWN:
-                context_unknown += 1
-            if verdict != _PASS:
-                continue
-            if cutoff is not None and 0 < unit < cutoff:
-                suspects.append(line)
-                continue
-            total += 1
-            currencies |= line.native
-            if len(picked) < limit:
-                picked.append(line)
-        unknown = tuple(u for u in order.unknown if _verdict(u.model, query) == _PASS)
     top = tuple(_ranked(i + 1, line, query, snapshot) for i, line in enumerate(picked))
     rates = []
-    for native in sorted(currencies - {query.currency}):
+    for native in sorted(walk.currencies - {query.currency}):
         rate = snapshot.rate(native, query.currency)
         if rate is not None:
             rates.append(snapshot.stated_rate(rate))
@@ -325,11 +443,11 @@ def rank(query: Query, snapshot: PriceSnapshot, *, limit: int | None = None) -> 
         currency=query.currency,
         mix=query.mix,
         top=top,
-        total=total,
+        total=len(walk.ranked) - walk.suspects,
         free=free_now(snapshot, query),
-        unknown=tuple(u.model for u in unknown if u.no_rate is None),
-        no_rate=tuple(u.model for u in unknown if u.no_rate is not None),
-        context_unknown=context_unknown,
+        unknown=tuple(u.model for u in walk.unknown if u.no_rate is None),
+        no_rate=tuple(u.model for u in walk.unknown if u.no_rate is not None),
+        context_unknown=walk.context_unknown,
         suspect=tuple(_ranked(0, line, query, snapshot) for line in suspects[:5]),
         rates=tuple(rates),
         tiered=tuple(line.model for line in picked if line.tiered),
@@ -347,33 +465,30 @@ def _ranked(position: int, line: _Line, query: Query, snapshot: PriceSnapshot) -
 def standing(model_id: str, query: Query, snapshot: PriceSnapshot) -> Standing:
     """Where `model_id` ranks for `query` ("#3 of 11"), or why it has no rank."""
     model = snapshot.model(model_id)
-    order = _order(snapshot, query.currency, query.prompt_tokens, query.mix.ratio)
     if model is None:
         return Standing(model_id, None, 0, None, False, "no price")
     free = _free_kind(model) is not None
     if model.mode not in ANSWERING_MODES:
         return Standing(model_id, None, 0, None, free, "not a chat model")
+    order = _order(snapshot, query.currency, query.prompt_tokens, query.mix.ratio)
+    walk = _walk(snapshot, query)
+    of = len(walk.ranked) - walk.suspects
+    cutoff = order.cutoff
     position = 0
-    found: tuple[int, Decimal] | None = None
-    for unit, line in order.ranked:
-        if _verdict(line.model, query) != _PASS:
-            continue
-        if order.cutoff is not None and 0 < unit < order.cutoff:
-            if line.model.model_id == model_id:
-                return Standing(model_id, None, 0, None, free, "set aside")
-            continue
-        position += 1
-        if line.model.model_id == model_id:
-            found = (position, unit)
-    if found is not None:
-        cost = cost_of(
-            model, query.mix, query.currency, snapshot, prompt_tokens=query.prompt_tokens
-        )
-        return Standing(model_id, found[0], position, cost.total, free)
+    for unit, line in walk.ranked:
+        suspect = cutoff is not None and 0 < unit < cutoff
+        position += not suspect
+        if line.model is model:
+            if suspect:
+                return Standing(model_id, None, of, None, free, "set aside")
+            cost = cost_of(
+                model, query.mix, query.currency, snapshot, prompt_tokens=query.prompt_tokens
+            )
+            return Standing(model_id, position, of, cost.total, free)
     if _verdict(model, query) != _PASS:
-        return Standing(model_id, None, position, None, free, "filtered out")
+        return Standing(model_id, None, of, None, free, "filtered out")
     if _free_kind(model) == "free":
-        return Standing(model_id, None, position, None, True, "free")
-    left_out = next((u for u in order.unknown if u.model.model_id == model_id), None)
+        return Standing(model_id, None, of, None, True, "free")
+    left_out = next((u for u in walk.unknown if u.model is model), None)
     reason = "no rate" if left_out is not None and left_out.no_rate else "unknown price"
-    return Standing(model_id, None, position, None, free, reason)
+    return Standing(model_id, None, of, None, free, reason)

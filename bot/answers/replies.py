@@ -33,7 +33,7 @@ from bot.answers.wording import (
     tier_note,
 )
 from bot.chat.reply import Reply, ReplyKind, Row
-from storage import format_money, tier_label
+from storage import tier_label
 
 
 def answer(query: Query, snapshot: PriceSnapshot, *, latest: PriceSnapshot | None = None) -> Reply:
@@ -92,7 +92,7 @@ def _row(ranked: RankedModel) -> Row:
     prices = []
     for label, point in (("in", b.input_point), ("out", b.output_point)):
         if point is not None:
-            prices.append(f"{format_money(point.amount)} {label}")
+            prices.append(f"{money(point.amount)} {label}")
     note = f"{model.vendor_name} · " + ", ".join(prices) + " per 1M"
     if b.tier:
         note += f" ({tier_label(b.tier)})"

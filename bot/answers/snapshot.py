@@ -83,15 +83,40 @@ class PriceSnapshot:
         return self.by_id.get(model_id)
 
     def rate(self, base: str, quote: str) -> FxRate | None:
-        """The rate base→quote in force on the snapshot's day (an inverse serves), or None."""
+        """The rate base→quote in force on the snapshot's day, or None.
+
+        An inverse rate serves; failing both, a cross rate through one other currency
+        (EUR→USD→CNY), whose source names both rates it multiplies.
+        """
         key = ("rate", base, quote)
         if key not in self.memo:
-            try:
-                self.memo[key] = pick_rate(self.rates, base, quote, self.as_of.date())
-            except NoRateError:
-                self.memo[key] = None
+            self.memo[key] = self._direct(base, quote) or self._cross(base, quote)
         found: FxRate | None = self.memo[key]
         return found
+
+    def _direct(self, base: str, quote: str) -> FxRate | None:
+        try:
+            return pick_rate(self.rates, base, quote, self.as_of.date())
+        except NoRateError:
+            return None
+
+    def _cross(self, base: str, quote: str) -> FxRate | None:
+        pivots = sorted({r.base for r in self.rates} | {r.quote for r in self.rates})
+        for pivot in pivots:
+            if pivot in (base, quote):
+                continue
+            first, second = self._direct(base, pivot), self._direct(pivot, quote)
+            if first is None or second is None:
+                continue
+            legs = "; ".join(_published(self.stated_rate(r)) for r in (first, second))
+            return FxRate(
+                base,
+                quote,
+                first.rate * second.rate,
+                min(first.as_of, second.as_of),
+                f"via {pivot}: {legs}",
+            )
+        return None
 
     def convert(self, money: Money, to: str) -> tuple[Money, FxRate | None] | None:
         """`money` in `to` with the dated rate used (None when none is needed or known)."""
@@ -117,12 +142,20 @@ class PriceSnapshot:
     @property
     def free_until_next(self) -> datetime | None:
         """When the first active free offer ends after `as_of`: the snapshot is stale then."""
-        ends = [
-            m.free_offer.until
-            for m in self.models
-            if m.free_offer is not None
-            and m.free_offer.active
-            and m.free_offer.until is not None
-            and m.free_offer.until > self.as_of
-        ]
-        return min(ends, default=None)
+        if "free_until_next" not in self.memo:
+            ends = [
+                m.free_offer.until
+                for m in self.models
+                if m.free_offer is not None
+                and m.free_offer.active
+                and m.free_offer.until is not None
+                and m.free_offer.until > self.as_of
+            ]
+            self.memo["free_until_next"] = min(ends, default=None)
+        found: datetime | None = self.memo["free_until_next"]
+        return found
+
+
+def _published(rate: FxRate) -> str:
+    """'1 USD = 7.2 CNY, 2024-05-01, source'."""
+    return f"1 {rate.base} = {rate.rate.normalize():f} {rate.quote}, {rate.as_of}, {rate.source}"

@@ -164,6 +164,7 @@ class Vocabulary:
             parts.append(escaped if has_cjk(key) else rf"(?<![a-z0-9]){escaped}(?![a-z0-9])")
         self.vendor_pattern: re.Pattern[str] | None = re.compile("|".join(parts)) if parts else None
         self._squashed_bare = Counter(squash(m.split("/", 1)[1]) for m in self.models)
+        self._examples: tuple[str, ...] | None = None
 
     # ---- models --------------------------------------------------------------
 
@@ -234,6 +235,7 @@ class Vocabulary:
 
     def example_models(self) -> tuple[str, ...]:
         """Up to two models to use in examples, by their shortest unique spelling."""
-        answering = [m for m, k in self.models.items() if k.mode in ("chat", "completion")]
-        chosen = sorted(answering)[:2]
-        return tuple(self.short(m) for m in chosen)
+        if self._examples is None:
+            answering = [m for m, k in self.models.items() if k.mode in ("chat", "completion")]
+            self._examples = tuple(self.short(m) for m in sorted(answering)[:2])
+        return self._examples
