@@ -202,6 +202,9 @@ def test_the_chats_currency_is_the_default_and_the_question_wins() -> None:
         "chat",
     )
     assert parse("cheapest in USD", currency="CNY").currency == "USD"
+    # A setting the answers cannot use is ignored, not obeyed into an error.
+    assert parse("cheapest", currency="JPY").currency == "USD"
+    assert parse("cheapest", ratio=(-1, 2)).mix.source is MixSource.DEFAULT
     assert parse("100万tokens最便宜", currency="USD").currency == "USD"
 
 

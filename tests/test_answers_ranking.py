@@ -4,10 +4,20 @@ the sanity filter, vendor and context filters, the chat's defaults."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from bot.answers import Defaults, Query, answer, load_snapshot, parse_question, rank, standing
+from bot.answers import (
+    Defaults,
+    Query,
+    SnapshotCache,
+    answer,
+    load_snapshot,
+    parse_question,
+    rank,
+    standing,
+)
+from bot.answers import ask as cache_ask_text
 from bot.chat.render import render_text
 from storage import FreeOffer, FxRate, Money, PriceStore
 from tests.helpers import quote, utc
@@ -25,6 +35,10 @@ def ask(store: PriceStore, text: str, **defaults: object):  # type: ignore[no-un
     query = parse_question(text, snapshot.vocabulary, Defaults(**defaults))  # type: ignore[arg-type]
     assert isinstance(query, Query), query
     return query, snapshot
+
+
+def cache_ask(cache: SnapshotCache, text: str, now: datetime):  # type: ignore[no-untyped-def]
+    return cache_ask_text(cache, text, now=now)
 
 
 def test_unknown_prices_are_left_out_and_counted(sqlite_store: PriceStore) -> None:
@@ -217,3 +231,34 @@ def test_a_cross_rate_through_another_currency_is_used_and_stated(sqlite_store: 
         "EUR prices converted at 1 EUR = 7.776 CNY (2024-05-01, via USD: "
         "1 EUR = 1.08 USD, 2024-05-01, ecb; 1 USD = 7.2 CNY, 2024-05-01, bundled)."
     ) in text
+
+
+def test_the_cache_rereads_when_a_free_offer_ends_or_the_snapshot_ages(
+    sqlite_store: PriceStore,
+) -> None:
+    record(
+        sqlite_store,
+        quote("a/paid", when=WHEN, input="1", output="1"),
+        quote(
+            "b/promo",
+            when=WHEN,
+            input="2",
+            output="2",
+            free_offer=FreeOffer(until=utc(2024, 6, 30)),
+        ),
+    )
+    cache = SnapshotCache(sqlite_store, check_every=timedelta(days=365), max_age=timedelta(hours=1))
+    june = datetime(2024, 6, 29, 23, tzinfo=UTC)
+    assert [r.label for r in cache_ask(cache, "cheapest", june).rows] == ["1. paid"]
+    assert cache_ask(cache, "cheapest", june + timedelta(minutes=30)).rows[0].label == "1. paid"
+    assert cache.loads == 1
+    # The offer ends at midnight: the next question reads the store again.
+    after = cache_ask(cache, "cheapest", june + timedelta(hours=1, minutes=1))
+    assert [r.label for r in after.rows] == ["1. paid", "2. promo"]
+    assert cache.loads == 2
+    cache_ask(cache, "cheapest", june + timedelta(hours=3))  # older than max_age
+    assert cache.loads == 3
+    # Dated questions keep their own snapshots.
+    cache_ask(cache, "cheapest on 2024-05-10", june + timedelta(hours=3))
+    cache_ask(cache, "cheapest on 2024-05-10", june + timedelta(hours=3))
+    assert cache.loads == 4

@@ -13,7 +13,9 @@ or it is `max_age` old (scheduled prices take effect without anything being writ
 `invalidate()` forgets everything at once, e.g. after editing a model's metadata.
 
 Everything else in `bot.answers` is pure; this module does I/O through the store's public
-methods only, and reads no clock: the caller passes `now`.
+methods only, and reads no clock: the caller passes `now`. A read blocks (about 0.7 s
+for 5,000 models): async callers run `ask` in a thread (`asyncio.to_thread`); the cache
+is thread-safe.
 """
 
 from __future__ import annotations

@@ -41,6 +41,7 @@ from bot.answers.query import (
     Refusal,
 )
 from bot.answers.vocabulary import Vocabulary, has_cjk
+from storage import CURRENCIES
 
 MAX_RAW_LENGTH = 2000
 MAX_LENGTH = 300
@@ -394,8 +395,8 @@ def _parse(
     mix = _mix(mix_words, defaults)
     if currency:
         currency_source = "asked"
-    elif defaults.currency:
-        currency, currency_source = defaults.currency, "chat"
+    elif defaults.currency and defaults.currency.upper() in CURRENCIES:
+        currency, currency_source = defaults.currency.upper(), "chat"
     elif language == "zh":
         currency, currency_source = "CNY", "language"
     else:
@@ -430,8 +431,9 @@ def _mix(words: MixWords, defaults: Defaults) -> Mix:
         return Mix(0, total, MixSource.ASKED)
     if words.ratio is not None:
         return Mix.split(total, words.ratio, MixSource.ASKED)
-    if defaults.ratio is not None and sum(defaults.ratio) > 0:
-        return Mix.split(total, defaults.ratio, MixSource.CHAT)
+    ratio = defaults.ratio
+    if ratio is not None and min(ratio) >= 0 and sum(ratio) > 0:
+        return Mix.split(total, ratio, MixSource.CHAT)
     return Mix.split(total, BLENDED_RATIO, MixSource.DEFAULT)
 
 

@@ -32,6 +32,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 from bot.answers.cost import CostBreakdown, cost_of, pick_point
@@ -241,11 +242,16 @@ def _lines(snapshot: PriceSnapshot, currency: str, prompt: int | None) -> tuple[
         return cached
     factors: dict[str, Decimal | None] = {currency: None}
     lines = []
-    for model, free, in_point, out_point, tiered in _points(snapshot, prompt):
+    # For a prompt size, only models with tiers change: the others keep their base line.
+    base = _lines(snapshot, currency, None) if prompt is not None else None
+    for index, (model, free, in_point, out_point, tiered) in enumerate(_points(snapshot, prompt)):
+        if base is not None and not base[index].tiered:
+            lines.append(base[index])
+            continue
         values: list[Decimal | None] = [None, None]
         native: set[str] = set()
         no_rate: str | None = None
-        for index, point in enumerate((in_point, out_point)):
+        for side, point in enumerate((in_point, out_point)):
             if point is None:
                 continue
             own = point.amount.currency
@@ -254,12 +260,12 @@ def _lines(snapshot: PriceSnapshot, currency: str, prompt: int | None) -> tuple[
                 factors[own] = rate.rate if rate is not None else Decimal(-1)
             factor = factors[own]
             if factor is None:
-                values[index] = point.amount.amount
+                values[side] = point.amount.amount
             elif factor < 0:
                 no_rate = own
                 continue
             else:
-                values[index] = point.amount.amount * factor
+                values[side] = point.amount.amount * factor
             native.add(own)
         lines.append(_Line(model, values[0], values[1], no_rate, frozenset(native), free, tiered))
     result = tuple(lines)
@@ -289,24 +295,24 @@ def _order(
     if cached is not None:
         return cached
     weight_in, weight_out = Decimal(ratio[0]), Decimal(ratio[1])
+    need_in, need_out = bool(ratio[0]), bool(ratio[1])
     ranked: list[tuple[Decimal, _Line]] = []
     unknown: list[_Line] = []
     currencies: set[str] = set()
+    zero = Decimal(0)
+    # This loop runs over every model for each new (currency, prompt, ratio): kept lean.
     for line in _lines(snapshot, currency, prompt):
         if line.free == "free":
             continue
-        if (ratio[0] and line.input is None) or (ratio[1] and line.output is None):
+        inp, out = line.input, line.output
+        if (need_in and inp is None) or (need_out and out is None):
             unknown.append(line)
             continue
-        unit = Decimal(0)
-        if ratio[0]:
-            unit += line.input * weight_in  # type: ignore[operator]
-        if ratio[1]:
-            unit += line.output * weight_out  # type: ignore[operator]
+        unit = (inp * weight_in if need_in else zero) + (out * weight_out if need_out else zero)  # type: ignore[operator]
         ranked.append((unit, line))
         currencies |= line.native
     # Stable: equal costs keep the by-name order of `_answering`.
-    ranked.sort(key=lambda pair: pair[0])
+    ranked.sort(key=itemgetter(0))
     cutoff: Decimal | None = None
     suspects = 0
     if len(ranked) >= SUSPECT_MIN_MODELS:
