@@ -231,3 +231,36 @@ def test_a_real_answer_renders_on_every_platform(catalog_store: PriceStore) -> N
         ("GLM-3 Turbo", "1"),
     ]
     assert {f["name"] for f in data["free_now"]} >= {"ERNIE Speed", "Gemini 1.5 Pro"}
+
+
+def test_every_question_the_parser_accepts_gets_an_answer_on_every_platform(
+    catalog_store: PriceStore,
+) -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from tests.test_answers_parse import PIECES
+
+    cache = SnapshotCache(catalog_store)
+    now = end_of_day(MAY_22)
+
+    @settings(max_examples=300, deadline=None)
+    @given(PIECES, st.sampled_from([None, "CNY", "USD"]), st.sampled_from([None, (1, 1)]))
+    def whole_path(text: str, currency: str | None, ratio: tuple[int, int] | None) -> None:
+        reply = ask(cache, text, now=now, defaults=Defaults(currency, ratio))
+        assert reply.title
+        assert render_text(reply)
+        assert all(len(m.text) <= 4096 for m in render_telegram(reply))
+        assert render_slack(reply).blocks
+        assert render_json(reply)["title"] == reply.title
+
+    whole_path()
+
+
+def test_an_empty_store_answers_without_crashing(sqlite_store: PriceStore) -> None:
+    cache = SnapshotCache(sqlite_store)
+    now = end_of_day(MAY_22)
+    reply = ask(cache, "cheapest for 1M tokens?", now=now)
+    assert "No paid model with a known price matches." in reply.lines
+    refusal = ask(cache, "price qwen-long", now=now)
+    assert refusal.data["examples"][0] == "cheapest for 1M tokens?"
