@@ -7,7 +7,7 @@ import sys
 import typer
 from pydantic import ValidationError
 
-from bot.cli import db, dbcopy, health, prices
+from bot.cli import ask, db, dbcopy, health, prices
 from bot.cli.common import UserError
 from bot.logs import setup_logging
 from bot.settings import Settings, load_settings
@@ -26,6 +26,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(prices.catalog_app, name="catalog")
 app.add_typer(prices.prices_app, name="prices")
 app.command("events")(prices.events)
+app.command("ask")(ask.ask)
 app.command("health")(health.health)
 
 
