@@ -6,7 +6,7 @@
 from storage.db import StoreUnavailable, check_connection, make_engine, pending_migrations, upgrade
 from storage.fx import Conversion, FxRate, NoRateError, convert
 from storage.money import CURRENCIES, Money, MoneyError, Unit, format_money, parse_amount
-from storage.price_store import ModelInfo, PriceStore
+from storage.price_store import ModelInfo, PriceStore, RecordPreview
 from storage.values import (
     EventType,
     FreeOffer,
@@ -36,6 +36,7 @@ __all__ = [
     "PricePoint",
     "PriceStore",
     "Quote",
+    "RecordPreview",
     "StoreUnavailable",
     "Unit",
     "check_connection",
