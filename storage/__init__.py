@@ -7,6 +7,13 @@ from storage.db import StoreUnavailable, check_connection, make_engine, pending_
 from storage.fx import Conversion, FxRate, NoRateError, convert
 from storage.money import CURRENCIES, Money, MoneyError, Unit, format_money, parse_amount
 from storage.price_store import ModelInfo, PriceStore, RecordPreview
+from storage.source_state import (
+    HeldSnapshot,
+    PendingConfirmation,
+    SourceOutcome,
+    SourceState,
+    SourceStatus,
+)
 from storage.values import (
     EventType,
     FreeOffer,
@@ -25,11 +32,13 @@ __all__ = [
     "EventType",
     "FreeOffer",
     "FxRate",
+    "HeldSnapshot",
     "ModelInfo",
     "ModelPrices",
     "Money",
     "MoneyError",
     "NoRateError",
+    "PendingConfirmation",
     "Price",
     "PriceEvent",
     "PriceKind",
@@ -37,6 +46,9 @@ __all__ = [
     "PriceStore",
     "Quote",
     "RecordPreview",
+    "SourceOutcome",
+    "SourceState",
+    "SourceStatus",
     "StoreUnavailable",
     "Unit",
     "check_connection",
