@@ -140,13 +140,14 @@ class SourceState:
     def statuses(self) -> dict[str, SourceStatus]:
         """Every source that was ever fetched, by name."""
         with Session(self.engine) as session:
-            pending = dict(
-                session.execute(
+            pending = {
+                source: count
+                for source, count in session.execute(
                     select(PendingConfirmationRow.source, func.count()).group_by(
                         PendingConfirmationRow.source
                     )
-                ).tuples()
-            )
+                )
+            }
             return {
                 row.name: _status_from(row, pending.get(row.name, 0))
                 for row in session.scalars(select(SourceStatusRow).order_by(SourceStatusRow.name))

@@ -173,6 +173,28 @@ def _alarming(
     return result
 
 
+def _restated(events: list[PriceEvent], now: datetime) -> set[str]:
+    """Models whose change "now" only repeats a change the same feed dates earlier.
+
+    A feed with history (genai-prices) may add a back-dated change after we
+    recorded the older price as in force now; the price now then changes too.
+    The dated change is the event (history or news by its date); the change
+    now is a correction of what is current and must not alert a second time.
+    """
+    back_dated = {
+        (e.model_id, e.kind, e.tier, e.new.amount if e.new else None)
+        for e in events
+        if e.effective_at < now and e.type in _CHANGES
+    }
+    return {
+        e.model_id
+        for e in events
+        if not e.history
+        and e.effective_at == now
+        and (e.model_id, e.kind, e.tier, e.new.amount if e.new else None) in back_dated
+    }
+
+
 def _notes(snapshot: Snapshot, usable: _Usable, left: int) -> list[str]:
     notes = []
     if snapshot.unknown_prices:
@@ -303,7 +325,12 @@ def ingest(
     preview = store.preview(
         usable.quotes, source=snapshot.source, observed_at=now, history_before=history_before
     )
-    news = [e for e in preview.events if not e.history]
+    restated = _restated(preview.events, now)
+    news = [
+        e
+        for e in preview.events
+        if not e.history and not (e.model_id in restated and e.effective_at == now)
+    ]
     changed = {e.model_id for e in news if e.type in _CHANGES}
     if previous and not force and len(changed) / len(previous) > guards.max_changed_share:
         return _hold(
@@ -327,11 +354,20 @@ def ingest(
     waiting = {m: v for m, v in alarming.items() if m not in confirmed}
     events: list[PriceEvent] = []
     if preview.writes:
+        kept = [q for q in usable.quotes if q.model_id not in waiting]
         events = store.record(
-            [q for q in usable.quotes if q.model_id not in waiting],
+            [q for q in kept if not (q.model_id in restated and q.effective_at == now)],
             source=snapshot.source,
             observed_at=now,
             history_before=history_before,
+        )
+        # The price in force now, restating a change the feed dates in the past:
+        # it corrects what is current, and is history like the change itself.
+        events += store.record(
+            [q for q in kept if q.model_id in restated and q.effective_at == now],
+            source=snapshot.source,
+            observed_at=now,
+            history=True,
         )
     if waiting:
         shown = "; ".join(description for _, description in list(waiting.values())[:3])

@@ -7,7 +7,8 @@ history: every price is effective at the fetch. Traps handled here:
 - zero means "unknown" or "local" (ollama), not free: zeros are unknown;
 - the same model bare and prefixed (`deepseek-chat`, `deepseek/deepseek-chat`)
   is one model; the bare key becomes an alias (not for clouds and routers,
-  whose bare names belong to the model's maker);
+  whose bare names belong to the model's maker); when the two disagree on
+  price, the model is skipped this time and reported;
 - `sample_spec` documents the format and is not a model; `alias_of` entries
   ("…-latest" pointers that move) are not recorded;
 - prices above a prompt length (`*_above_128k_tokens`, `tiered_pricing`)
@@ -158,6 +159,7 @@ class _Reader:
 
     def snapshot(self, data: dict[str, Any]) -> Snapshot:
         by_model: dict[str, Quote] = {}
+        conflicting: set[str] = set()
         entries = 0
         for key, raw in data.items():
             if key == "sample_spec":
@@ -185,11 +187,19 @@ class _Reader:
             if twin is None:
                 by_model[quote.model_id] = quote
                 continue
-            # The same model under two keys: one model. Their prices should agree; where
-            # they do not, the entry with more prices wins, then the `provider/model` key.
-            chosen = max((twin, quote), key=lambda q: (len(q.prices), q is quote and "/" in key))
+            # The same model under two keys is one model. An entry without prices
+            # gives way to one with them; two different sets of prices cannot both be
+            # right, so the model is skipped this time and reported.
+            if twin.prices and quote.prices and set(twin.prices) != set(quote.prices):
+                conflicting.add(quote.model_id)
+            chosen = quote if len(quote.prices) > len(twin.prices) else twin
             by_model[quote.model_id] = replace(
                 chosen, aliases=tuple(dict.fromkeys(twin.aliases + quote.aliases))
+            )
+        for mid in sorted(conflicting):
+            del by_model[mid]
+            self.rejected.append(
+                Rejected(mid, "listed twice with different prices; skipped this time")
             )
         return Snapshot(
             source=NAME,
