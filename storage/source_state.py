@@ -269,8 +269,12 @@ class SourceState:
         model_count: int,
         body: bytes | None,
         location: str | None = None,
+        message: str | None = None,
     ) -> None:
-        """Quarantine a suspect snapshot: keep it (once per distinct body) and count it."""
+        """Quarantine a suspect snapshot: keep it (once per distinct body) and count it.
+
+        `message` is the status line (default: the reason).
+        """
         now = require_utc(now, "now")
         digest = hashlib.sha256(body if body is not None else reason.encode()).hexdigest()
         with Session(self.engine) as session, session.begin():
@@ -279,7 +283,7 @@ class SourceState:
             row.last_attempt_at = now
             row.held_back_count = (row.held_back_count or 0) + 1
             row.last_outcome = SourceOutcome.HELD_BACK.value
-            row.last_message = reason
+            row.last_message = message or reason
             held = session.scalar(
                 select(HeldSnapshotRow).where(
                     HeldSnapshotRow.source == name, HeldSnapshotRow.digest == digest

@@ -211,6 +211,7 @@ class _Reader:
         quotes: dict[str, list[Quote]] = {}
         templates: dict[str, Quote] = {}
         free: dict[str, FreeOffer] = {}
+        conflicting: set[str] = set()
         for raw in provider.models:
             self.entries += 1
             try:
@@ -248,8 +249,19 @@ class _Reader:
                 templates.setdefault(mid, template)
                 continue
             timeline = list(self.timeline(model, template))
+            if mid in quotes:
+                # Listed twice: the same figures are one model; different ones cannot
+                # both be right, so the model is skipped this time.
+                if [q.prices for q in quotes[mid]] != [q.prices for q in timeline]:
+                    conflicting.add(mid)
+                continue
             if timeline:
                 quotes[mid] = timeline
+        for mid in sorted(conflicting):
+            quotes.pop(mid, None)
+            self.rejected.append(
+                Rejected(mid, "listed twice with different prices; skipped this time")
+            )
         if free:
             apply_free_variants(quotes, free, template=templates, now=self.now)
         return [q for listed in quotes.values() for q in listed]

@@ -230,6 +230,7 @@ def _hold(
         model_count=models,
         body=snapshot.body,
         location=snapshot.location,
+        message=message,
     )
     return IngestReport(name, SourceOutcome.HELD_BACK, message, models=models)
 
