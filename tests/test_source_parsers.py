@@ -1,4 +1,4 @@
-"""Each feed's parser on small files the tests write: known prices come out exact, traps are caught."""
+"""Each feed's parser on small files the tests write: known prices exact, traps caught."""
 
 from __future__ import annotations
 
@@ -197,7 +197,8 @@ LITELLM = """{
                 "input_cost_per_token_batches": 6.25e-07},
   "dashscope/qwen-flash": {"litellm_provider": "dashscope", "mode": "chat",
                 "tiered_pricing": [
-                  {"range": [0, 256000.0], "input_cost_per_token": 5e-08, "output_cost_per_token": 4e-07},
+                  {"range": [0, 256000.0], "input_cost_per_token": 5e-08,
+                   "output_cost_per_token": 4e-07},
                   {"range": [256000.0, 1000000.0], "input_cost_per_token": 2.5e-07,
                    "output_cost_per_token": 2e-06}]},
   "ollama/llama3": {"litellm_provider": "ollama", "mode": "chat",

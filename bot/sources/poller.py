@@ -213,11 +213,18 @@ async def _scheduled_confirmations(poller: Poller) -> None:
     await confirm_pending(poller, now=datetime.now(UTC))
 
 
-def schedule_sources(scheduler: Any, store: PriceStore, settings: Settings) -> Poller:
+def schedule_sources(
+    scheduler: Any,
+    store: PriceStore,
+    settings: Settings,
+    *,
+    stagger: timedelta = timedelta(seconds=5),
+) -> Poller:
     """Add the poller's jobs to an APScheduler 3 AsyncIOScheduler; return the poller.
 
     One interval job per enabled source (id `pricebot:source:<name>`), and one
     (`pricebot:source-confirmations`) for changes waiting for a second poll.
+    The sources first run right after the scheduler starts, `stagger` apart.
     """
     from apscheduler.triggers.interval import IntervalTrigger
 
@@ -239,7 +246,7 @@ def schedule_sources(scheduler: Any, store: PriceStore, settings: Settings) -> P
             # A loop busy for a while should still run the refresh, late, once.
             misfire_grace_time=max(60, int(every.total_seconds() // 2)),
             # Right after start, a few seconds apart, so a fresh install has prices.
-            next_run_time=start + timedelta(seconds=5 * index),
+            next_run_time=start + stagger * index,
         )
     scheduler.add_job(
         _scheduled_confirmations,
