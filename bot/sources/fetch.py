@@ -17,8 +17,8 @@ log = logging.getLogger(__name__)
 
 USER_AGENT = "pricebot/0.1 (+https://github.com/; LLM price alerts)"
 
-# Worth another try: the server or the path to it may be fine in a moment.
-_RETRY_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
+# Worth another try (with every 5xx): the server may be fine in a moment.
+_RETRY_STATUS = frozenset({408, 425, 429})
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +64,8 @@ class Fetcher:
     """Fetches feeds with one httpx client; retries with exponential backoff.
 
     `retries` is how many times a failed request is tried again (timeouts,
-    connection errors, 5xx, 429); a 4xx other than 408/425/429 is final.
+    connection errors, 5xx, 408/425/429, after `Retry-After` when given); any
+    other 4xx is final.
     """
 
     def __init__(
@@ -123,7 +124,7 @@ class Fetcher:
                         ),
                     )
                 problem = f"HTTP {response.status_code} {response.reason_phrase}".rstrip()
-                if response.status_code not in _RETRY_STATUS:
+                if response.status_code < 500 and response.status_code not in _RETRY_STATUS:
                     raise FeedError(f"{url}: {problem}")
                 wait = _retry_after(response)
             if attempt < attempts:
