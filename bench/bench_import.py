@@ -1,4 +1,4 @@
-"""Import genai-prices' whole bundled data into an empty store, then again, on SQLite and PostgreSQL.
+"""Import genai-prices' bundled data into an empty store, then again, on SQLite and PostgreSQL.
 
 Targets: the first import under 5 s, the second under 1 s and writing nothing.
 Both go through the real ingest step (guards included), as `pricebot sources
@@ -26,10 +26,10 @@ from sqlalchemy import create_engine, func, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.sources.genai_prices import read_bundled  # noqa: E402
-from bot.sources.ingest import Guards, ingest  # noqa: E402
-from storage import PriceStore, SourceState, make_engine, upgrade  # noqa: E402
-from storage.tables import FreeOfferRow, PriceEventRow, PricePointRow  # noqa: E402
+from bot.sources.genai_prices import read_bundled
+from bot.sources.ingest import Guards, ingest
+from storage import PriceStore, SourceState, make_engine, upgrade
+from storage.tables import FreeOfferRow, PriceEventRow, PricePointRow
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
