@@ -316,6 +316,7 @@ class SourceState:
         outcome: SourceOutcome,
         message: str,
         members: Iterable[str],
+        members_of: str | None = None,
         pending: Mapping[str, tuple[str, str]] | None = None,
         etag: str | None = None,
         last_modified: str | None = None,
@@ -323,7 +324,9 @@ class SourceState:
     ) -> None:
         """An accepted snapshot: status, its models, and what still awaits confirmation.
 
-        `pending` maps each model whose alarming change still waits to
+        `members` are the snapshot's models, kept under `members_of` (default
+        `name`: a catalog records under `catalog:<its name>`). `pending` maps
+        each model whose alarming change still waits to
         (fingerprint, description); every other pending row of the source is
         dropped (confirmed and recorded, or gone from the feed).
         """
@@ -341,21 +344,22 @@ class SourceState:
             row.last_modified = last_modified
             row.last_outcome = outcome.value
             row.last_message = message
+            listed = members_of or name
             have = set(
                 session.scalars(
-                    select(SourceModelRow.model_id).where(SourceModelRow.source == name)
+                    select(SourceModelRow.model_id).where(SourceModelRow.source == listed)
                 )
             )
             gone = sorted(have - wanted)
             for start in range(0, len(gone), 500):
                 session.execute(
                     delete(SourceModelRow).where(
-                        SourceModelRow.source == name,
+                        SourceModelRow.source == listed,
                         SourceModelRow.model_id.in_(gone[start : start + 500]),
                     )
                 )
             new = [
-                {"source": name, "model_id": model_id, "first_seen_at": now}
+                {"source": listed, "model_id": model_id, "first_seen_at": now}
                 for model_id in sorted(wanted - have)
             ]
             if new:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -13,7 +14,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from pytest_httpserver import HTTPServer
 
 from bot.settings import Settings
-from bot.sources import Guards, litellm, openrouter
+from bot.sources import Guards, catalog, litellm, openrouter
 from bot.sources.poller import (
     Poller,
     refresh_due,
@@ -216,3 +217,54 @@ async def test_schedule_sources_gives_the_scheduler_one_job_per_source(
         "genai-prices": SourceOutcome.RECORDED,
     }
     assert sqlite_store.resolve_model("openai/o3") == "openai/o3"
+
+
+NEGOTIATED = """
+[catalog]
+name = "Negotiated 2026"
+
+[[vendors]]
+id = "deepseek"
+name = "DeepSeek"
+
+[[models]]
+id = "deepseek/deepseek-chat"
+name = "DeepSeek-V3"
+
+[[prices]]
+model = "deepseek/deepseek-chat"
+effective = 2026-01-01
+currency = "CNY"
+per = "1K"
+input = "0.0005"
+output = "0.002"
+source = "contract 2026-001"
+"""
+
+
+async def test_a_catalog_file_imported_by_hand_is_a_source_of_its_own(
+    store: PriceStore, tmp_path: Path
+) -> None:
+    poller = Poller(
+        store=store,
+        state=SourceState(store.engine),
+        sources={"catalog": catalog.source(None)},
+        enabled=["catalog"],
+        intervals={"catalog": timedelta(days=1)},
+        guards=Guards(),
+    )
+    bundled = await refresh_source(poller, "catalog", now=T0)
+    assert bundled.message.startswith("first import: 14 models")
+    mine = tmp_path / "negotiated.toml"
+    mine.write_text(NEGOTIATED, "utf-8")
+    imported = await refresh_source(
+        poller, "catalog", now=T0 + timedelta(hours=1), location=str(mine)
+    )
+    assert imported.message.startswith("first import: 1 models")
+    assert imported.events and all(e.history for e in imported.events)
+    assert {p.source for p in store.history("deepseek/deepseek-chat")} == {
+        "catalog:Negotiated 2026"
+    }
+    # The bundled catalog's own model list is untouched: nothing "vanished".
+    again = await refresh_source(poller, "catalog", now=T0 + timedelta(hours=2))
+    assert again.outcome is SourceOutcome.UNCHANGED, again.message

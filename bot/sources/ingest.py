@@ -282,8 +282,10 @@ def ingest(
         return ingest_rates(store, state, snapshot, name=name, now=now)
     if snapshot.rates:
         store.record_rates(snapshot.rates)
-    status = state.status(name)
-    first = status is None or status.first_success_at is None
+    # Models are tracked per recorded source: a catalog file imported by hand is a
+    # source of its own, and its first import is history like any other.
+    previous = state.members(snapshot.source)
+    first = not previous
     usable = _usable(snapshot.quotes, store.aliases())
     if not usable.members:
         return _hold(
@@ -299,9 +301,8 @@ def ingest(
             ),
             0,
         )
-    previous = state.members(name)
     left = len(previous - usable.members)
-    if not first and previous and not force:
+    if not first and not force:
         share = left / len(previous)
         if share > guards.max_vanished_share:
             return _hold(
@@ -404,6 +405,7 @@ def _accept(
         outcome=outcome,
         message=full,
         members=usable.members,
+        members_of=snapshot.source,
         pending=waiting,
         etag=snapshot.validators.etag,
         last_modified=snapshot.validators.last_modified,
