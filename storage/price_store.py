@@ -110,8 +110,8 @@ class PriceStore:
 
         `history=True` marks the events as back-filled (a first import, a feed's
         past): they stay in the log but no subscriber is alerted.
-        `history_before` marks only the events that took effect before that
-        moment as history (a feed's dated past), the rest as news.
+        `history_before` marks only the changes that took effect before that
+        moment as history (a feed's dated past), the rest, and new models, as news.
         `across_sources=True` compares with the latest price from any source
         instead of this source's own past: for an admin's word, which overrides.
         """
@@ -587,8 +587,11 @@ class _Recorder:
         kind: PriceKind | None = fields.get("kind")
         old: Money | None = fields.get("old")
         new: Money | None = fields.get("new")
+        # A model new to the store is news when first seen, whatever past its feed gives it.
         history = self.history or (
-            self.history_before is not None and quote.effective_at < self.history_before
+            self.history_before is not None
+            and event_type is not EventType.NEW_MODEL
+            and quote.effective_at < self.history_before
         )
         self.events.append(
             PriceEventRow(

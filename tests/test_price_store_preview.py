@@ -60,3 +60,16 @@ def test_history_before_marks_only_the_older_changes(store: PriceStore) -> None:
         ("acme/a1", True),
         ("acme/a2", False),
     ]
+
+
+def test_a_new_model_with_a_dated_past_is_news(store: PriceStore) -> None:
+    events = store.record(
+        [quote("acme/a3", when=utc(2025, 1, 1), input="4"), quote("acme/a3", when=NOW, input="2")],
+        source="s",
+        observed_at=NOW,
+        history_before=utc(2026, 10, 25),
+    )
+    assert [(e.type, e.history) for e in events] == [
+        (EventType.NEW_MODEL, False),
+        (EventType.CUT, False),
+    ]
