@@ -111,6 +111,14 @@ GENAI = [
             {"id": "acme/a1:free", "match": {"equals": "acme/a1:free"}, "prices": {}},
             {"id": "acme/gift:free", "match": {"equals": "acme/gift:free"}, "prices": {}},
             {
+                "id": "acme/a3",
+                "prices": [
+                    {"prices": {"input_mtok": 3}},
+                    {"constraint": {"start_date": "2030-01-01"}, "prices": {"input_mtok": 2}},
+                ],
+            },
+            {"id": "acme/a3:free", "prices": {}},
+            {
                 "id": "acme/a1:batch",
                 "match": {"equals": "acme/a1:batch"},
                 "prices": {"input_mtok": 0.5},
@@ -161,6 +169,10 @@ def test_genai_openrouter_free_variants_are_offers_of_the_base_model(tmp_path: P
     [gift] = quotes["openrouter/acme/gift"]
     assert gift.prices == () and gift.free_offer is not None and gift.free_offer.active
     assert not [m for m in quotes if ":" in m]  # no :free or :batch models of their own
+    # The offer is about now, not about the price scheduled for 2030.
+    offers = {q.effective_at: q.free_offer for q in quotes["openrouter/acme/a3"]}
+    assert offers[NOW] is not None and offers[NOW].active
+    assert offers[utc(2030, 1, 1)] is None
 
 
 def test_genai_bundled_data_carries_o3s_dated_cut() -> None:

@@ -214,18 +214,20 @@ def apply_free_variants(
 ) -> None:
     """Attach `:free` variants to their base model as free offers (OpenRouter's convention).
 
-    `quotes` maps model ids to their quotes, the last of which is in force
-    `now`; `free` maps base model ids to the offer their `:free` variant makes;
-    `template` gives name and vendor for a base model the feed lists only as
-    `:free`. A model listed without a `:free` sibling says the offer is over
-    (recorded only if one was active: the store ignores an ended offer it never saw).
+    `quotes` maps model ids to their quotes (one of which may be in force at
+    `now`, the fetch); `free` maps base model ids to the offer their `:free`
+    variant makes; `template` gives name and vendor for a base model the feed
+    lists only as `:free`. The offer goes on the quote at `now`. A model listed
+    without a `:free` sibling says the offer is over (recorded only if one was
+    active: the store ignores an ended offer it never saw).
     """
-    for model, offer in free.items():
-        if model in quotes:
-            last = quotes[model][-1]
-            quotes[model][-1] = replace(last, free_offer=offer)
-        elif model in template:
-            quotes[model] = [replace(template[model], prices=(), free_offer=offer)]
     for model, listed in quotes.items():
-        if model not in free and listed[-1].effective_at == now:
-            listed[-1] = replace(listed[-1], free_offer=FreeOffer(active=False))
+        offer = free.get(model, FreeOffer(active=False))
+        at_now = next((i for i, q in enumerate(listed) if q.effective_at == now), None)
+        if at_now is not None:
+            listed[at_now] = replace(listed[at_now], free_offer=offer)
+        elif offer.active:
+            listed.append(replace(listed[-1], effective_at=now, prices=(), free_offer=offer))
+    for model, offer in free.items():
+        if model not in quotes and model in template:
+            quotes[model] = [replace(template[model], prices=(), free_offer=offer)]
