@@ -288,19 +288,9 @@ def ingest(
     first = not previous
     usable = _usable(snapshot.quotes, store.aliases())
     if not usable.members:
-        return _hold(
-            state,
-            name,
-            snapshot,
-            now,
-            f"no usable prices among {snapshot.entries} entries"
-            + (
-                f" ({'; '.join(_notes(snapshot, usable, 0))})"
-                if _notes(snapshot, usable, 0)
-                else ""
-            ),
-            0,
-        )
+        why = "; ".join(_notes(snapshot, usable, 0))
+        reason = f"no usable prices among {snapshot.entries} entries" + (f" ({why})" if why else "")
+        return _hold(state, name, snapshot, now, reason, 0)
     left = len(previous - usable.members)
     if not first and not force:
         share = left / len(previous)
@@ -364,13 +354,12 @@ def ingest(
             history_before=history_before,
         )
         # The price in force now, restating a change the feed dates in the past:
-        # it corrects what is current, and is history like the change itself.
-        events += store.record(
-            [q for q in kept if q.model_id in restated and q.effective_at == now],
-            source=snapshot.source,
-            observed_at=now,
-            history=True,
-        )
+        # it corrects what is current and must not alert a second time.
+        corrections = [q for q in kept if q.model_id in restated and q.effective_at == now]
+        if corrections:
+            events += store.record(
+                corrections, source=snapshot.source, observed_at=now, history=True
+            )
     if waiting:
         shown = "; ".join(description for _, description in list(waiting.values())[:3])
         notes.insert(0, f"{len(waiting)} alarming changes await a second poll ({shown})")
