@@ -7,7 +7,7 @@ import sys
 import typer
 from pydantic import ValidationError
 
-from bot.cli import db, prices, sources
+from bot.cli import ask, db, prices, sources
 from bot.cli.common import UserError
 from bot.sources import CatalogError
 from storage import MoneyError, StoreUnavailable
@@ -23,6 +23,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(prices.catalog_app, name="catalog")
 app.add_typer(prices.prices_app, name="prices")
 app.command("events")(prices.events)
+app.command("ask")(ask.ask)
 app.add_typer(sources.app, name="sources")
 
 
