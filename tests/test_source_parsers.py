@@ -349,7 +349,7 @@ def test_openrouter_free_variants_and_batch(tmp_path: Path) -> None:
     assert set(quotes) == {"openrouter/acme/a1", "openrouter/acme/only-free", "openrouter/acme/a2"}
     a1 = quotes["openrouter/acme/a1"]
     assert prices(a1) == {("input", 0): usd("1"), ("output", 0): usd("2")}
-    assert a1.free_offer == FreeOffer(True, utc(2026, 12, 31), "acme/a1:free (rate-limited)")
+    assert a1.free_offer == FreeOffer(True, utc(2026, 12, 31), ":free variant, rate-limited")
     only_free = quotes["openrouter/acme/only-free"]
     assert only_free.prices == () and only_free.free_offer is not None
     # Listed without a :free sibling: any free offer it had is over.

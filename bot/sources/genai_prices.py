@@ -45,7 +45,13 @@ from bot.sources.base import (
     apply_free_variants,
     feed_number,
 )
-from bot.sources.identity import model_id, split_variant, vendor_id, vendor_name
+from bot.sources.identity import (
+    FREE_VARIANT_CAP,
+    model_id,
+    split_variant,
+    vendor_id,
+    vendor_name,
+)
 from storage import FreeOffer, Money, Price, PriceKind, Quote
 
 NAME = "genai-prices"
@@ -232,7 +238,7 @@ class _Reader:
                 model_id=mid,
                 vendor=vendor,
                 vendor_name=seller,
-                display_name=model.name or name,
+                display_name=(model.name or name).removesuffix(" (free)"),
                 effective_at=self.now,
                 context_window=model.context_window,
                 aliases=tuple(
@@ -243,9 +249,7 @@ class _Reader:
                 source_ref=ref,
             )
             if variant == "free":
-                free[mid] = FreeOffer(
-                    active=True, cap_note=f"free variant {model.id} (rate-limited)"
-                )
+                free[mid] = FreeOffer(active=True, cap_note=FREE_VARIANT_CAP)
                 templates.setdefault(mid, template)
                 continue
             timeline = list(self.timeline(model, template))

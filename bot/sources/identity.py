@@ -137,3 +137,7 @@ def split_variant(name: str) -> tuple[str, str | None]:
     if sep and base and variant and "/" not in variant:
         return base, variant.lower()
     return name, None
+
+
+# What a `:free` variant's offer says about its limits, short enough for a reply.
+FREE_VARIANT_CAP = ":free variant, rate-limited"

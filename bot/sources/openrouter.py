@@ -34,7 +34,7 @@ from bot.sources.base import (
     Snapshot,
     apply_free_variants,
 )
-from bot.sources.identity import model_id, split_variant, vendor_name
+from bot.sources.identity import FREE_VARIANT_CAP, model_id, split_variant, vendor_name
 from storage import FreeOffer, Money, Price, PriceKind, Quote
 
 NAME = "openrouter"
@@ -173,7 +173,7 @@ def parse_openrouter(body: bytes, now: datetime, where: str) -> Snapshot:
                 if model.expiration_date
                 else None
             )
-            free[mid] = FreeOffer(active=True, until=until, cap_note=f"{model.id} (rate-limited)")
+            free[mid] = FreeOffer(active=True, until=until, cap_note=FREE_VARIANT_CAP)
             templates.setdefault(mid, quote)
             continue
         seen = listed.get(mid)
