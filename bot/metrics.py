@@ -27,6 +27,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 from sqlalchemy import Connection, Engine, func, select
 
+from storage.source_tables import SourceStatusRow
 from storage.tables import PriceEventRow
 
 log = logging.getLogger(__name__)
@@ -70,18 +71,6 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=r,
         )
-        self.source_last_success = Gauge(
-            "pricebot_source_last_success_timestamp_seconds",
-            "Unix time of each source's last successful refresh (seen by this process).",
-            ["source"],
-            registry=r,
-        )
-        self.source_held_back = Counter(
-            "pricebot_source_held_back_snapshots",
-            "Snapshots held back as suspect instead of recorded, by source (this process).",
-            ["source"],
-            registry=r,
-        )
         self.job_failures = Counter(
             "pricebot_scheduler_job_failures",
             "Scheduled job runs that raised or were missed, by job and outcome.",
@@ -109,14 +98,6 @@ class Metrics:
     def delivery_dead(self, platform: str, reason: str) -> None:
         """Count one delivery given up on (reason: max_tries, chat_gone, …)."""
         self.deliveries_dead.labels(platform, reason).inc()
-
-    def source_refreshed(self, source: str, at_unix: float) -> None:
-        """Record a source's successful refresh at `at_unix` (the caller's clock)."""
-        self.source_last_success.labels(source).set(at_unix)
-
-    def snapshot_held_back(self, source: str) -> None:
-        """Count one snapshot of `source` held back as suspect."""
-        self.source_held_back.labels(source).inc()
 
     def job_failed(self, job: str, outcome: str = "error") -> None:
         """Count one failed (or missed) scheduled job run."""
@@ -204,7 +185,46 @@ def read_events(conn: Connection) -> Iterable[Metric]:
     )
 
 
-DEFAULT_READERS: tuple[StoreReader, ...] = (read_events,)
+def read_sources(conn: Connection) -> Iterable[Metric]:
+    """Each price source's status as the poller (on whichever replica) left it."""
+    last = GaugeMetricFamily(
+        "pricebot_source_last_success_timestamp_seconds",
+        "Unix time of each source's last successful refresh.",
+        labels=["source"],
+    )
+    held = CounterMetricFamily(
+        "pricebot_source_held_back_snapshots",
+        "Snapshots held back as suspect instead of recorded, by source.",
+        labels=["source"],
+    )
+    failing = GaugeMetricFamily(
+        "pricebot_source_consecutive_failures",
+        "Failed refreshes in a row, by source (0 when the last one worked).",
+        labels=["source"],
+    )
+    models = GaugeMetricFamily(
+        "pricebot_source_models", "Models in each source's last good snapshot.", labels=["source"]
+    )
+    status = SourceStatusRow.__table__.c
+    rows = conn.execute(
+        select(
+            status.name,
+            status.last_success_at,
+            status.held_back_count,
+            status.consecutive_failures,
+            status.model_count,
+        )
+    )
+    for name, last_success_at, held_back, failures, model_count in rows:
+        if last_success_at is not None:
+            last.add_metric([name], last_success_at.timestamp())
+        held.add_metric([name], held_back or 0)
+        failing.add_metric([name], failures or 0)
+        models.add_metric([name], model_count or 0)
+    yield from (last, held, failing, models)
+
+
+DEFAULT_READERS: tuple[StoreReader, ...] = (read_events, read_sources)
 
 
 def _first_line(exc: BaseException) -> str:

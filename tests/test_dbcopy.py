@@ -11,7 +11,10 @@ from sqlalchemy import text
 
 from bot.sources import load_catalog
 from storage import Money, Price, PriceKind, PriceStore, Quote, make_engine, upgrade
+from storage.source_state import SourceState
 from tests.helpers import quote, utc
+
+HELD_BODY = b'{"gpt-4o": {"input_cost_per_token": 2.5e-06}}'
 
 
 def pricebot(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -33,6 +36,10 @@ def filled_sqlite_store(path: str) -> PriceStore:
         source="admin",
         observed_at=utc(2024, 9, 5),
         across_sources=True,
+    )
+    # A source's state, with a quarantined snapshot kept as compressed bytes.
+    SourceState(store.engine).record_held(
+        "litellm", utc(2024, 9, 6), reason="40% of models vanished", model_count=3, body=HELD_BODY
     )
     return store
 
@@ -85,6 +92,10 @@ def test_copy_sqlite_into_postgresql(tmp_path, pg_url: str) -> None:  # type: ig
     assert target.history("alibaba/qwen-long") == source.history("alibaba/qwen-long")
     assert target.rates() == source.rates()
     assert target.aliases() == source.aliases()
+    (held,) = SourceState(target.engine).held("litellm")
+    assert held.reason == "40% of models vanished"
+    assert held.body(SourceState(target.engine)) == HELD_BODY
+    assert SourceState(target.engine).statuses() == SourceState(source.engine).statuses()
     with target.engine.connect() as conn:
         installs = conn.execute(text("SELECT id, team, installed_at, active FROM library_installs"))
         assert sorted(installs) == [

@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.metrics import Metrics
+from storage import PriceStore
+from storage.source_state import SourceOutcome, SourceState
 
 
 def value(metrics: Metrics, name: str, **labels: str) -> float | None:
@@ -48,14 +50,36 @@ def test_two_apps_do_not_share_counts() -> None:
     assert value(two, "pricebot_deliveries_sent_total", platform="telegram") is None
 
 
-def test_leader_and_source_gauges() -> None:
+def test_leader_gauge() -> None:
     metrics = Metrics()
     metrics.set_leader(True)
-    metrics.source_refreshed("openrouter", 1_716_000_000.0)
-    metrics.snapshot_held_back("litellm")
     assert value(metrics, "pricebot_leader") == 1
-    last = "pricebot_source_last_success_timestamp_seconds"
-    assert value(metrics, last, source="openrouter") == 1_716_000_000.0
-    assert value(metrics, "pricebot_source_held_back_snapshots_total", source="litellm") == 1
     metrics.set_leader(False)
     assert value(metrics, "pricebot_leader") == 0
+
+
+def test_source_status_is_read_from_the_store(store: PriceStore) -> None:
+    """Whichever replica polled, every replica reports the sources' state from the database."""
+    metrics = Metrics()
+    metrics.watch_store(store.engine)
+    state = SourceState(store.engine)
+    ok_at = datetime(2024, 5, 21, 8, tzinfo=UTC)
+    state.record_success(
+        "openrouter",
+        ok_at,
+        outcome=SourceOutcome.RECORDED,
+        message="recorded 2 models",
+        members=["openrouter/a", "openrouter/b"],
+    )
+    state.record_held("litellm", ok_at, reason="40% of models vanished", model_count=3, body=b"{}")
+    state.record_held("litellm", ok_at, reason="40% of models vanished", model_count=3, body=b"{}")
+    state.record_failure("litellm", ok_at + timedelta(hours=1), "HTTP 503")
+
+    last = "pricebot_source_last_success_timestamp_seconds"
+    assert value(metrics, last, source="openrouter") == ok_at.timestamp()
+    assert value(metrics, last, source="litellm") is None  # never succeeded
+    held = "pricebot_source_held_back_snapshots_total"
+    assert value(metrics, held, source="litellm") == 2
+    assert value(metrics, held, source="openrouter") == 0
+    assert value(metrics, "pricebot_source_consecutive_failures", source="litellm") == 1
+    assert value(metrics, "pricebot_source_models", source="openrouter") == 2

@@ -118,10 +118,10 @@ async def test_not_ready_while_migrations_are_pending(tmp_path) -> None:
         engine.dispose()
 
 
-async def test_readyz_follows_a_database_restart(postgres_admin_url: str) -> None:
+async def test_readyz_follows_a_database_restart(postgres_admin_url: str, pg_url: str) -> None:
     """Down: /readyz 503, /healthz and /metrics still answer. Back: ready again, same process."""
     with DatabaseProxy.for_url(postgres_admin_url).running() as proxy:
-        engine = make_engine(proxy.url_through(postgres_admin_url))
+        engine = make_engine(proxy.url_through(pg_url))
         await asyncio.to_thread(upgrade, engine)
         metrics = Metrics()
         metrics.watch_store(engine)

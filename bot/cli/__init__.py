@@ -7,7 +7,7 @@ import sys
 import typer
 from pydantic import ValidationError
 
-from bot.cli import ask, db, dbcopy, health, prices
+from bot.cli import ask, db, dbcopy, health, prices, sources
 from bot.cli.common import UserError
 from bot.logs import setup_logging
 from bot.settings import Settings, load_settings
@@ -27,6 +27,7 @@ app.add_typer(prices.catalog_app, name="catalog")
 app.add_typer(prices.prices_app, name="prices")
 app.command("events")(prices.events)
 app.command("ask")(ask.ask)
+app.add_typer(sources.app, name="sources")
 app.command("health")(health.health)
 
 
@@ -52,6 +53,12 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(2)
     except (MoneyError, CatalogError) as exc:
         typer.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except ValidationError as exc:
+        # Settings from the environment that do not validate: name the variable.
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        typer.echo(f"error: setting PRICEBOT_{field.upper()}: {first['msg']}", err=True)
         sys.exit(2)
     except StoreUnavailable as exc:
         typer.echo(f"error: {exc}", err=True)
