@@ -360,6 +360,20 @@ class SubscriptionStore:
             )
             return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
+    def release_waiting(self, key: ChatKey, *, now: datetime) -> int:
+        """Items waiting for this chat's digest become due now (the digest was turned off)."""
+        with Session(self.engine) as session, session.begin():
+            chat = self._row(session, key)
+            if chat is None:
+                return 0
+            result = session.execute(
+                update(AlertItemRow)
+                .where(AlertItemRow.chat_pk == chat.id, AlertItemRow.seal.is_(None))
+                .values(due_at=require_utc(now))
+                .execution_options(synchronize_session=False)
+            )
+            return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
     def count(self) -> int:
         """Active subscriptions of active chats, across all chats."""
         from sqlalchemy import func
