@@ -1,9 +1,12 @@
 """Each platform's sending limits, kept with aiolimiter.
 
 Telegram: about 30 messages/s per bot, 1/s per chat, 20/minute per group.
-Slack: about 1 message/s per channel. The limiters space messages evenly (a
-bucket of one) rather than allowing a burst and then stalling, so a strict
-platform never sees more than its limit in any window.
+Slack: about 1 message/s per channel. The bot-wide limiter (aiolimiter) spaces
+messages evenly (a bucket of one) rather than allowing a burst and then
+stalling, so a strict platform never sees more than its limit in any window.
+A chat's spacing is measured from the moment its last message was let through
+(after the bot-wide wait), so waiting for the bot never squeezes two messages
+to one chat closer together than the chat allows.
 """
 
 from __future__ import annotations
@@ -41,13 +44,24 @@ def _even(rate: float) -> AsyncLimiter:
     return AsyncLimiter(1, 1.0 / rate)
 
 
+class _ChatGate:
+    """One chat's turn-taking: one sender at a time, spaced from the last release."""
+
+    __slots__ = ("last", "lock", "seen")
+
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()
+        self.last = float("-inf")
+        self.seen = time.monotonic()
+
+
 class RateLimits:
     """Waits until a message to one chat on one platform may go."""
 
     def __init__(self, limits: dict[str, PlatformLimits] | None = None) -> None:
         self.limits = dict(DEFAULTS if limits is None else limits)
         self._bots: dict[str, AsyncLimiter] = {}
-        self._chats: OrderedDict[tuple[str, str], tuple[AsyncLimiter, float]] = OrderedDict()
+        self._chats: OrderedDict[tuple[str, str], _ChatGate] = OrderedDict()
         self._paused_until: dict[str, float] = {}
 
     def _for(self, platform: str) -> PlatformLimits:
@@ -69,25 +83,38 @@ class RateLimits:
             interval = limits.group_interval
         elif limits.per_chat:
             interval = 1.0 / limits.per_chat
-        if interval is not None:
-            await self._chat(platform, chat_id, interval).acquire()
-        # The bot-wide limiter last: a slot is not spent while waiting on one slow chat.
-        if limits.per_bot:
-            bot = self._bots.get(platform)
-            if bot is None:
-                bot = self._bots[platform] = _even(limits.per_bot)
-            await bot.acquire()
+        if interval is None:
+            await self._bot(platform, limits)
+            return
+        gate = self._gate(platform, chat_id)
+        async with gate.lock:
+            wait = gate.last + interval - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            await self._bot(platform, limits)
+            gate.last = time.monotonic()
 
-    def _chat(self, platform: str, chat_id: str, interval: float) -> AsyncLimiter:
+    async def _bot(self, platform: str, limits: PlatformLimits) -> None:
+        if not limits.per_bot:
+            return
+        bot = self._bots.get(platform)
+        if bot is None:
+            bot = self._bots[platform] = _even(limits.per_bot)
+        await bot.acquire()
+
+    def _gate(self, platform: str, chat_id: str) -> _ChatGate:
         key = (platform, chat_id)
         now = time.monotonic()
-        found = self._chats.pop(key, None)
-        limiter = found[0] if found else AsyncLimiter(1, interval)
-        self._chats[key] = (limiter, now)
-        # Forget chats idle for a while (oldest first), so memory stays bounded.
+        gate = self._chats.pop(key, None) or _ChatGate()
+        gate.seen = now
+        self._chats[key] = gate
+        # Forget chats idle for a while (oldest first), so memory stays bounded; a gate
+        # in use is never idle that long, and one forgotten early only loses its spacing.
         while self._chats:
-            oldest_key, (_, seen) = next(iter(self._chats.items()))
-            if now - seen < _IDLE_SECONDS and len(self._chats) <= _MAX_CHATS:
+            oldest_key, oldest = next(iter(self._chats.items()))
+            if now - oldest.seen < _IDLE_SECONDS and len(self._chats) <= _MAX_CHATS:
+                break
+            if oldest.lock.locked():
                 break
             del self._chats[oldest_key]
-        return limiter
+        return gate
