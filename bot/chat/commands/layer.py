@@ -12,7 +12,7 @@ import logging
 from bot.chat.commands.catalog import default_registry
 from bot.chat.commands.parsing import Invalid, split_command
 from bot.chat.commands.questions import handle_question
-from bot.chat.commands.registry import Registry
+from bot.chat.commands.registry import Registry, error
 from bot.chat.commands.services import Services, db
 from bot.chat.context import ChatType, Context
 from bot.chat.reply import Reply, ReplyKind
@@ -20,10 +20,6 @@ from bot.chat.reply import Reply, ReplyKind
 log = logging.getLogger(__name__)
 
 _EXAMPLES = ("/help", "/subscribe deepseek", "cheapest for 1M tokens?")
-
-
-def _error(reason: str, example: str) -> list[Reply]:
-    return [Reply(title=reason, kind=ReplyKind.ERROR, lines=(f"Example: {example}",))]
 
 
 class Commands:
@@ -53,7 +49,7 @@ class Commands:
         """Answer a button press. Actions are commands; they act on the pressing chat only."""
         command = split_command(action)
         if command is None or self.registry.get(command.name) is None:
-            return _error("that button is no longer valid", "/subscriptions")
+            return error("that button is no longer valid", "/subscriptions")
         return await self.handle(action, ctx)
 
     async def _handle(self, text: str, ctx: Context) -> list[Reply]:
@@ -64,10 +60,10 @@ class Commands:
         if entry is None:
             close = difflib.get_close_matches(command.name, self.registry.names(), n=1)
             hint = f" Did you mean /{close[0]}?" if close else ""
-            return _error(f"there is no /{command.name} command.{hint}", "/help")
+            return error(f"there is no /{command.name} command.{hint}", "/help")
         parsed = entry.read(command.args)
         if isinstance(parsed, Invalid):
-            return _error(parsed.reason[:1].upper() + parsed.reason[1:], parsed.example)
+            return error(parsed.reason, parsed.example)
         if (
             entry.changes_chat
             and not getattr(parsed, "read_only", False)
@@ -86,7 +82,7 @@ class Commands:
     async def _free_text(self, text: str, ctx: Context) -> list[Reply]:
         cleaned = " ".join(text.split())
         if not cleaned:
-            return _error("say something: a command or a price question", "cheapest for 1M tokens?")
+            return error("say something: a command or a price question", "cheapest for 1M tokens?")
         questions = self.services.questions
         if questions is not None and await db(questions.is_question, cleaned, now=ctx.now):
             return await handle_question(cleaned, ctx, self.services)

@@ -13,13 +13,19 @@ from typing import TYPE_CHECKING, Any
 
 from bot.chat.commands.parsing import Invalid
 from bot.chat.context import Context
-from bot.chat.reply import Reply
+from bot.chat.reply import Reply, ReplyKind
 
 if TYPE_CHECKING:
     from bot.chat.commands.services import Services
 
 Parse = Callable[[str], Any]
 Handle = Callable[[Any, Context, "Services"], Awaitable[list[Reply]]]
+
+
+def error(reason: str, example: str) -> list[Reply]:
+    """Bad input: one line saying what was wrong, and an example that works."""
+    title = reason[:1].upper() + reason[1:]
+    return [Reply(title=title, kind=ReplyKind.ERROR, lines=(f"Example: {example}",))]
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,9 +17,10 @@ from decimal import Decimal
 from bot.alerts.rules import next_digest
 from bot.alerts.targets import TargetCriteria
 from bot.chat.commands.parsing import Invalid, parse_money, parse_size
+from bot.chat.commands.registry import error
 from bot.chat.commands.services import Scope, Services, chat_key, db
 from bot.chat.context import Context
-from bot.chat.reply import Button, Reply, ReplyKind
+from bot.chat.reply import Button, Reply
 from storage import (
     Basis,
     ChatSettings,
@@ -168,7 +169,7 @@ def parse_subscribe(args: str) -> SubscribeRequest | Invalid:
         i += 1
     if "target" not in fields and ("basis" in fields or "min_context" in fields):
         return Invalid(
-            "input/output/blended and a context size go with a target price",
+            "only a target price takes input, output, blended or a context size",
             "/subscribe under ¥1 input with 128k context",
         )
     if "target" in fields and "min_cut" in fields:
@@ -250,11 +251,6 @@ def _criteria(spec: SubscriptionSpec) -> TargetCriteria:
         min_context=spec.target_min_context,
         mix=(spec.target_mix_input, spec.target_mix_output),
     )
-
-
-def error(reason: str, example: str) -> list[Reply]:
-    """One line saying what was wrong, and an example that works."""
-    return [Reply(title=reason, kind=ReplyKind.ERROR, lines=(f"Example: {example}",))]
 
 
 # ---- handlers ------------------------------------------------------------------------------
