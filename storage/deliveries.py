@@ -168,6 +168,50 @@ class DeliveryStore:
                 for first, kind in keep
             ]
 
+    def renew(self, *, worker: str, now: datetime, lease: timedelta) -> int:
+        """Extend the lease on everything `worker` still holds (a long, rate-limited batch)."""
+        with Session(self.engine) as session, session.begin():
+            result = session.execute(
+                update(DeliveryRow)
+                .where(
+                    DeliveryRow.claimed_by == worker,
+                    DeliveryRow.status == DeliveryStatus.SENDING.value,
+                )
+                .values(lease_until=require_utc(now) + lease)
+                .execution_options(synchronize_session=False)
+            )
+            return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    def holders(self) -> list[str]:
+        """Workers holding claims right now."""
+        with Session(self.engine) as session:
+            return sorted(
+                w
+                for w in session.scalars(
+                    select(DeliveryRow.claimed_by)
+                    .where(DeliveryRow.status == DeliveryStatus.SENDING.value)
+                    .distinct()
+                )
+                if w
+            )
+
+    def release(self, workers: Iterable[str]) -> int:
+        """Give back what dead workers held, so it is sent now rather than when leases end."""
+        workers = list(workers)
+        if not workers:
+            return 0
+        with Session(self.engine) as session, session.begin():
+            result = session.execute(
+                update(DeliveryRow)
+                .where(
+                    DeliveryRow.claimed_by.in_(workers),
+                    DeliveryRow.status == DeliveryStatus.SENDING.value,
+                )
+                .values(status=DeliveryStatus.PENDING.value, claimed_by=None, lease_until=None)
+                .execution_options(synchronize_session=False)
+            )
+            return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
     def finish(self, outcomes: Sequence[Outcome], *, worker: str, now: datetime) -> None:
         """Record outcomes of claimed deliveries, in one transaction."""
         if not outcomes:

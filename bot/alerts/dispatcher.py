@@ -56,7 +56,9 @@ class DispatchOptions:
     """How the dispatcher works; the defaults suit one process on a small machine."""
 
     batch: int = 200
-    lease: timedelta = timedelta(minutes=5)
+    # A claim lasts this long unless renewed; a dispatcher renews its claims while it
+    # sends, so only a dead one's claims run out (and are then claimed again).
+    lease: timedelta = timedelta(seconds=60)
     max_attempts: int = 8
     backoff_base: float = 5.0
     backoff_cap: float = 3600.0
@@ -111,8 +113,25 @@ class Dispatcher:
     def start(self) -> None:
         """Run the dispatch loop in the background until `stop`."""
         if self._task is None:
+            self._recover()
             self._stopping = False
             self._task = asyncio.create_task(self.run(), name="dispatcher")
+
+    def _recover(self) -> None:
+        """Claims of a dead pricebot on this machine (kill -9, a crash) go back to the
+        outbox at once; claims of other machines wait for their leases to run out."""
+        host = socket.gethostname()
+        dead = []
+        for worker in self.deliveries.holders():
+            parts = worker.split(":")
+            if len(parts) < 3 or parts[0] != host or not parts[1].isdigit():
+                continue
+            pid = int(parts[1])
+            if worker != self.worker and (pid == os.getpid() or not _alive(pid)):
+                dead.append(worker)
+        released = self.deliveries.release(dead)
+        if released:
+            log.info("%s deliveries held by a stopped pricebot are owed again", released)
 
     async def stop(self) -> None:
         """Finish the messages being sent, give the rest back, record everything."""
@@ -253,12 +272,34 @@ class Dispatcher:
             raise
 
     async def _flush_often(self) -> None:
+        """Record outcomes often, and renew the lease on claims still being sent."""
+        renewed = asyncio.get_running_loop().time()
         while True:
             await asyncio.sleep(self.options.flush_interval)
             try:
                 await self._flush()
+                now = asyncio.get_running_loop().time()
+                if now - renewed > self.options.lease.total_seconds() / 3:
+                    renewed = now
+                    await asyncio.to_thread(
+                        self.deliveries.renew,
+                        worker=self.worker,
+                        now=self.clock(),
+                        lease=self.options.lease,
+                    )
             except Exception:
                 log.exception("recording delivery outcomes failed; will retry")
+
+
+def _alive(pid: int) -> bool:
+    """Is a process with this id running on this machine?"""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, under another user
+    return True
 
 
 def _name(key: ChatKey) -> str:
