@@ -458,22 +458,20 @@ def _seal_deliveries(session: Session, seal: str, now: datetime, *, kind: str) -
         .where(AlertItemRow.seal == seal, true())
         .distinct()
     )
-    insert = (
-        _insert(session, DeliveryRow)
-        .from_select(
-            [
-                "chat_pk",
-                "seal",
-                "kind",
-                "status",
-                "attempts",
-                "next_attempt_at",
-                "held",
-                "created_at",
-            ],
-            chats,
-        )
-        .on_conflict_do_nothing()
+    # A seal is new to every fan-out and digest run, so (seal, chat) cannot clash:
+    # a plain INSERT, without ON CONFLICT's per-row speculative insertion.
+    insert = _insert(session, DeliveryRow).from_select(
+        [
+            "chat_pk",
+            "seal",
+            "kind",
+            "status",
+            "attempts",
+            "next_attempt_at",
+            "held",
+            "created_at",
+        ],
+        chats,
     )
     return _count(session, insert)
 

@@ -120,8 +120,11 @@ class AlertItemRow(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    chat_pk: Mapped[int] = mapped_column(ForeignKey("chats.id"))
-    event_id: Mapped[int] = mapped_column(ForeignKey("price_events.id"))
+    # No foreign keys on the outbox tables: a cut can write 100,000 rows at once and
+    # PostgreSQL checks a foreign key row by row. Chats and events are never deleted,
+    # so these references cannot dangle.
+    chat_pk: Mapped[int] = mapped_column(Integer)
+    event_id: Mapped[int] = mapped_column(Integer)
     note_sub: Mapped[int] = mapped_column(Integer, default=0)
     reason: Mapped[str] = mapped_column(String(16))
     subscription_id: Mapped[int] = mapped_column(Integer)
@@ -143,7 +146,7 @@ class DeliveryRow(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    chat_pk: Mapped[int] = mapped_column(ForeignKey("chats.id"))
+    chat_pk: Mapped[int] = mapped_column(Integer)  # no foreign key: see AlertItemRow
     seal: Mapped[str] = mapped_column(String(40))
     kind: Mapped[str] = mapped_column(String(8), default="alert")
     status: Mapped[str] = mapped_column(String(12), default="pending")
