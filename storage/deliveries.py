@@ -326,7 +326,8 @@ class DeliveryStore:
                 ref = session.scalar(
                     select(PricePointRow.source_ref)
                     .where(*where, PricePointRow.source_ref.is_not(None))
-                    .order_by(PricePointRow.id.desc())
+                    # An event without a kind (a new model) cites its base-tier price.
+                    .order_by(PricePointRow.tier, PricePointRow.id.desc())
                     .limit(1)
                 )
                 if ref:

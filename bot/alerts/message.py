@@ -102,13 +102,21 @@ def _money(money: Money | None) -> str:
     return "free" if money.is_zero else format_money(money)
 
 
+def _per_1m(money: Money | None) -> str:
+    """'¥0.50 per 1M', or 'free' (a zero needs no unit)."""
+    text = _money(money)
+    return text if text in ("free", "unknown") else f"{text} per 1M"
+
+
 def _change_line(facts: EventFacts) -> str:
     """'input: ¥20.00 → ¥0.50 per 1M (−97.5%) · $2.78 → $0.07'."""
     event = facts.event
     if event.type is EventType.NEW_MODEL:
-        line = "listed"
+        line = "new model"
         if event.new is not None:
-            line += f" at {_money(event.new)} per 1M input"
+            line += f", input {_per_1m(event.new)}"
+            if facts.new_in_chat is not None and facts.new_in_chat.converted:
+                line += f" · {_money(facts.new_in_chat.money)}"
         return line
     if event.type is EventType.FREE_ENDING:
         return "free offer ends" + (
@@ -116,7 +124,7 @@ def _change_line(facts: EventFacts) -> str:
         )
     if event.old is None and event.new is None:
         return "free offer started" if event.type is EventType.FREE else "free offer ended"
-    line = f"{_kind_label(event)}: {_money(event.old)} → {_money(event.new)} per 1M"
+    line = f"{_kind_label(event)}: {_money(event.old)} → {_per_1m(event.new)}"
     if event.percent is not None and event.type in (EventType.CUT, EventType.INCREASE):
         sign = "−" if event.type is EventType.CUT else "+"
         line += f" ({sign}{event.percent}%)"
@@ -175,16 +183,17 @@ def compose(delivery: ClaimedDelivery, facts: dict[int, EventFacts]) -> Reply:
             seen.add(item.event_id)
             groups[fact.model.model_id].append(fact)
         if item.reason == "target" and item.detail:
-            extra.append(f"🎯 Target met: {item.detail}")
+            extra.append(f"🎯 Your target price is met: {item.detail}")
         if item.reason == "question" and item.detail:
             extra.append(_question_note(item.detail, item.previous))
     if not groups and extra:
-        title = "Target met" if extra[0].startswith("🎯") else "Answer changed"
+        title = "Target price met" if extra[0].startswith("🎯") else "Answer changed"
         lines = list(extra)
     else:
         title = _title(groups, delivery.kind == "digest")
         lines = []
-        many = len(groups) > 1
+        # A digest names its models even when there is one; so does any multi-model alert.
+        many = len(groups) > 1 or delivery.kind == "digest"
         for group in groups.values():
             model = group[0].model
             body = _model_lines(group)

@@ -23,6 +23,7 @@ app.add_typer(prices.catalog_app, name="catalog")
 app.add_typer(prices.prices_app, name="prices")
 app.command("events")(prices.events)
 app.command("run")(run.run)
+app.command("demo")(run.demo)
 app.add_typer(run.deliveries_app, name="deliveries")
 
 

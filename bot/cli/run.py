@@ -51,6 +51,16 @@ def run() -> None:
     asyncio.run(main())
 
 
+def demo() -> None:
+    """Replay the May 2024 price war day by day against example chats: every alert that
+    would have gone out, and the "cheapest" answer before and after. Uses a throwaway
+    database; yours is not touched."""
+    from bot.demo import run_demo
+
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    asyncio.run(run_demo(sys.stdout))
+
+
 _OPEN = (DeliveryStatus.PENDING.value, DeliveryStatus.SENDING.value)
 
 
