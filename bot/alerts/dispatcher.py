@@ -124,7 +124,7 @@ class Dispatcher:
         dead = []
         for worker in self.deliveries.holders():
             parts = worker.split(":")
-            if len(parts) < 3 or parts[0] != host or not parts[1].isdigit():
+            if len(parts) < 3 or parts[0] != host or not parts[1].isdecimal():
                 continue
             pid = int(parts[1])
             if worker != self.worker and (pid == os.getpid() or not _alive(pid)):

@@ -70,6 +70,7 @@ _QUESTION_START = (
     "answer",
     "what is cheapest",
 )
+_NUMBER = re.compile(r"[0-9]+")
 _PERCENT = re.compile(r"^(?:≥|>=)?(\d+(?:\.\d+)?)%$")
 
 
@@ -449,11 +450,11 @@ def parse_unsubscribe(args: str) -> UnsubscribeRequest | Invalid:
     if text.lower() in ("all", "everything", "*"):
         return UnsubscribeRequest(everything=True)
     numbers = [t.lstrip("#") for t in re.split(r"[\s,]+", text) if t]
-    if all(n.isdigit() for n in numbers):
+    if all(_NUMBER.fullmatch(n) for n in numbers):
         if any(len(n) > 12 for n in numbers):
             return Invalid("that subscription number is too long", "/unsubscribe 3")
         return UnsubscribeRequest(ids=tuple(int(n) for n in numbers))
-    if any(n.isdigit() for n in numbers):
+    if any(_NUMBER.fullmatch(n) for n in numbers):
         return Invalid("give subscription numbers, or one vendor or model", "/unsubscribe 3")
     return UnsubscribeRequest(scope_words=text)
 
