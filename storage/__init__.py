@@ -26,7 +26,14 @@ from storage.db import StoreUnavailable, check_connection, make_engine, pending_
 from storage.deliveries import DeliveryStore, Outcome
 from storage.fx import Conversion, FxRate, NoRateError, convert
 from storage.money import CURRENCIES, Money, MoneyError, Unit, format_money, parse_amount
-from storage.price_store import ModelInfo, PriceStore
+from storage.price_store import ModelInfo, PriceStore, RecordPreview
+from storage.source_state import (
+    HeldSnapshot,
+    PendingConfirmation,
+    SourceOutcome,
+    SourceState,
+    SourceStatus,
+)
 from storage.subscriptions import SubscriptionStore
 from storage.values import (
     EventType,
@@ -56,6 +63,7 @@ __all__ = [
     "FanoutResult",
     "FreeOffer",
     "FxRate",
+    "HeldSnapshot",
     "Mode",
     "ModelInfo",
     "ModelPrices",
@@ -63,6 +71,7 @@ __all__ = [
     "MoneyError",
     "NoRateError",
     "Outcome",
+    "PendingConfirmation",
     "Price",
     "PriceEvent",
     "PriceKind",
@@ -71,7 +80,11 @@ __all__ = [
     "QuestionOutcome",
     "QuietMode",
     "Quote",
+    "RecordPreview",
     "ScopeKind",
+    "SourceOutcome",
+    "SourceState",
+    "SourceStatus",
     "StoreUnavailable",
     "Subscription",
     "SubscriptionKind",
