@@ -27,6 +27,7 @@ from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import Engine
 
+from bot.alerts.answering import AnswersEngine
 from bot.alerts.dispatcher import Dispatcher, DispatchOptions, utc_now
 from bot.alerts.evaluate import AlertEvaluator
 from bot.alerts.fanout import Fanout
@@ -224,8 +225,15 @@ def build_app(
     matcher = AlertMatcher(engine, target_cooldown=timedelta(hours=settings.target_cooldown_hours))
     # A first start begins at the end of the log: what happened before it is not news.
     matcher.start_cursor(now=now)
-    evaluator = AlertEvaluator(store)
-    services = Services(store=store, subscriptions=subscriptions, evaluator=evaluator)
+    answers = AnswersEngine(store)
+    evaluator = AlertEvaluator(store, answers)
+    services = Services(
+        store=store,
+        subscriptions=subscriptions,
+        evaluator=evaluator,
+        questions=answers,
+        saved_questions=answers,
+    )
     commands = Commands(services)
     app_front_ends: list[FrontEnd]
     holder: list[App] = []
@@ -248,7 +256,7 @@ def build_app(
         subscriptions=subscriptions,
         notifiers=[fe.notifier for fe in app_front_ends],
         limits=limits,
-        ranker=ranker,
+        ranker=ranker or answers,
         options=dispatch_options(settings),
         clock=clock,
     )

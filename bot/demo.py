@@ -15,15 +15,15 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import TextIO
 
+from bot.alerts.answering import AnswersEngine
 from bot.alerts.dispatcher import Dispatcher
-from bot.alerts.evaluate import AlertEvaluator, SavedQuestions
+from bot.alerts.evaluate import AlertEvaluator
 from bot.alerts.fanout import Fanout
 from bot.alerts.limits import RateLimits
-from bot.alerts.message import Ranker
 from bot.alerts.notifier import Outgoing, Sent
-from bot.chat.commands import Commands, Questions, Services
-from bot.chat.console import plain_text
+from bot.chat.commands import Commands, Services
 from bot.chat.context import ChatRef, Context, Platform
+from bot.chat.render import render_text
 from bot.chat.reply import Reply
 from bot.sources import load_catalog
 from storage import (
@@ -75,14 +75,7 @@ class PrintingNotifier:
         return Sent(str(self.sent))
 
 
-async def run_demo(
-    out: TextIO,
-    *,
-    questions: Questions | None = None,
-    saved_questions: SavedQuestions | None = None,
-    ranker: Ranker | None = None,
-    render: Callable[[Reply], str] = plain_text,
-) -> int:
+async def run_demo(out: TextIO, *, render: Callable[[Reply], str] = render_text) -> int:
     """Replay the price war; returns how many alerts went out."""
     catalog = load_catalog()
     days = sorted({q.effective_at.date() for q in catalog.quotes})
@@ -106,8 +99,9 @@ async def run_demo(
             subs = SubscriptionStore(engine)
             matcher = AlertMatcher(engine)
             matcher.start_cursor(now=start)
-            evaluator = AlertEvaluator(store, saved_questions)
-            services = Services(store, subs, evaluator, questions, saved_questions)
+            answers = AnswersEngine(store)
+            evaluator = AlertEvaluator(store, answers)
+            services = Services(store, subs, evaluator, answers, answers)
             commands = Commands(services)
             notifier = PrintingNotifier(out, clock, render)
             dispatcher = Dispatcher(
@@ -116,7 +110,7 @@ async def run_demo(
                 subscriptions=subs,
                 notifiers=[notifier],
                 limits=RateLimits({}),
-                ranker=ranker,
+                ranker=answers,
                 clock=clock,
             )
             fanout = Fanout(matcher, evaluator=evaluator)
@@ -157,11 +151,8 @@ def _context(chat: str, now: datetime) -> Context:
 
 async def _ask(commands: Commands, out: TextIO, clock: _Clock, heading: str) -> None:
     out.write(f"\n{heading} — “{CHEAPEST}?” (as of {clock().date()}):\n")
-    if commands.services.questions is None:
-        out.write("  (questions are not available in this build)\n")
-        return
     for reply in await commands.handle(CHEAPEST + "?", _context("demo", clock())):
-        out.write(plain_text(reply) + "\n")
+        out.write(render_text(reply) + "\n")
 
 
 def _headline(quotes: list[Quote]) -> str:

@@ -92,7 +92,7 @@ def test_console_through_a_pipe_subscribe_cut_alert(tmp_path: Path) -> None:
     bot.say("/subscribe all")
     bot.wait_for(lambda line: line == "Subscribed")
     bot.say("/subscribe nosuchvendor")
-    bot.wait_for(lambda line: line.startswith("✗ I don't know a vendor or model called"))
+    bot.wait_for(lambda line: line.startswith("error: I don't know a vendor or model called"))
     changed = pricebot(
         url, "prices", "set", "qwen-long", "--input", "0.0004", "--per", "1K", "--currency", "CNY"
     )

@@ -41,9 +41,12 @@ class RankNote:
     rank: int
     total: int
     question: str
+    # How the question priced it, e.g. '¥0.88 at 3:1'.
+    detail: str = ""
 
     def text(self) -> str:
-        return f"now #{self.rank} of {self.total} for “{self.question}”"
+        detail = f" ({self.detail})" if self.detail else ""
+        return f"now #{self.rank} of {self.total} for “{self.question}”{detail}"
 
 
 class Ranker(Protocol):

@@ -13,6 +13,7 @@ import itertools
 import sys
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TextIO
 
@@ -21,24 +22,18 @@ from aiohttp import web
 from bot.alerts.notifier import Notifier, Outgoing, Sent
 from bot.chat.context import ChatRef, ChatType, Context, Platform
 from bot.chat.ports import CommandLayer
-from bot.chat.reply import Reply, ReplyKind
+from bot.chat.render import render_text
+from bot.chat.reply import Reply
 
 CONSOLE_CHAT = "local"
 
 
-def plain_text(reply: Reply) -> str:
-    """A Reply as plain text for a terminal (title, lines, rows, notes, buttons)."""
-    parts = [reply.title]
-    parts.extend(f"  {line}" for line in reply.lines)
-    for row in reply.rows:
-        note = f"  ({row.note})" if row.note else ""
-        parts.append(f"  {row.label}: {row.value}{note}")
-    parts.extend(f"  · {note}" for note in reply.footnotes)
+def console_text(reply: Reply) -> str:
+    """Plain text, with each button shown as the command it runs (a terminal has no buttons)."""
+    text = render_text(replace(reply, buttons=()))
     if reply.buttons:
-        parts.append("  [" + "] [".join(f"{b.label}: {b.action}" for b in reply.buttons) + "]")
-    if reply.image is not None:
-        parts.append(f"  (picture: {reply.image.caption})")
-    return "\n".join(parts)
+        text += "\n" + "  ".join(f"[{b.label}: {b.action}]" for b in reply.buttons)
+    return text
 
 
 class ConsoleNotifier:
@@ -47,7 +42,7 @@ class ConsoleNotifier:
     platform = Platform.CONSOLE
 
     def __init__(
-        self, out: TextIO | None = None, render: Callable[[Reply], str] = plain_text
+        self, out: TextIO | None = None, render: Callable[[Reply], str] = console_text
     ) -> None:
         self.out = out or sys.stdout
         self.render = render
@@ -75,7 +70,7 @@ class ConsoleFrontEnd:
         stdout: TextIO | None = None,
         on_eof: Callable[[], None] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-        render: Callable[[Reply], str] = plain_text,
+        render: Callable[[Reply], str] = console_text,
     ) -> None:
         self.commands = commands
         self.stdin = stdin or sys.stdin
@@ -129,8 +124,7 @@ class ConsoleFrontEnd:
                 user_name="you",
             )
             for reply in await self.commands.handle(line, ctx):
-                mark = "✗ " if reply.kind is ReplyKind.ERROR else ""
-                self._write(mark + self.render(reply))
+                self._write(self.render(reply))
 
     def _write(self, text: str) -> None:
         self.stdout.write(text + "\n")

@@ -39,6 +39,10 @@ class Questions(Protocol):
         """Does free text read as a price question?"""
         ...
 
+    def watchable(self, question: str, *, now: datetime) -> str | None:
+        """Why a question cannot be a saved question; None when it can."""
+        ...
+
 
 def chat_key(ctx: Context) -> ChatKey:
     """The store's name for the chat a request came from."""

@@ -370,9 +370,16 @@ async def _subscribe_question(
     req: SubscribeRequest, ctx: Context, services: Services, chat: ChatSettings
 ) -> list[Reply]:
     question = req.question or ""
-    if services.saved_questions is None:
+    if services.saved_questions is None or services.questions is None:
         return error(
-            "saved questions need the answers engine, which is not available", "/subscribe deepseek"
+            "saved questions need the answers engine, which is not available",
+            "/subscribe deepseek",
+        )
+    why_not = await db(services.questions.watchable, question, now=ctx.now)
+    if why_not is not None:
+        return error(
+            f"I can't watch “{question}”: {why_not}",
+            "/subscribe cheapest for 1M tokens with 128k context",
         )
     answer = await db(
         services.saved_questions.signature,
