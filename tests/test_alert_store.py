@@ -377,3 +377,37 @@ def test_a_stale_cursor_writes_nothing(parts) -> None:  # type: ignore[no-untype
     assert matcher.apply(after=after, events=events, now=NOW, seal="a") is not None
     assert matcher.apply(after=after, events=events, now=NOW, seal="b") is None
     assert outbox.owed() == 1
+
+
+def test_a_free_offer_ending_soon_alerts_once_those_who_asked(parts) -> None:  # type: ignore[no-untyped-def]
+    from storage import FreeOffer
+    from storage.free_ending import note_free_offers_ending
+
+    store, subs, matcher, outbox = parts
+    subs.add(ALICE, SubscriptionSpec(on_free_ending=True), now=NOW)
+    subs.add(BOB, SubscriptionSpec(), now=NOW)
+    ends = NOW + timedelta(days=3)
+    store.record(
+        [
+            quote(
+                "google/gemini-pro",
+                when=utc(2024, 5, 1),
+                free_offer=FreeOffer(until=ends, cap_note="50 requests a day"),
+            )
+        ],
+        source="test",
+        observed_at=utc(2024, 5, 1),
+        history=True,
+    )
+    assert note_free_offers_ending(store.engine, now=NOW - timedelta(days=10)) == []  # not yet
+    (event,) = note_free_offers_ending(store.engine, now=NOW)
+    assert (event.type.value, event.free_until, event.cap_note) == (
+        "free_ending",
+        ends,
+        "50 requests a day",
+    )
+    assert note_free_offers_ending(store.engine, now=NOW + timedelta(hours=1)) == []  # once
+    result = fan_out(matcher, "e1")
+    assert result is not None and result.deliveries == 1
+    (alice,) = outbox.claim(worker="w", now=NOW, platforms=["telegram"])
+    assert alice.chat.key == ALICE

@@ -183,3 +183,63 @@ def test_kill_9_mid_dispatch_loses_nothing(tmp_path: Path) -> None:
     assert duplicates <= 100, duplicates
     shown = json.loads(pricebot(url, "deliveries", "--json").stdout)
     assert shown["counts"] == [{"platform": "console", "status": "sent", "count": len(chats)}]
+
+
+def test_demo_replays_the_price_war(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'mine.db'}"
+    shown = pricebot(url, "demo")
+    assert shown.returncode == 0, shown.stderr
+    out = shown.stdout
+    before, _, after = out.partition("After the price war")
+    assert "Before the price war" in before and "1. ERNIE Lite" in before
+    assert "1. Qwen-Long         ¥0.875" in after
+    assert "🔔 2024-05-13 12:00 UTC → team-alpha\nPrice cut: GLM-3 Turbo (Zhipu AI)" in out
+    assert "🔔 2024-05-13 12:00 UTC → long-context\nTarget price met" in out
+    assert "🔔 2024-05-07 09:00 UTC → morning-digest\nDaily digest: 1 change" in out
+    assert "input: ¥20.00 → ¥0.50 per 1M (−97.5%)" in out
+    assert "❓ The answer to “cheapest for 1M tokens” changed: 1. Qwen-Long ¥0.875" in out
+    alerts = out.count("\n🔔 ")
+    assert f"{alerts} alerts went out to 5 example chats." in out
+    assert not (tmp_path / "mine.db").exists()  # the demo never touches your store
+
+
+def test_deliveries_shows_owed_sent_and_dead(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'pricebot.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    from bot.alerts.fanout import Fanout
+    from bot.app import seed_if_empty
+    from storage import AlertMatcher, DeliveryStore, Outcome
+
+    store = PriceStore(engine)
+    seed_if_empty(store, now=utc(2024, 5, 1))
+    matcher = AlertMatcher(engine)
+    matcher.start_cursor(now=utc(2024, 5, 1))
+    subs = SubscriptionStore(engine)
+    for chat in ("1", "2", "3"):
+        subs.add(ChatKey("telegram", chat), SubscriptionSpec(), now=utc(2024, 5, 1))
+    cut = pricebot(
+        url, "prices", "set", "qwen-long", "--input", "0.0004", "--per", "1K", "--currency", "CNY"
+    )
+    assert cut.returncode == 0, cut.stderr
+    Fanout(matcher).catch_up(utc(2030, 1, 1))
+    outbox = DeliveryStore(engine)
+    first, second, _ = outbox.claim(worker="w", now=utc(2030, 1, 1), platforms=["telegram"])
+    outbox.finish(
+        [Outcome(first.id, "sent"), Outcome(second.id, "dead", error="HTTP 500 after 8 tries")],
+        worker="w",
+        now=utc(2030, 1, 1),
+    )
+    engine.dispose()
+    shown = pricebot(url, "deliveries")
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.splitlines()[0] == "owed 1 · sent 1 · dead 1"
+    assert "HTTP 500 after 8 tries" in shown.stdout
+    dead = pricebot(url, "deliveries", "--status", "dead", "--json")
+    (record,) = json.loads(dead.stdout)["deliveries"]
+    assert (record["chat"], record["status"]) == ("2", "dead")
+    bad = pricebot(url, "deliveries", "--status", "lost")
+    assert bad.returncode == 2 and "example: pricebot deliveries --status dead" in bad.stderr
+    retried = pricebot(url, "deliveries", "retry")
+    assert retried.stdout.strip() == "1 dead delivery queued again"
+    assert pricebot(url, "deliveries").stdout.splitlines()[0] == "owed 2 · sent 1 · dead 0"
