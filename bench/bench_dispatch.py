@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 
 from alerts_common import FakePlatform, add_subscribers, database, kinds, open_store, record_cut
 
+from bot.alerts.answering import AnswersEngine
 from bot.alerts.dispatcher import Dispatcher
 from bot.alerts.fanout import Fanout
 from bot.alerts.limits import RateLimits
@@ -42,6 +43,8 @@ async def dispatch(url: str, messages: int, platform: FakePlatform, limits: Rate
         subscriptions=SubscriptionStore(store.engine),
         notifiers=[platform],
         limits=limits,
+        # As `pricebot run` wires it: alerts say where the model now ranks.
+        ranker=AnswersEngine(store),
     )
     started = time.perf_counter()
     while outbox.owed():
