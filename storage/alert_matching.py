@@ -49,6 +49,7 @@ from storage.alert_values import (
     SubscriptionKind,
     TargetOutcome,
 )
+from storage.recording import event_from
 from storage.subscriptions import chat_settings
 from storage.tables import ModelRow, PriceEventRow
 from storage.types import UTCDateTime
@@ -108,8 +109,6 @@ class AlertMatcher:
 
     def pending(self, *, limit: int = 500) -> tuple[int, list[PriceEvent]]:
         """The cursor and the events after it (history included: the cursor passes them)."""
-        from storage.price_store import _event_from
-
         with Session(self.engine) as session:
             row = session.get(AlertCursorRow, FANOUT_CURSOR)
             after = row.last_event_id if row else 0
@@ -119,7 +118,7 @@ class AlertMatcher:
                 .order_by(PriceEventRow.id)
                 .limit(limit)
             )
-            return after, [_event_from(r) for r in rows]
+            return after, [event_from(r) for r in rows]
 
     # ---- one fan-out step ------------------------------------------------------
 

@@ -26,6 +26,7 @@ from storage.alert_values import (
     DeliveryRecord,
     DeliveryStatus,
 )
+from storage.recording import event_from
 from storage.subscriptions import _deactivate, chat_settings
 from storage.tables import PriceEventRow, PricePointRow
 from storage.values import PriceEvent, require_utc
@@ -293,8 +294,6 @@ class DeliveryStore:
 
     def events(self, ids: Iterable[int]) -> dict[int, PriceEvent]:
         """Events by id."""
-        from storage.price_store import _event_from
-
         wanted = sorted(set(ids))
         result: dict[int, PriceEvent] = {}
         with Session(self.engine) as session:
@@ -303,7 +302,7 @@ class DeliveryStore:
                 for row in session.scalars(
                     select(PriceEventRow).where(PriceEventRow.id.in_(chunk))
                 ):
-                    result[row.id] = _event_from(row)
+                    result[row.id] = event_from(row)
         return result
 
     def citations(self, events: Iterable[PriceEvent]) -> dict[int, str]:

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from storage.recording import event_from
 from storage.tables import FreeOfferRow, PriceEventRow
 from storage.values import EventType, PriceEvent, require_utc
 
@@ -20,8 +21,6 @@ def note_free_offers_ending(
 ) -> list[PriceEvent]:
     """Write a `free_ending` event for each free offer in force that ends within `within`
     and has not had one for that end date; return the new events."""
-    from storage.price_store import _event_from
-
     now = require_utc(now)
     latest = (
         select(
@@ -77,4 +76,4 @@ def note_free_offers_ending(
             )
         session.add_all(rows)
         session.flush()
-        return [_event_from(r) for r in rows]
+        return [event_from(r) for r in rows]
