@@ -18,10 +18,8 @@ from bot.chat.commands.subscribe import (
     handle_subscribe,
     handle_subscriptions,
     handle_unsubscribe,
-    parse_nothing,
-    parse_subscribe,
-    parse_unsubscribe,
 )
+from bot.chat.commands.subscribe_parse import parse_nothing, parse_subscribe, parse_unsubscribe
 
 
 def default_registry() -> Registry:
