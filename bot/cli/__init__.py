@@ -7,7 +7,7 @@ import sys
 import typer
 from pydantic import ValidationError
 
-from bot.cli import ask, db, dbcopy, health, prices, sources
+from bot.cli import ask, db, dbcopy, health, prices, run, sources
 from bot.cli.common import UserError
 from bot.logs import setup_logging
 from bot.settings import Settings, load_settings
@@ -28,6 +28,9 @@ app.add_typer(prices.prices_app, name="prices")
 app.command("events")(prices.events)
 app.command("ask")(ask.ask)
 app.add_typer(sources.app, name="sources")
+app.command("run")(run.run)
+app.command("demo")(run.demo)
+app.add_typer(run.deliveries_app, name="deliveries")
 app.command("health")(health.health)
 
 
