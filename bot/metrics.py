@@ -27,6 +27,8 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 from sqlalchemy import Connection, Engine, func, select
 
+from storage.alert_matching import FANOUT_CURSOR
+from storage.alert_tables import AlertCursorRow, ChatRow, DeliveryRow
 from storage.source_tables import SourceStatusRow
 from storage.tables import PriceEventRow
 
@@ -224,7 +226,51 @@ def read_sources(conn: Connection) -> Iterable[Metric]:
     yield from (last, held, failing, models)
 
 
-DEFAULT_READERS: tuple[StoreReader, ...] = (read_events, read_sources)
+_OWED = ("pending", "sending")
+
+
+def read_deliveries(conn: Connection) -> Iterable[Metric]:
+    """The outbox by platform and status, the owed ones, and how far fan-out lags the log."""
+    by_status = GaugeMetricFamily(
+        "pricebot_deliveries",
+        "Deliveries in the outbox by platform and status (pending, sending, sent, dead, gone, …).",
+        labels=["platform", "status"],
+    )
+    owed = GaugeMetricFamily(
+        "pricebot_deliveries_owed",
+        "Deliveries not yet sent (pending or being sent), by platform.",
+        labels=["platform"],
+    )
+    delivery, chat = DeliveryRow.__table__.c, ChatRow.__table__.c
+    rows = conn.execute(
+        select(chat.platform, delivery.status, func.count())
+        .select_from(DeliveryRow.__table__.join(ChatRow.__table__, chat.id == delivery.chat_pk))
+        .group_by(chat.platform, delivery.status)
+    )
+    owed_by: dict[str, int] = {}
+    for platform, status, count in rows:
+        by_status.add_metric([platform, status], count)
+        owed_by[platform] = owed_by.get(platform, 0) + (count if status in _OWED else 0)
+    for platform, count in sorted(owed_by.items()):
+        owed.add_metric([platform], count)
+    cursor = conn.execute(
+        select(AlertCursorRow.__table__.c.last_event_id).where(
+            AlertCursorRow.__table__.c.name == FANOUT_CURSOR
+        )
+    ).scalar()
+    events = PriceEventRow.__table__.c
+    behind = conn.execute(
+        select(func.count()).where(events.id > (cursor or 0), events.history.is_(False))
+    ).scalar()
+    yield from (by_status, owed)
+    yield GaugeMetricFamily(
+        "pricebot_fanout_lag_events",
+        "News events recorded but not yet matched to subscriptions by the fan-out.",
+        value=(behind or 0) if cursor is not None else 0,
+    )
+
+
+DEFAULT_READERS: tuple[StoreReader, ...] = (read_events, read_sources, read_deliveries)
 
 
 def _first_line(exc: BaseException) -> str:
