@@ -223,13 +223,19 @@ class AdvisoryLockLeader:
 
 
 def leader_for(
-    engine: Engine, *, interval: float = 2.0, on_change: OnChange | None = None
+    engine: Engine,
+    *,
+    interval: float = 2.0,
+    on_change: OnChange | None = None,
+    on_replicas: OnReplicas | None = None,
 ) -> Leader:
     """The election that fits the database: an advisory lock on PostgreSQL, else sole leader."""
     if engine.dialect.name == "postgresql":
         url = engine.url.render_as_string(hide_password=False)
-        return AdvisoryLockLeader(url, interval=interval, on_change=on_change)
-    return SoleLeader(on_change=on_change)
+        return AdvisoryLockLeader(
+            url, interval=interval, on_change=on_change, on_replicas=on_replicas
+        )
+    return SoleLeader(on_change=on_change, on_replicas=on_replicas)
 
 
 def _first_line(exc: BaseException) -> str:

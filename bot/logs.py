@@ -135,9 +135,10 @@ def setup_logging(settings: Settings, *, stream: IO[str] | None = None) -> loggi
     root.setLevel(_level(settings.log_level))
     # httpx logs every request at INFO (Telegram's URLs hold the token): redacted anyway,
     # but one line per message sent is noise at INFO.
-    # Alembic's "Context impl SQLiteImpl." on every command is noise too, unless debugging.
+    # Alembic's "Context impl SQLiteImpl." on every command and APScheduler's line per job
+    # run are noise too, unless debugging.
     quiet = logging.WARNING if root.level > logging.DEBUG else logging.NOTSET
-    for name in ("httpx", "alembic"):
+    for name in ("httpx", "alembic", "apscheduler"):
         logging.getLogger(name).setLevel(quiet)
     logging.captureWarnings(True)
     return handler

@@ -84,6 +84,11 @@ class Metrics:
             "1 while this process holds the leader lock (runs the poller and fan-out).",
             registry=r,
         )
+        self.replicas = Gauge(
+            "pricebot_replicas",
+            "pricebot processes sharing the database, as this one last counted them.",
+            registry=r,
+        )
 
     # Small verbs, so callers need not know label names.
 
@@ -107,6 +112,9 @@ class Metrics:
 
     def set_leader(self, is_leader: bool) -> None:
         self.leader.set(1 if is_leader else 0)
+
+    def set_replicas(self, count: int) -> None:
+        self.replicas.set(count)
 
     def watch_scheduler(self, scheduler: Any) -> None:
         """Count failed and missed runs of every job of an APScheduler 3 scheduler."""

@@ -38,11 +38,17 @@ class Settings(BaseSettings):
     http_host: str = "0.0.0.0"
     http_port: int = 8080
 
+    # Scale-out (docs/scaling.md): how often a replica checks or tries to take the leader
+    # lock; a dead leader is replaced within about this many seconds.
+    leader_interval: float = Field(default=2.0, gt=0)
+
     # Telegram
     telegram_token: SecretStr | None = None
     telegram_api_url: str | None = None
     telegram_webhook_url: str | None = None
     telegram_webhook_secret: SecretStr | None = None
+    # Telegram's bot-wide limit (messages/s), divided between the replicas that send.
+    telegram_messages_per_second: float = Field(default=30.0, gt=0)
 
     # Slack
     slack_bot_token: SecretStr | None = None
