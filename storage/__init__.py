@@ -7,6 +7,7 @@ from storage.db import StoreUnavailable, check_connection, make_engine, pending_
 from storage.fx import Conversion, FxRate, NoRateError, convert
 from storage.money import CURRENCIES, Money, MoneyError, Unit, format_money, parse_amount
 from storage.price_store import ModelInfo, PriceStore
+from storage.slack import SlackStore
 from storage.values import (
     EventType,
     FreeOffer,
@@ -36,6 +37,7 @@ __all__ = [
     "PricePoint",
     "PriceStore",
     "Quote",
+    "SlackStore",
     "StoreUnavailable",
     "Unit",
     "check_connection",

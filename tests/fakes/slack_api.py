@@ -624,6 +624,21 @@ def iter_texts(message: dict[str, Any]) -> Iterator[str]:
             stack.extend(item)
 
 
+def mrkdwn_texts(message: dict[str, Any]) -> list[str]:
+    """The texts Slack parses as mrkdwn (where `<!channel>` or `<@U1>` would ping people)."""
+    found = [str(message["text"])] if message.get("text") else []
+    stack: list[Any] = list(message.get("blocks") or [])
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if item.get("type") == "mrkdwn" and isinstance(item.get("text"), str):
+                found.append(item["text"])
+            stack.extend(value for value in item.values() if isinstance(value, dict | list))
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
+
+
 def all_text(message: dict[str, Any]) -> str:
     """A message's text and block texts as one string."""
     return "\n".join(iter_texts(message))

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
+from sqlalchemy import Engine
+
+from storage import SlackStore, make_engine, upgrade
 
 from tests.fakes.slack_api import FakeSlack, Workspace
 from tests.fakes.slack_requests import Signer
@@ -41,3 +44,17 @@ def workspace(fake_slack: FakeSlack) -> Workspace:
 def signer() -> Signer:
     """Builds requests signed with SIGNING_SECRET for workspace TEAM."""
     return Signer(SIGNING_SECRET, team_id=TEAM)
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """A migrated database (SQLite and PostgreSQL), for tests that keep Slack state."""
+    db = make_engine(database_url)
+    upgrade(db)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def slack_store(engine: Engine) -> SlackStore:
+    return SlackStore(engine)
