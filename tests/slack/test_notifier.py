@@ -73,7 +73,7 @@ async def test_alert_arrives_as_block_kit_with_buttons(
     assert sent.message_id and sent.message_id.startswith("1716000000.")
     assert "¥2 → ¥1" in message["text"]
     assert message["blocks"][0]["type"] == "header"
-    buttons = [b for b in message["blocks"] if b["type"] == "actions"][0]["elements"]
+    buttons = next(b for b in message["blocks"] if b["type"] == "actions")["elements"]
     assert [(b["text"]["text"], b["value"]) for b in buttons] == [
         ("Mute 1 day", "mute:1d"),
         ("Unsubscribe", "unsub:7"),

@@ -9,6 +9,7 @@ shared renderer (`bot/chat/render/slack.py`) is present, it is used instead.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,8 +58,13 @@ def fallback_text(reply: Reply) -> str:
     return "\n".join(parts)
 
 
-def render_blocks(reply: Reply, *, action_prefix: str = ACTION_PREFIX) -> list[dict[str, Any]]:
-    """The Block Kit blocks for one Reply."""
+def render_blocks(
+    reply: Reply,
+    *,
+    action_prefix: str = ACTION_PREFIX,
+    button_value: Callable[[str], str] | None = None,
+) -> list[dict[str, Any]]:
+    """The Block Kit blocks for one Reply; `button_value` may wrap each button's action."""
     blocks: list[dict[str, Any]] = [
         {
             "type": "header",
@@ -98,7 +104,7 @@ def render_blocks(reply: Reply, *, action_prefix: str = ACTION_PREFIX) -> list[d
                         "text": _clip(button.label, _BUTTON_CHARS),
                         "emoji": True,
                     },
-                    "value": button.action,
+                    "value": button_value(button.action) if button_value else button.action,
                 }
             )
         blocks.append({"type": "actions", "elements": buttons})
