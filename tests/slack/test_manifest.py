@@ -1,4 +1,4 @@
-"""The Slack app manifest asks for exactly the scopes pricebot requests and the events it handles."""
+"""The Slack app manifest asks for the scopes pricebot requests and the events it handles."""
 
 from __future__ import annotations
 
