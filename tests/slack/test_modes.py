@@ -159,6 +159,12 @@ async def test_install_stores_the_workspace_and_alerts_reach_it(
     await fake_slack.wait_for(lambda: fake_slack.responses_to(url))
     assert commands.handled[0][1].chat.team_id == "T0BETA"
     assert {call.token for call in fake_slack.calls("users.info")} == {beta.bot_token}
+    again = fake_slack.new_response_url()
+    request = signer.slash_command("help", user_id="UBETA", channel_id="CBETA", response_url=again)
+    await multi.post(request)
+    await fake_slack.wait_for(lambda: fake_slack.responses_to(again))
+    # auth.test: once at install, once when first authorizing; not once per request.
+    assert [c.token for c in fake_slack.calls("auth.test")] == [beta.bot_token] * 2
 
     # … and alerts reach its channels with its own token.
     await multi.front.notifier.send(Outgoing(ChatRef(Platform.SLACK, "CBETA", "T0BETA"), ALERT))

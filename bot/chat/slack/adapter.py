@@ -22,6 +22,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.chat.context import ChatType
 from bot.chat.ports import CommandLayer
 from bot.chat.reply import Reply, ReplyKind
 from bot.chat.slack.commands import SlackRequest, parse_request, strip_mentions
@@ -99,7 +100,7 @@ class SlackAdapter:
         )
         if not replies:
             return
-        in_dm = chat_type(channel_id).value == "private"
+        in_dm = chat_type(channel_id) is ChatType.PRIVATE
         await _respond(respond, render_all(replies), visibility(request, replies, in_dm=in_dm))
 
     # ------------------------------------------------------------------ mentions and DMs
@@ -179,7 +180,7 @@ class SlackAdapter:
         if not replies:
             return
         request = SlackRequest(text="", changes=True)
-        in_dm = ctx.chat_type.value == "private"
+        in_dm = ctx.chat_type is ChatType.PRIVATE
         await _respond(respond, render_all(replies), visibility(request, replies, in_dm=in_dm))
 
     async def on_home_button(

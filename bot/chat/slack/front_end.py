@@ -26,6 +26,7 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -125,6 +126,14 @@ class SlackFrontEnd:
             self.installations = ThreadedInstallationStore(engine, settings.slack_client_id)
             tokens = InstalledTokens(self.installations)
             app_kwargs = {
+                # auth.test once per token, not once per request: Slack's 3 s start with it.
+                "authorize": AsyncInstallationStoreAuthorize(
+                    logger=log,
+                    installation_store=self.installations,
+                    client_id=settings.slack_client_id,
+                    client_secret=settings.slack_client_secret.get_secret_value(),
+                    cache_enabled=True,
+                ),
                 "installation_store": self.installations,
                 "oauth_settings": AsyncOAuthSettings(
                     client_id=settings.slack_client_id,
