@@ -19,7 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.chat.context import Context
 from bot.chat.ports import CommandLayer
 from bot.chat.reply import Reply, ReplyKind
-from bot.chat.slack.messages import escape, render_blocks
+from bot.chat.slack.messages import escape, render, rewrite_buttons
 from bot.chat.slack.people import People
 
 log = logging.getLogger(__name__)
@@ -109,10 +109,10 @@ class Home:
             {"type": "header", "text": {"type": "plain_text", "text": title[:150]}},
         ]
         for reply in await self._ask(ctx):
-            blocks += render_blocks(
-                reply,
+            blocks += rewrite_buttons(
+                render(reply).blocks,
                 action_prefix=HOME_ACTION_PREFIX,
-                button_value=lambda action: home_action(chat_id, action),
+                value=lambda action: home_action(chat_id, action),
             )
         return blocks
 

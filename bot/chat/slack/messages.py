@@ -1,133 +1,71 @@
-"""Replies as Slack messages: Block Kit blocks plus a plain mrkdwn fallback text.
+"""Replies as Slack messages, through the shared Slack renderer (`bot/chat/render/slack.py`).
 
-Buttons carry the Reply's opaque action in `value`, under action ids that start
-with ACTION_PREFIX, which is how the adapter recognises pricebot's own buttons.
-
-This is the Slack front-end's one place that knows Block Kit's shape; when the
-shared renderer (`bot/chat/render/slack.py`) is present, it is used instead.
+The renderer turns one Reply into Block Kit blocks and a mrkdwn fallback, escaped,
+with buttons under action ids `pricebot:<n>`, which is how the adapter recognises
+pricebot's own buttons. Here: several Replies as one message, and buttons redrawn
+for the App Home (where each one must say which conversation it acts on).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from bot.chat.reply import Reply, ReplyKind
+from bot.chat.render.slack import BLOCK_LIMIT, SlackMessage, escape, render_slack
+from bot.chat.reply import Reply
+
+__all__ = ["ACTION_PREFIX", "SlackMessage", "escape", "render", "render_all", "rewrite_buttons"]
 
 ACTION_PREFIX = "pricebot"
-
-# Block Kit limits (Slack's reference): what Slack refuses with invalid_blocks.
-_MAX_BLOCKS = 50
-_HEADER_CHARS = 150
-_SECTION_CHARS = 3000
-_BUTTON_CHARS = 75
-_FIELDS = 10
-_BUTTONS = 25
-
-_ICONS = {ReplyKind.ALERT: ":chart_with_downwards_trend: ", ReplyKind.ERROR: ":warning: "}
-
-
-@dataclass(frozen=True, slots=True)
-class SlackMessage:
-    """What chat.postMessage / respond() take: fallback text and blocks."""
-
-    text: str
-    blocks: list[dict[str, Any]] = field(default_factory=list)
-
-
-def escape(text: str) -> str:
-    """Escape the three characters Slack's mrkdwn treats as control characters."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def fallback_text(reply: Reply) -> str:
-    """The plain text Slack shows in notifications and where blocks cannot be shown."""
-    parts = [f"*{escape(reply.title)}*"]
-    parts += [escape(line) for line in reply.lines]
-    for row in reply.rows:
-        note = f" ({escape(row.note)})" if row.note else ""
-        parts.append(f"• {escape(row.label)}: {escape(row.value)}{note}")
-    parts += [f"_{escape(note)}_" for note in reply.footnotes]
-    if reply.image is not None:
-        parts.append(escape(reply.image.caption))
-    return "\n".join(parts)
-
-
-def render_blocks(
-    reply: Reply,
-    *,
-    action_prefix: str = ACTION_PREFIX,
-    button_value: Callable[[str], str] | None = None,
-) -> list[dict[str, Any]]:
-    """The Block Kit blocks for one Reply; `button_value` may wrap each button's action."""
-    blocks: list[dict[str, Any]] = [
-        {
-            "type": "header",
-            "text": {
-                "type": "plain_text",
-                "text": _clip(_ICONS.get(reply.kind, "") + reply.title, _HEADER_CHARS),
-                "emoji": True,
-            },
-        }
-    ]
-    if reply.lines:
-        text = "\n".join(escape(line) for line in reply.lines)
-        blocks.append(_section(text))
-    rows = list(reply.rows)
-    while rows:
-        chunk, rows = rows[:_FIELDS], rows[_FIELDS:]
-        fields = []
-        for row in chunk:
-            note = f"\n_{escape(row.note)}_" if row.note else ""
-            text = f"*{escape(row.label)}*\n{escape(row.value)}{note}"
-            fields.append({"type": "mrkdwn", "text": _clip(text, 2000)})
-        blocks.append({"type": "section", "fields": fields})
-    if reply.image is not None:
-        blocks.append(_section(escape(reply.image.caption)))
-    if reply.footnotes:
-        elements = [{"type": "mrkdwn", "text": _clip(escape(n), 2000)} for n in reply.footnotes]
-        blocks.append({"type": "context", "elements": elements[:10]})
-    if reply.buttons:
-        buttons = []
-        for index, button in enumerate(reply.buttons[:_BUTTONS]):
-            buttons.append(
-                {
-                    "type": "button",
-                    "action_id": f"{action_prefix}:{index}",
-                    "text": {
-                        "type": "plain_text",
-                        "text": _clip(button.label, _BUTTON_CHARS),
-                        "emoji": True,
-                    },
-                    "value": button_value(button.action) if button_value else button.action,
-                }
-            )
-        blocks.append({"type": "actions", "elements": buttons})
-    return blocks
+# Slack keeps a message's notification text short; the blocks carry the rest.
+_FALLBACK_LIMIT = 3000
 
 
 def render(reply: Reply) -> SlackMessage:
     """One Reply as one Slack message."""
-    return SlackMessage(text=fallback_text(reply), blocks=render_blocks(reply)[:_MAX_BLOCKS])
+    return render_slack(reply)
 
 
-def render_all(replies: list[Reply]) -> SlackMessage:
-    """Several Replies as one message (an answer with its follow-ups, several alerts)."""
+def render_all(replies: Sequence[Reply]) -> SlackMessage:
+    """Several Replies as one message (an answer with its follow-ups, a refusal and its help)."""
     if len(replies) == 1:
-        return render(replies[0])
+        return render_slack(replies[0])
+    messages = [render_slack(reply) for reply in replies]
     blocks: list[dict[str, Any]] = []
-    for index, reply in enumerate(replies):
+    for index, message in enumerate(messages):
         if index:
             blocks.append({"type": "divider"})
-        blocks += render_blocks(reply, action_prefix=f"{ACTION_PREFIX}:{index}")
-    text = "\n\n".join(fallback_text(reply) for reply in replies)
-    return SlackMessage(text=_clip(text, 39000), blocks=blocks[:_MAX_BLOCKS])
+        blocks += message.blocks
+    text = "\n\n".join(message.text for message in messages)
+    if len(text) > _FALLBACK_LIMIT:
+        text = text[: _FALLBACK_LIMIT - 2] + "\n…"
+    return SlackMessage(
+        text=text,
+        blocks=blocks[:BLOCK_LIMIT],
+        response_type=(
+            "ephemeral" if any(m.response_type == "ephemeral" for m in messages) else "in_channel"
+        ),
+    )
 
 
-def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": _clip(text, _SECTION_CHARS)}}
+def rewrite_buttons(
+    blocks: list[dict[str, Any]], *, action_prefix: str, value: Callable[[str], str]
+) -> list[dict[str, Any]]:
+    """The same blocks with each button's action id re-prefixed and its value wrapped."""
+    rewritten: list[dict[str, Any]] = []
+    for block in blocks:
+        if block.get("type") != "actions":
+            rewritten.append(block)
+            continue
+        elements = []
+        for element in block.get("elements", []):
+            suffix = str(element.get("action_id", "")).partition(":")[2]
+            elements.append(
+                {
+                    **element,
+                    "action_id": f"{action_prefix}:{suffix}",
+                    "value": value(str(element.get("value", ""))),
+                }
+            )
+        rewritten.append({**block, "elements": elements})
+    return rewritten
