@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -60,8 +60,10 @@ class SlackAdapter:
         people: People,
         home: Home,
         on_uninstalled: Callable[[str], Awaitable[None]],
+        command_names: Callable[[], Iterable[str]] | None = None,
     ) -> None:
         self._commands = commands
+        self._command_names = command_names
         self._people = people
         self._home = home
         self._on_uninstalled = on_uninstalled
@@ -88,7 +90,7 @@ class SlackAdapter:
     ) -> None:
         """Answer `/pricebot …`: acknowledge now, answer through response_url."""
         await ack()
-        request = parse_request(command.get("text", ""))
+        request = self._parse(command.get("text", ""))
         channel_id = command["channel_id"]
         replies = await self._ask(
             request,
@@ -109,7 +111,7 @@ class SlackAdapter:
         self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient
     ) -> None:
         """Answer `@pricebot cheapest for 1M tokens?` in a channel."""
-        request = parse_request(strip_mentions(event.get("text", "")))
+        request = self._parse(strip_mentions(event.get("text", "")))
         channel_id, user_id = event["channel"], event["user"]
         replies = await self._ask(
             request,
@@ -141,7 +143,7 @@ class SlackAdapter:
         """Answer any message in a DM with pricebot; ignore channel chatter and edits."""
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
             return
-        request = parse_request(event.get("text", ""))
+        request = self._parse(event.get("text", ""))
         replies = await self._ask(
             request,
             client,
@@ -224,6 +226,10 @@ class SlackAdapter:
             await self._on_uninstalled(context.team_id)
 
     # ------------------------------------------------------------------ helpers
+
+    def _parse(self, text: str) -> SlackRequest:
+        known = frozenset(self._command_names()) if self._command_names else frozenset()
+        return parse_request(text, known=known)
 
     async def _ask(
         self,

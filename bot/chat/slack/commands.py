@@ -10,6 +10,7 @@ an answer the whole channel sees.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 # Subcommand (what people type after /pricebot) → the command layer's command.
@@ -26,6 +27,7 @@ SUBCOMMANDS: dict[str, str] = {
     "compare": "/compare",
     "free": "/free",
     "mute": "/mute",
+    "unmute": "/unmute",
     "digest": "/digest",
     "settings": "/settings",
     "help": "/help",
@@ -33,7 +35,9 @@ SUBCOMMANDS: dict[str, str] = {
 }
 
 # Commands that change the chat's subscriptions or settings: announced in the channel.
-CHANGES = frozenset({"/subscribe", "/unsubscribe", "/mute", "/digest", "/settings"})
+CHANGES = frozenset(
+    {"/subscribe", "/unsubscribe", "/mute", "/unmute", "/digest", "/settings", "/workspace"}
+)
 # These only show something when given no arguments (`/pricebot settings`).
 _SHOW_WITHOUT_ARGS = frozenset({"/settings", "/digest"})
 
@@ -66,8 +70,12 @@ def strip_mentions(text: str) -> str:
     return " ".join(_MENTION.sub(" ", text).split())
 
 
-def parse_request(text: str) -> SlackRequest:
-    """Translate what followed `/pricebot` (or a mention, or a DM) into a request."""
+def parse_request(text: str, *, known: Collection[str] = ()) -> SlackRequest:
+    """Translate what followed `/pricebot` (or a mention, or a DM) into a request.
+
+    `known` are the command layer's command names and aliases: each is a subcommand too
+    (`/pricebot unmute` → `/unmute`), so commands added later need no change here.
+    """
     words = unescape(text).split()
     share = False
     while words and words[-1].lower().strip(".!?") in SHARE_WORDS:
@@ -79,7 +87,7 @@ def parse_request(text: str) -> SlackRequest:
     if not words:
         return SlackRequest("/help", share=share)
     first = words[0].lower().lstrip("/")
-    command = SUBCOMMANDS.get(first)
+    command = SUBCOMMANDS.get(first) or (f"/{first}" if first in known else None)
     if command is None:
         return SlackRequest(" ".join(words), share=share)
     args = words[1:]

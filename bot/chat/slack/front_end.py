@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -32,6 +32,7 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import Engine
 
+from bot.alerts.notifier import Notifier
 from bot.chat.ports import CommandLayer
 from bot.chat.slack.adapter import SlackAdapter
 from bot.chat.slack.home import Home, SubscribedChannels
@@ -86,6 +87,7 @@ class SlackFrontEnd:
         engine: Engine,
         on_workspace_gone: WorkspaceGoneHook | None = None,
         subscribed_channels: SubscribedChannels | None = None,
+        command_names: Callable[[], Iterable[str]] | None = None,
         clock: Callable[[], datetime] = _utcnow,
     ) -> None:
         if not slack_enabled(settings):
@@ -168,8 +170,9 @@ class SlackFrontEnd:
             people=people,
             home=Home(commands=commands, people=people, subscribed_channels=subscribed_channels),
             on_uninstalled=self._uninstalled,
+            command_names=command_names,
         ).register(self.app)
-        self.notifier = SlackNotifier(
+        self.notifier: Notifier = SlackNotifier(
             tokens=tokens,
             store=self._store,
             client=web_client(settings.slack_api_url),
