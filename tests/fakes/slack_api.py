@@ -405,6 +405,7 @@ class FakeSlack:
         if problem is not None:
             return {"ok": False, "error": problem}
         ts = self._next_ts()
+        args["_ts"] = ts  # so tests can tell which message a thread hangs off
         message = {
             "type": "message",
             "text": args.get("text", ""),
