@@ -44,6 +44,7 @@ from storage import (
     DeliveryStore,
     PriceStore,
     SubscriptionStore,
+    WorkspaceStore,
     make_engine,
     upgrade,
 )
@@ -259,6 +260,7 @@ def build_app(
         evaluator=evaluator,
         questions=answers,
         saved_questions=answers,
+        workspaces=WorkspaceStore(engine),
     )
     commands = Commands(services)
     app_front_ends: list[FrontEnd]

@@ -47,6 +47,7 @@ from storage.values import (
     Quote,
     tier_label,
 )
+from storage.workspaces import WorkspaceStore
 
 __all__ = [
     "CURRENCIES",
@@ -94,6 +95,7 @@ __all__ = [
     "SubscriptionStore",
     "TargetOutcome",
     "Unit",
+    "WorkspaceStore",
     "check_connection",
     "convert",
     "format_money",

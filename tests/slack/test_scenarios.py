@@ -164,7 +164,7 @@ async def test_a_question_is_answered_to_the_asker_only(
     assert fake_slack.posted() == []  # nothing for the whole channel
 
 
-async def test_a_member_cannot_change_a_channels_subscriptions(
+async def test_a_member_cannot_change_a_channels_subscriptions_unless_the_workspace_allows(
     pricebot: Pricebot, fake_slack: FakeSlack, signer: Signer
 ) -> None:
     refused = await pricebot.slash(signer, "subscribe deepseek", user="UMEMBER", channel="CGENERAL")
@@ -175,6 +175,79 @@ async def test_a_member_cannot_change_a_channels_subscriptions(
     # The channel's creator may, in their own channel.
     await pricebot.slash(signer, "subscribe deepseek", user="UCREATOR", channel="CPRICES")
     assert len(pricebot.subscriptions("CPRICES")) == 1
+    # …but not decide for the workspace; a workspace admin can let everyone.
+    creator = await pricebot.slash(
+        signer, "workspace everyone on", user="UCREATOR", channel="CPRICES"
+    )
+    assert "Only workspace admins" in all_text(creator)
+    allowed = await pricebot.slash(
+        signer, "workspace everyone on", user="UADMIN", channel="CGENERAL"
+    )
+    assert "everyone in the workspace" in all_text(allowed)
+    await pricebot.slash(signer, "subscribe deepseek", user="UMEMBER", channel="CGENERAL")
+    assert len(pricebot.subscriptions("CGENERAL")) == 1
+
+
+async def test_the_app_home_shows_ones_conversations_with_buttons(
+    pricebot: Pricebot, fake_slack: FakeSlack, signer: Signer
+) -> None:
+    await pricebot.slash(signer, "subscribe deepseek", user="UCREATOR", channel="CPRICES")
+    await pricebot.slash(signer, "settings currency USD", user="UMEMBER", channel="DMEMBER")
+    await pricebot.slash(signer, "subscribe qwen-long", user="UMEMBER", channel="DMEMBER")
+
+    view = await open_home(pricebot, signer, user="UMEMBER")
+    text = all_text({"blocks": view["blocks"]})
+    assert "Your DM with pricebot" in text and "#prices" in text
+    assert "#general" not in text  # no subscriptions there
+    assert "currency USD" in text and "mix 3:1" in text  # the DM's settings
+    values = [v for v in _button_values(view)]
+    [prices_sub] = pricebot.subscriptions("CPRICES")
+    assert f"CPRICES|/unsubscribe {prices_sub.id}" in values
+    assert "DMEMBER|/settings currency CNY" in values
+    assert "DMEMBER|/settings quiet 22:00-07:00 hold" in values
+
+    # From the Home a member may change their DM, not a channel they did not create.
+    redrawn = await press_on_home(pricebot, signer, f"CPRICES|/unsubscribe {prices_sub.id}", view)
+    assert "Only this chat's admins" in all_text({"blocks": redrawn["blocks"]})
+    assert len(pricebot.subscriptions("CPRICES")) == 1
+    redrawn = await press_on_home(pricebot, signer, "DMEMBER|/settings currency CNY", view)
+    assert "currency CNY" in all_text({"blocks": redrawn["blocks"]})
+
+
+async def open_home(pricebot: Pricebot, signer: Signer, *, user: str) -> dict[str, Any]:
+    before = len(pricebot.fake.calls("views.publish"))
+    event = {"type": "app_home_opened", "user": user, "channel": "DMEMBER", "tab": "home"}
+    assert (await pricebot.served.post(signer.event(event)))[0] == 200
+    await pricebot.fake.wait_for(lambda: len(pricebot.fake.calls("views.publish")) > before)
+    view: dict[str, Any] = pricebot.fake.calls("views.publish")[-1].args["view"]
+    return view
+
+
+async def press_on_home(
+    pricebot: Pricebot, signer: Signer, value: str, view: dict[str, Any]
+) -> dict[str, Any]:
+    before = len(pricebot.fake.calls("views.publish"))
+    request = signer.block_action(
+        value,
+        action_id="pricebot-home:0",
+        user_id="UMEMBER",
+        channel_id=None,
+        response_url=None,
+        view={"id": "V1", "private_metadata": view["private_metadata"]},
+    )
+    assert (await pricebot.served.post(request))[0] == 200
+    await pricebot.fake.wait_for(lambda: len(pricebot.fake.calls("views.publish")) > before)
+    redrawn: dict[str, Any] = pricebot.fake.calls("views.publish")[-1].args["view"]
+    return redrawn
+
+
+def _button_values(view: dict[str, Any]) -> list[str]:
+    return [
+        element["value"]
+        for block in view["blocks"]
+        if block["type"] == "actions"
+        for element in block["elements"]
+    ]
 
 
 @pytest.mark.parametrize("spoil", ["unsigned", "tampered", "stale"])

@@ -29,7 +29,7 @@ HOME_ACTION_PREFIX = "pricebot-home"
 _MAX_BLOCKS = 95
 # Channels shown per user (each costs a look-up of the user's rights there).
 MAX_CHANNELS = 8
-# What the Home asks the command layer for each conversation.
+# What the Home asks the command layer for each conversation (and, once, /workspace).
 HOME_COMMANDS = ("/subscriptions", "/settings")
 
 # (team_id, user_id, channel ids the user is in) → those that have pricebot subscriptions.
@@ -80,10 +80,15 @@ class Home:
             blocks.append(_section(f"{icon} *{escape(reply.title)}* {lines}".strip()))
         if dm_id:
             blocks += await self._conversation(
-                client, "Your DM with pricebot", team_id, user_id, dm_id
+                client, "Your DM with pricebot", team_id, user_id, dm_id, HOME_COMMANDS
+            )
+            blocks += await self._conversation(
+                client, "This workspace", team_id, user_id, dm_id, ("/workspace",)
             )
         for channel_id, name in await self._channels(client, team_id, user_id):
-            blocks += await self._conversation(client, f"#{name}", team_id, user_id, channel_id)
+            blocks += await self._conversation(
+                client, f"#{name}", team_id, user_id, channel_id, HOME_COMMANDS
+            )
         blocks = blocks[:_MAX_BLOCKS]
         blocks.append({"type": "divider"})
         blocks.append(
@@ -99,7 +104,13 @@ class Home:
         await client.views_publish(user_id=user_id, view=view)
 
     async def _conversation(
-        self, client: AsyncWebClient, title: str, team_id: str, user_id: str, chat_id: str
+        self,
+        client: AsyncWebClient,
+        title: str,
+        team_id: str,
+        user_id: str,
+        chat_id: str,
+        commands: Sequence[str],
     ) -> list[dict[str, Any]]:
         ctx = await self._people.context(
             client, team_id=team_id, channel_id=chat_id, user_id=user_id
@@ -108,7 +119,7 @@ class Home:
             {"type": "divider"},
             {"type": "header", "text": {"type": "plain_text", "text": title[:150]}},
         ]
-        for reply in await self._ask(ctx):
+        for reply in await self._ask(ctx, commands):
             blocks += rewrite_buttons(
                 render(reply).blocks,
                 action_prefix=HOME_ACTION_PREFIX,
@@ -116,9 +127,9 @@ class Home:
             )
         return blocks
 
-    async def _ask(self, ctx: Context) -> list[Reply]:
+    async def _ask(self, ctx: Context, commands: Sequence[str]) -> list[Reply]:
         replies: list[Reply] = []
-        for command in HOME_COMMANDS:
+        for command in commands:
             try:
                 replies += await self._commands.handle(command, ctx)
             except Exception:

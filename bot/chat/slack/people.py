@@ -2,8 +2,9 @@
 
 Whether the user may change a channel's subscriptions is the command layer's rule;
 the adapter only finds out the facts it needs: is the user a workspace admin or
-owner (users.info), or the channel's creator (conversations.info). In a DM the
-user is the admin of their own conversation with pricebot. Answers are cached for
+owner (users.info; `team_admin`), or the channel's creator (conversations.info);
+either makes them `is_admin` of the channel. In a DM the user is the admin of
+their own conversation with pricebot. Answers are cached for
 a minute so a burst of commands does not spend Slack's rate limits.
 """
 
@@ -52,12 +53,13 @@ class People:
         """The neutral request for `user_id` in `channel_id` of workspace `team_id`."""
         kind = chat_type(channel_id)
         user = await self._user(client, team_id, user_id)
+        team_admin = bool(
+            user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner")
+        )
         if kind is ChatType.PRIVATE:
             is_admin = True
         else:
-            is_admin = bool(
-                user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner")
-            ) or user_id == await self._creator(client, team_id, channel_id)
+            is_admin = team_admin or user_id == await self._creator(client, team_id, channel_id)
         locale = str(user.get("locale") or "")
         return Context(
             chat=ChatRef(Platform.SLACK, channel_id, team_id),
@@ -67,6 +69,7 @@ class People:
             chat_type=kind,
             language=locale.split("-")[0].lower() or None,
             user_name=str(user.get("name") or user_name or user_id),
+            team_admin=team_admin,
         )
 
     async def _user(self, client: AsyncWebClient, team_id: str, user_id: str) -> dict[str, object]:

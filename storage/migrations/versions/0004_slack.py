@@ -1,4 +1,5 @@
-"""Slack: installations and OAuth state (slack-sdk's tables), threads, seen events.
+"""Slack: installations and OAuth state (slack-sdk's tables), threads, seen events,
+and workspace settings (who may change a channel's alerts).
 
 `slack_installations`, `slack_bots` and `slack_oauth_states` are the tables that
 slack-sdk's SQLAlchemy installation and state stores read and write, written out
@@ -103,9 +104,18 @@ def upgrade() -> None:
         sa.Column("seen_at", UTCDateTime(), nullable=False),
     )
     op.create_index("ix_slack_seen_events_seen_at", "slack_seen_events", ["seen_at"])
+    op.create_table(
+        "workspace_settings",
+        sa.Column("platform", sa.String(16), primary_key=True),
+        sa.Column("team_id", sa.String(64), primary_key=True),
+        sa.Column("everyone_changes_alerts", sa.Boolean, nullable=False),
+        sa.Column("updated_at", UTCDateTime(), nullable=False),
+        sa.Column("updated_by", sa.String(64), nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("workspace_settings")
     op.drop_index("ix_slack_seen_events_seen_at", "slack_seen_events")
     op.drop_table("slack_seen_events")
     op.drop_table("slack_threads")
