@@ -39,6 +39,7 @@ from bot.chat.context import Platform
 from bot.chat.ports import FrontEnd
 from bot.chat.slack import SlackFrontEnd, slack_enabled
 from bot.settings import Settings
+from bot.sources.poller import schedule_sources
 from storage import (
     AlertMatcher,
     DeliveryStore,
@@ -319,6 +320,7 @@ def build_app(
         clock=clock,
     )
     holder.append(app)
-    # Scheduled jobs of other areas are added here, e.g. the price sources:
-    #     schedule_sources(app.scheduler, store, settings)
+    if settings.poll_sources:
+        # The price sources refresh on their own intervals (docs/sources.md).
+        schedule_sources(app.scheduler, store, settings)
     return app
