@@ -285,3 +285,12 @@ async def test_unsigned_badly_signed_and_replayed_requests_are_refused(
     assert status == 401
     assert commands.handled == []
     assert fake_slack.responses == [] and fake_slack.received[before:] == []
+
+
+async def test_slacks_url_check_is_answered_only_when_signed(
+    served: Served, signer: Signer
+) -> None:
+    body = json.dumps({"type": "url_verification", "challenge": "3eZbrw1aBm2rZgRNFdxV"})
+    signed = signer.sign(body, "application/json")
+    assert await served.post(signed) == (200, '{"challenge": "3eZbrw1aBm2rZgRNFdxV"}')
+    assert (await served.post(signed.tampered()))[0] == 401

@@ -81,6 +81,11 @@ def parse_request(text: str, *, known: Collection[str] = ()) -> SlackRequest:
     while words and words[-1].lower().strip(".!?") in SHARE_WORDS:
         share = True
         words.pop()
+        # "cheapest for 1M tokens, share" keeps no dangling comma.
+        if words and words[-1].rstrip(",;"):
+            words[-1] = words[-1].rstrip(",;")
+        elif words:
+            words.pop()
     while words and words[0].lower() in SHARE_WORDS:
         share = True
         words.pop(0)
