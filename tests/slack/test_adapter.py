@@ -82,7 +82,7 @@ async def test_questions_are_ephemeral_unless_shared(
     )
     assert private["response_type"] == "ephemeral"
     assert shared["response_type"] == "in_channel"
-    assert "Answer to /cheapest for 1M tokens" in all_text(shared)
+    assert "Answer to /pricebot cheapest for 1M tokens" in all_text(shared)
     assert fake_slack.posted() == []
 
 
@@ -167,7 +167,9 @@ async def test_mention_is_a_question_answered_to_the_asker_only(
     shared = dict(event, text="<@UBT0ACME> share cheapest for 1M tokens?", ts="1716000002.1")
     await served.post(signer.event(shared))
     await fake_slack.wait_for(lambda: fake_slack.posted())
-    assert "Answer to /cheapest for 1M tokens?" in all_text(fake_slack.posted("CGENERAL")[0])
+    assert "Answer to /pricebot cheapest for 1M tokens?" in all_text(
+        fake_slack.posted("CGENERAL")[0]
+    )
 
 
 async def test_any_dm_is_a_question_and_own_messages_are_ignored(

@@ -170,6 +170,7 @@ async def test_a_member_cannot_change_a_channels_subscriptions_unless_the_worksp
     refused = await pricebot.slash(signer, "subscribe deepseek", user="UMEMBER", channel="CGENERAL")
     assert refused["response_type"] == "ephemeral"
     assert "Only this chat's admins" in all_text(refused)
+    assert "e.g. /pricebot cheapest or /pricebot subscriptions" in all_text(refused)
     assert pricebot.subscriptions("CGENERAL") == []
 
     # The channel's creator may, in their own channel.

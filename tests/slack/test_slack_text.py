@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.chat.slack.commands import parse_request, strip_mentions, unescape
+from bot.chat.reply import Button, Reply, Row
+from bot.chat.slack.commands import for_slack, parse_request, strip_mentions, unescape
 
 
 @pytest.mark.parametrize(
@@ -56,3 +57,22 @@ def test_slack_markup_is_undone() -> None:
 def test_any_text_becomes_a_request(text: str) -> None:
     request = parse_request(text)
     assert request.text.strip() == request.text and request.text
+
+
+def test_commands_in_replies_read_as_slack_users_type_them() -> None:
+    reply = Reply(
+        title="/help subscribe",
+        lines=("Example: /mute 2h · /settings currency USD", "from https://x.com/free, 1M/free"),
+        rows=(Row("/history", "see /price qwen-long"),),
+        footnotes=("/subscribez is not a command",),
+        buttons=(Button("Unsubscribe #3", "/unsubscribe 3"),),
+    )
+    slack = for_slack(reply, names={"history"})
+    assert slack.title == "/pricebot help subscribe"
+    assert slack.lines == (
+        "Example: /pricebot mute 2h · /pricebot settings currency USD",
+        "from https://x.com/free, 1M/free",
+    )
+    assert slack.rows == (Row("/pricebot history", "see /pricebot price qwen-long"),)
+    assert slack.footnotes == ("/subscribez is not a command",)
+    assert slack.buttons == (Button("Unsubscribe #3", "/unsubscribe 3"),)  # actions unchanged

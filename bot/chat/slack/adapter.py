@@ -25,7 +25,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.chat.context import ChatType
 from bot.chat.ports import CommandLayer
 from bot.chat.reply import Reply, ReplyKind
-from bot.chat.slack.commands import SlackRequest, parse_request, strip_mentions
+from bot.chat.slack.commands import SlackRequest, for_slack, parse_request, strip_mentions
 from bot.chat.slack.home import HOME_ACTION_PREFIX, Home, home_dm, split_home_action
 from bot.chat.slack.messages import ACTION_PREFIX, SlackMessage, render_all
 from bot.chat.slack.people import People, chat_type
@@ -70,7 +70,8 @@ class SlackAdapter:
 
     def register(self, app: AsyncApp) -> None:
         """Attach every listener to the Bolt app."""
-        app.command("/pricebot")(self.on_command)
+        # Any slash command pointed here is pricebot's (/pricebot, or a renamed one).
+        app.command(re.compile(r"^/"))(self.on_command)
         app.event("app_mention")(self.on_mention)
         app.event("message")(self.on_message)
         app.event("app_home_opened")(self.on_home_opened)
@@ -227,9 +228,11 @@ class SlackAdapter:
 
     # ------------------------------------------------------------------ helpers
 
+    def _names(self) -> frozenset[str]:
+        return frozenset(self._command_names()) if self._command_names else frozenset()
+
     def _parse(self, text: str) -> SlackRequest:
-        known = frozenset(self._command_names()) if self._command_names else frozenset()
-        return parse_request(text, known=known)
+        return parse_request(text, known=self._names())
 
     async def _ask(
         self,
@@ -247,12 +250,14 @@ class SlackAdapter:
         return await self._guarded(self._commands.handle(request.text, ctx))
 
     async def _guarded(self, work: Awaitable[list[Reply]]) -> list[Reply]:
-        """The command layer's Replies, or a short apology if it failed (logged in full)."""
+        """The command layer's Replies (as Slack users type commands), or a short apology."""
         try:
-            return await work
+            replies = await work
         except Exception:
             log.exception("the command layer failed on a Slack request")
             return [SORRY]
+        names = self._names()
+        return [for_slack(reply, names=names) for reply in replies]
 
 
 async def _respond(respond: AsyncRespond, message: SlackMessage, response_type: str) -> None:

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from bot.chat.reply import Reply
 
 # Subcommand (what people type after /pricebot) → the command layer's command.
 SUBCOMMANDS: dict[str, str] = {
@@ -98,3 +100,37 @@ def parse_request(text: str, *, known: Collection[str] = ()) -> SlackRequest:
     args = words[1:]
     changes = command in CHANGES and not (command in _SHOW_WITHOUT_ARGS and not args)
     return SlackRequest(" ".join([command, *args]), share=share and not changes, changes=changes)
+
+
+def _command_mention(names: Collection[str]) -> re.Pattern[str]:
+    alternatives = "|".join(sorted((re.escape(n) for n in names), key=len, reverse=True))
+    # "/mute 2h" but not "https://x/free" or "1M/free": a slash that starts a word.
+    return re.compile(rf"(?<![\w/.:])/({alternatives})(?![\w-])")
+
+
+def for_slack(reply: Reply, *, names: Collection[str] = ()) -> Reply:
+    """The reply as Slack users must type its commands: `/mute 2h` → `/pricebot mute 2h`.
+
+    Only the text people read changes; button actions stay the command layer's own.
+    """
+    pattern = _command_mention({*SUBCOMMANDS, *names})
+
+    def fix(text: str) -> str:
+        return pattern.sub(r"/pricebot \1", text)
+
+    return replace(
+        reply,
+        title=fix(reply.title),
+        lines=tuple(fix(line) for line in reply.lines),
+        rows=tuple(
+            replace(
+                row,
+                label=fix(row.label),
+                value=fix(row.value),
+                note=fix(row.note) if row.note else row.note,
+            )
+            for row in reply.rows
+        ),
+        footnotes=tuple(fix(note) for note in reply.footnotes),
+        buttons=tuple(replace(button, label=fix(button.label)) for button in reply.buttons),
+    )

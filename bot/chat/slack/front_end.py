@@ -168,7 +168,12 @@ class SlackFrontEnd:
         SlackAdapter(
             commands=commands,
             people=people,
-            home=Home(commands=commands, people=people, subscribed_channels=subscribed_channels),
+            home=Home(
+                commands=commands,
+                people=people,
+                subscribed_channels=subscribed_channels,
+                command_names=command_names,
+            ),
             on_uninstalled=self._uninstalled,
             command_names=command_names,
         ).register(self.app)

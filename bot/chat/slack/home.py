@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -19,6 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.chat.context import Context
 from bot.chat.ports import CommandLayer
 from bot.chat.reply import Reply, ReplyKind
+from bot.chat.slack.commands import for_slack
 from bot.chat.slack.messages import escape, render, rewrite_buttons
 from bot.chat.slack.people import People
 
@@ -55,8 +56,10 @@ class Home:
         commands: CommandLayer,
         people: People,
         subscribed_channels: SubscribedChannels | None = None,
+        command_names: Callable[[], Iterable[str]] | None = None,
     ) -> None:
         self._commands = commands
+        self._command_names = command_names
         self._people = people
         self._subscribed = subscribed_channels
 
@@ -135,7 +138,8 @@ class Home:
             except Exception:
                 log.exception("the command layer failed on %s for the App Home", command)
         # Refusals ("no such command") have no place on the Home.
-        return [reply for reply in replies if reply.kind is not ReplyKind.ERROR]
+        names = tuple(self._command_names()) if self._command_names else ()
+        return [for_slack(r, names=names) for r in replies if r.kind is not ReplyKind.ERROR]
 
     async def _channels(
         self, client: AsyncWebClient, team_id: str, user_id: str
