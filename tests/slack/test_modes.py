@@ -63,6 +63,27 @@ async def test_socket_mode_answers_a_slash_command_without_http(
         await front.stop()
 
 
+@pytest.mark.parametrize("which", ["bot", "app"])
+async def test_tokens_slack_refuses_stop_the_start(
+    fake_slack: FakeSlack,
+    workspace: Workspace,
+    sqlite_url: str,
+    sqlite_engine: Engine,
+    which: str,
+) -> None:
+    settings = slack_settings(
+        fake_slack,
+        sqlite_url,
+        slack_bot_token="xoxb-wrong" if which == "bot" else workspace.bot_token,
+        slack_app_token="xapp-wrong" if which == "app" else fake_slack.app_token,
+    )
+    front = SlackFrontEnd(settings, commands=RecordingCommands(), engine=sqlite_engine)
+    wanted = "PRICEBOT_SLACK_BOT_TOKEN: invalid_auth" if which == "bot" else "APP_TOKEN"
+    with pytest.raises(SlackConfigError, match=wanted):
+        await front.start()
+    await front.stop()
+
+
 def test_http_mode_without_a_signing_secret_says_what_to_set(
     fake_slack: FakeSlack, sqlite_url: str, sqlite_engine: Engine
 ) -> None:

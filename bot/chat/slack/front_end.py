@@ -115,6 +115,7 @@ class SlackFrontEnd:
         self._on_workspace_gone = on_workspace_gone
         self._last_prune: datetime | None = None
         self._socket: AsyncSocketModeHandler | None = None
+        self._connecting: asyncio.Task[None] | None = None
 
         client = web_client(settings.slack_api_url)
         self.oauth = bool(settings.slack_client_id and settings.slack_client_secret)
@@ -199,25 +200,52 @@ class SlackFrontEnd:
         return routes
 
     async def start(self) -> None:
-        """Check the bot token (one workspace); open the Socket Mode link (Socket Mode)."""
+        """Check the tokens; open the Socket Mode link in the background (Socket Mode).
+
+        A token Slack refuses stops the start with a SlackConfigError; Slack being
+        unreachable does not: the link keeps trying (slack-sdk retries), so pricebot
+        comes up and Slack joins when it can.
+        """
         if not self.oauth:
             try:
                 who = await self._client.auth_test()
-                log.info("Slack: connected to workspace %s as %s", who.get("team"), who.get("user"))
-            except (SlackApiError, SlackClientError, OSError) as exc:
-                log.error("Slack: PRICEBOT_SLACK_BOT_TOKEN does not work yet: %s", exc)
+                log.info("Slack: workspace %s, as %s", who.get("team"), who.get("user"))
+            except SlackApiError as exc:
+                raise SlackConfigError(
+                    f"Slack refused PRICEBOT_SLACK_BOT_TOKEN: {exc.response.get('error')} "
+                    "(it is the Bot User OAuth Token, xoxb-…, from OAuth & Permissions)"
+                ) from None
+            except (SlackClientError, OSError) as exc:
+                log.error("Slack: cannot reach Slack to check the bot token yet: %r", exc)
         if self.socket_mode:
+            await self._check_app_token()
             self._socket = AsyncSocketModeHandler(
                 self.app, app_token=self._app_token, web_client=self._client
             )
-            await self._socket.connect_async()
-            log.info("Slack: Socket Mode connected")
+            self._connecting = asyncio.create_task(
+                self._socket.connect_async(), name="slack-socket-mode"
+            )
 
     async def stop(self) -> None:
         """Close the Socket Mode link; HTTP mode has nothing of its own to stop."""
+        if self._connecting is not None and not self._connecting.done():
+            self._connecting.cancel()
+            await asyncio.gather(self._connecting, return_exceptions=True)
+        self._connecting = None
         if self._socket is not None:
             await self._socket.close_async()
             self._socket = None
+
+    async def _check_app_token(self) -> None:
+        try:
+            await self._client.apps_connections_open(app_token=self._app_token or "")
+        except SlackApiError as exc:
+            raise SlackConfigError(
+                f"Slack refused PRICEBOT_SLACK_APP_TOKEN: {exc.response.get('error')} "
+                "(it is an app-level token, xapp-…, with the connections:write scope)"
+            ) from None
+        except (SlackClientError, OSError) as exc:
+            log.error("Slack: cannot reach Slack for Socket Mode yet: %r", exc)
 
     # ------------------------------------------------------------------ HTTP handlers
 
