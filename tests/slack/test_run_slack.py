@@ -141,3 +141,21 @@ async def test_pricebot_run_serves_slack_and_posts_alerts(
         assert "Price cut: DeepSeek-V2 (DeepSeek)" in all_text(alert)
     finally:
         stop(proc, tmp_path)
+
+
+def test_pricebot_run_says_what_slack_setting_is_missing(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={
+            **os.environ,
+            "PRICEBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'pricebot.db'}",
+            "PRICEBOT_SLACK_BOT_TOKEN": "xoxb-1",
+        },
+    )
+    assert done.returncode == 2
+    assert "PRICEBOT_SLACK_SIGNING_SECRET" in done.stderr + done.stdout
+    assert "Traceback" not in done.stderr
