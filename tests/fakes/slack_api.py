@@ -21,83 +21,17 @@ import base64
 import itertools
 import json
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
 from aiohttp import WSMsgType, web
 
+from tests.fakes.slack_state import Call, Channel, Failure, OAuthGrant, User, Workspace
+
+__all__ = ["Call", "Channel", "FakeSlack", "User", "Workspace"]
+
 # Methods that need no token at all.
 _NO_TOKEN = {"oauth.v2.access", "api.test"}
-
-
-@dataclass
-class Call:
-    """One Web API request the fake received."""
-
-    method: str
-    args: dict[str, Any]
-    token: str | None
-
-
-@dataclass
-class Workspace:
-    """A Slack workspace (team) with its bot installation."""
-
-    team_id: str
-    name: str
-    bot_token: str
-    bot_user_id: str
-    bot_id: str
-    app_id: str = "A0PRICEBOT"
-    revoked: bool = False
-    inactive: bool = False
-
-
-@dataclass
-class User:
-    user_id: str
-    team_id: str
-    name: str
-    is_admin: bool = False
-    is_owner: bool = False
-    is_primary_owner: bool = False
-    is_bot: bool = False
-    tz: str = "UTC"
-
-
-@dataclass
-class Channel:
-    channel_id: str
-    team_id: str
-    name: str
-    creator: str
-    is_private: bool = False
-    is_im: bool = False
-    is_archived: bool = False
-    # Members, when known; ephemeral messages reach only members.
-    members: set[str] = field(default_factory=set)
-
-
-@dataclass
-class Failure:
-    """A scripted failure: answer `error` (or 429) to the next `times` matching calls."""
-
-    method: str
-    error: str | None
-    retry_after: int | None
-    times: int
-    channel: str | None
-
-
-@dataclass
-class OAuthGrant:
-    """What `oauth.v2.access` hands out for one code."""
-
-    workspace: Workspace
-    installer: str
-    scope: str
 
 
 class FakeSlack:
@@ -606,43 +540,6 @@ def _basic_auth(request: web.Request) -> tuple[str | None, str | None]:
         return None, None
     client_id, _, secret = base64.b64decode(header[len("Basic ") :]).decode().partition(":")
     return client_id, secret
-
-
-def iter_texts(message: dict[str, Any]) -> Iterator[str]:
-    """Every piece of text in a message: the fallback and each block's text, for assertions."""
-    if message.get("text"):
-        yield str(message["text"])
-    stack: list[Any] = list(message.get("blocks") or [])
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            for key, value in item.items():
-                if key == "text" and isinstance(value, str):
-                    yield value
-                else:
-                    stack.append(value)
-        elif isinstance(item, list):
-            stack.extend(item)
-
-
-def mrkdwn_texts(message: dict[str, Any]) -> list[str]:
-    """The texts Slack parses as mrkdwn (where `<!channel>` or `<@U1>` would ping people)."""
-    found = [str(message["text"])] if message.get("text") else []
-    stack: list[Any] = list(message.get("blocks") or [])
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            if item.get("type") == "mrkdwn" and isinstance(item.get("text"), str):
-                found.append(item["text"])
-            stack.extend(value for value in item.values() if isinstance(value, dict | list))
-        elif isinstance(item, list):
-            stack.extend(item)
-    return found
-
-
-def all_text(message: dict[str, Any]) -> str:
-    """A message's text and block texts as one string."""
-    return "\n".join(iter_texts(message))
 
 
 async def _serve(port: int) -> None:

@@ -13,7 +13,8 @@ import pytest
 
 from bot.chat.context import ChatType, Platform
 from tests.fakes.commands import RecordingCommands
-from tests.fakes.slack_api import FakeSlack, all_text
+from tests.fakes.slack_api import FakeSlack
+from tests.fakes.slack_messages import all_text
 from tests.fakes.slack_requests import Signer
 from tests.slack.conftest import Served
 

@@ -16,7 +16,8 @@ from bot.chat.context import ChatRef, Platform
 from bot.chat.reply import Reply, ReplyKind
 from bot.chat.slack import SlackConfigError, SlackFrontEnd, WorkspaceGone
 from tests.fakes.commands import RecordingCommands
-from tests.fakes.slack_api import FakeSlack, Workspace, all_text
+from tests.fakes.slack_api import FakeSlack, Workspace
+from tests.fakes.slack_messages import all_text
 from tests.fakes.slack_requests import Signer
 from tests.slack.conftest import SIGNING_SECRET, Served, close, serve, slack_settings
 

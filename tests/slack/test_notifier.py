@@ -13,7 +13,8 @@ from bot.chat.reply import Button, Reply, ReplyKind, Row
 from bot.chat.slack.installations import FixedToken, InstalledTokens, ThreadedInstallationStore
 from bot.chat.slack.notifier import SlackNotifier, WorkspaceGone, web_client
 from storage import SlackStore
-from tests.fakes.slack_api import FakeSlack, Workspace, mrkdwn_texts
+from tests.fakes.slack_api import FakeSlack, Workspace
+from tests.fakes.slack_messages import mrkdwn_texts
 
 CUT = Reply(
     title="DeepSeek-V2: input price cut 50%",

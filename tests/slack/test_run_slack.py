@@ -20,7 +20,8 @@ import aiohttp
 import pytest
 
 from storage import PriceStore, make_engine
-from tests.fakes.slack_api import FakeSlack, Workspace, all_text
+from tests.fakes.slack_api import FakeSlack, Workspace
+from tests.fakes.slack_messages import all_text
 from tests.fakes.slack_requests import Signer
 from tests.helpers import quote
 from tests.slack.conftest import SIGNING_SECRET

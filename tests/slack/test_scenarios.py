@@ -18,7 +18,8 @@ import pytest
 from bot.app import App, build_app
 from bot.chat.slack import SlackFrontEnd
 from storage import ChatKey
-from tests.fakes.slack_api import FakeSlack, Workspace, all_text
+from tests.fakes.slack_api import FakeSlack, Workspace
+from tests.fakes.slack_messages import all_text
 from tests.fakes.slack_requests import Signer
 from tests.helpers import quote
 from tests.slack.conftest import SIGNING_SECRET, Served, close, serve, slack_settings
