@@ -40,7 +40,9 @@ from bot.alerts.limits import TELEGRAM, RateLimits
 from bot.alerts.message import Ranker
 from bot.chat.commands import Commands, Services
 from bot.chat.console import ConsoleFrontEnd
+from bot.chat.context import Platform
 from bot.chat.ports import FrontEnd
+from bot.chat.slack import SlackFrontEnd, slack_enabled
 from bot.leader import Leader, leader_for
 from bot.metrics import Metrics
 from bot.settings import Settings
@@ -51,6 +53,7 @@ from storage import (
     DeliveryStore,
     PriceStore,
     SubscriptionStore,
+    WorkspaceStore,
     make_engine,
     upgrade,
 )
@@ -255,9 +258,33 @@ def platform_front_ends(
     front_ends: list[FrontEnd] = []
     if settings.telegram_token is not None:
         log.warning("PRICEBOT_TELEGRAM_TOKEN is set but this build has no Telegram front-end yet")
-    if settings.slack_bot_token is not None or settings.slack_client_id is not None:
-        log.warning("Slack settings are set but this build has no Slack front-end yet")
+    if slack_enabled(settings):
+        front_ends.append(slack_front_end(settings, commands, subs))
     return front_ends
+
+
+def slack_front_end(
+    settings: Settings, commands: Commands, subs: SubscriptionStore
+) -> SlackFrontEnd:
+    """Slack: an uninstalled (or deactivated) workspace's subscriptions stop."""
+
+    async def workspace_gone(team_id: str) -> None:
+        stopped = await asyncio.to_thread(subs.deactivate_team, Platform.SLACK.value, team_id)
+        log.info("Slack workspace %s is gone: %s subscriptions stopped", team_id, stopped)
+
+    async def subscribed_channels(team_id: str, chat_ids: Sequence[str]) -> set[str]:
+        return await asyncio.to_thread(
+            subs.chats_with_subscriptions, Platform.SLACK.value, team_id, chat_ids
+        )
+
+    return SlackFrontEnd(
+        settings,
+        commands=commands,
+        engine=subs.engine,
+        on_workspace_gone=workspace_gone,
+        subscribed_channels=subscribed_channels,
+        command_names=commands.registry.names,
+    )
 
 
 def build_app(
@@ -292,6 +319,7 @@ def build_app(
         evaluator=evaluator,
         questions=answers,
         saved_questions=answers,
+        workspaces=WorkspaceStore(engine),
     )
     commands = Commands(services)
     app_front_ends: list[FrontEnd]
