@@ -5,14 +5,45 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime
 
-from sqlalchemy import text
+from slack_sdk.oauth.installation_store.models.installation import Installation
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 
+from bot.alerts.fanout import Fanout
 from bot.sources import load_catalog
-from storage import Money, Price, PriceKind, PriceStore, Quote, make_engine, upgrade
+from storage import (
+    AlertMatcher,
+    ChatKey,
+    DeliveryStore,
+    Money,
+    Price,
+    PriceKind,
+    PriceStore,
+    Quote,
+    SubscriptionSpec,
+    SubscriptionStore,
+    make_engine,
+    upgrade,
+)
 from storage.source_state import SourceState
 from tests.helpers import quote, utc
+
+INSTALLATION = Installation(
+    app_id="A1",
+    team_id="T1",
+    team_name="One",
+    bot_token="xoxb-1-copied",
+    bot_id="B1",
+    bot_user_id="UB1",
+    bot_scopes="commands,chat:write",
+    user_id="UINSTALLER",
+    installed_at=1_716_278_400.0,
+)
+
+
+def TELEGRAM_CHAT(chat_id: str) -> ChatKey:
+    return ChatKey("telegram", chat_id)
+
 
 HELD_BODY = b'{"gpt-4o": {"input_cost_per_token": 2.5e-06}}'
 
@@ -41,39 +72,30 @@ def filled_sqlite_store(path: str) -> PriceStore:
     SourceState(store.engine).record_held(
         "litellm", utc(2024, 9, 6), reason="40% of models vanished", model_count=3, body=HELD_BODY
     )
+    # Chats with their settings and subscriptions, and alerts still owed to them.
+    subs = SubscriptionStore(store.engine)
+    matcher = AlertMatcher(store.engine)
+    matcher.start_cursor(now=utc(2024, 9, 6))
+    for chat in ("100", "200"):
+        subs.add(TELEGRAM_CHAT(chat), SubscriptionSpec(), now=utc(2024, 9, 6))
+    subs.update_chat(TELEGRAM_CHAT("200"), now=utc(2024, 9, 6), currency="USD")
+    store.record(
+        [quote("deepseek/deepseek-chat", when=utc(2024, 9, 7), input="0.25", currency="CNY")],
+        source="admin",
+        observed_at=utc(2024, 9, 7),
+        across_sources=True,
+    )
+    Fanout(matcher).catch_up(utc(2024, 9, 7))
+    # A Slack workspace installed through OAuth (slack-sdk's own tables).
+    SQLAlchemyInstallationStore(client_id="111.222", engine=store.engine).save(INSTALLATION)
     return store
-
-
-def library_table(engine_url: str, *, rows: bool) -> None:
-    """A table no pricebot model describes, as a library's own migration would make it."""
-    engine = make_engine(engine_url)
-    with engine.begin() as conn:
-        conn.execute(
-            text(
-                "CREATE TABLE library_installs (id INTEGER PRIMARY KEY, team TEXT NOT NULL, "
-                "installed_at TIMESTAMP WITH TIME ZONE, active BOOLEAN)"
-                if conn.dialect.name == "postgresql"
-                else "CREATE TABLE library_installs (id INTEGER PRIMARY KEY, team TEXT NOT NULL, "
-                "installed_at DATETIME, active BOOLEAN)"
-            )
-        )
-        if rows:
-            conn.execute(
-                text(
-                    "INSERT INTO library_installs (id, team, installed_at, active) VALUES "
-                    "(7, 'T123', '2024-05-21 08:00:00.000000', 1), (9, 'T456', NULL, 0)"
-                )
-            )
-    engine.dispose()
 
 
 def test_copy_sqlite_into_postgresql(tmp_path, pg_url: str) -> None:  # type: ignore[no-untyped-def]
     source = filled_sqlite_store(str(tmp_path / "pricebot.db"))
     sqlite_url = str(source.engine.url)
-    library_table(sqlite_url, rows=True)
     target = PriceStore(make_engine(pg_url))
     upgrade(target.engine)
-    library_table(pg_url, rows=False)
 
     done = pricebot(sqlite_url, "db", "copy", "--to", pg_url)
     assert done.returncode == 0, done.stderr
@@ -96,12 +118,20 @@ def test_copy_sqlite_into_postgresql(tmp_path, pg_url: str) -> None:  # type: ig
     assert held.reason == "40% of models vanished"
     assert held.body(SourceState(target.engine)) == HELD_BODY
     assert SourceState(target.engine).statuses() == SourceState(source.engine).statuses()
-    with target.engine.connect() as conn:
-        installs = conn.execute(text("SELECT id, team, installed_at, active FROM library_installs"))
-        assert sorted(installs) == [
-            (7, "T123", datetime(2024, 5, 21, 8, tzinfo=UTC), True),
-            (9, "T456", None, False),
-        ]
+    for chat in ("100", "200"):
+        assert SubscriptionStore(target.engine).list_for(TELEGRAM_CHAT(chat)) == SubscriptionStore(
+            source.engine
+        ).list_for(TELEGRAM_CHAT(chat))
+        assert SubscriptionStore(target.engine).get_chat(TELEGRAM_CHAT(chat)) == SubscriptionStore(
+            source.engine
+        ).get_chat(TELEGRAM_CHAT(chat))
+    assert DeliveryStore(target.engine).owed() == DeliveryStore(source.engine).owed() == 2
+    assert DeliveryStore(target.engine).counts() == DeliveryStore(source.engine).counts()
+    assert AlertMatcher(target.engine).cursor() == AlertMatcher(source.engine).cursor()
+    installed = SQLAlchemyInstallationStore(client_id="111.222", engine=target.engine)
+    found = installed.find_installation(enterprise_id=None, team_id="T1")
+    assert found is not None and found.bot_token == "xoxb-1-copied"
+    assert found.installed_at == INSTALLATION.installed_at
 
     # Sequences moved past the copied ids: the next event follows the last one.
     cut = Quote(
@@ -110,7 +140,7 @@ def test_copy_sqlite_into_postgresql(tmp_path, pg_url: str) -> None:  # type: ig
         vendor_name="DeepSeek",
         display_name="DeepSeek Chat",
         effective_at=utc(2024, 10, 1),
-        prices=(Price(PriceKind.INPUT, Money.of("0.25", "CNY")),),
+        prices=(Price(PriceKind.INPUT, Money.of("0.2", "CNY")),),
     )
     (new_event,) = target.record(
         [cut], source="admin", observed_at=utc(2024, 10, 1), across_sources=True
