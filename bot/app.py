@@ -241,6 +241,7 @@ def platform_limits(settings: Settings) -> RateLimits:
 def dispatch_options(settings: Settings) -> DispatchOptions:
     return DispatchOptions(
         batch=settings.delivery_batch,
+        lease=timedelta(seconds=settings.delivery_lease),
         max_attempts=settings.delivery_max_attempts,
         backoff_base=settings.delivery_backoff,
         send_timeout=settings.send_timeout,

@@ -115,6 +115,9 @@ class Settings(BaseSettings):
     delivery_max_attempts: int = Field(default=8, ge=1)
     delivery_backoff: float = Field(default=5.0, ge=0)
     delivery_batch: int = Field(default=200, ge=1)
+    # How long a dispatcher's claim on deliveries lasts unless renewed: after a replica
+    # dies, its claimed deliveries are sent by another one this much later.
+    delivery_lease: float = Field(default=60.0, gt=0)
     send_timeout: float = Field(default=20.0, gt=0)
     target_cooldown_hours: float = Field(default=24.0, ge=0)
     free_ending_days: int = Field(default=7, ge=1)

@@ -41,7 +41,10 @@ def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> float:
 
 
 class Replica:
-    """One `pricebot run` process on a port of its own; stderr (its log) goes to a file."""
+    """One `pricebot run` process on a port of its own; stderr (its log) goes to a file.
+
+    `{port}` in an environment value becomes the replica's port (its webhook URL).
+    """
 
     def __init__(self, database_url: str, log_dir: Path, **env: str) -> None:
         self.port = free_port()
@@ -61,7 +64,7 @@ class Replica:
                 "PRICEBOT_CONSOLE": "off",
                 "PRICEBOT_POLL_SOURCES": "false",
                 "PRICEBOT_LEADER_INTERVAL": "0.5",
-                **env,
+                **{key: value.format(port=self.port) for key, value in env.items()},
             },
         )
 
