@@ -111,6 +111,21 @@ def exclusive_start(engine: Engine) -> Iterator[None]:
             conn.commit()
 
 
+def refresh_statistics(engine: Engine, tables: list[str]) -> None:
+    """Let PostgreSQL's planner see a table that just grew by thousands of rows.
+
+    Autovacuum analyzes a table only on its own schedule (a minute or more); until then
+    the planner thinks the outbox is nearly empty and the dispatchers' claim query
+    takes ~0.7 s instead of ~15 ms (measured with 6,000 owed deliveries).
+    """
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect() as conn:
+        for table in tables:
+            conn.execute(text(f"ANALYZE {conn.dialect.identifier_preparer.quote(table)}"))
+        conn.commit()
+
+
 def pending_migrations(engine: Engine) -> list[str]:
     """Revisions the database still lacks; empty when it is up to date."""
     check_connection(engine)

@@ -19,9 +19,13 @@ from typing import Any, Protocol
 
 from bot.alerts.rules import next_digest
 from storage import AlertMatcher, FanoutResult, PriceEvent, QuestionOutcome, TargetOutcome
+from storage.db import refresh_statistics
 from storage.free_ending import note_free_offers_ending
 
 log = logging.getLogger(__name__)
+
+# A fan-out that owes this many messages or more refreshes the planner's statistics.
+_MANY_DELIVERIES = 1000
 
 
 class Evaluator(Protocol):
@@ -136,6 +140,11 @@ class Fanout:
                 stats.items,
                 stats.deliveries,
                 stats.cursor,
+            )
+        if stats.deliveries >= _MANY_DELIVERIES:
+            # Fresh statistics before the dispatchers claim (storage.db.refresh_statistics).
+            await asyncio.to_thread(
+                refresh_statistics, self.matcher.engine, ["deliveries", "alert_items"]
             )
         if stats.deliveries and self.on_deliveries is not None:
             self.on_deliveries()
