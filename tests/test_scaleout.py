@@ -22,7 +22,7 @@ from tests.replicas import wait_for
 # The fake Telegram server comes with the Telegram front-end (issue 6).
 pytest.importorskip("tests.fakes.telegram_api")
 
-from tests.scaleout import (  # noqa: E402
+from tests.scaleout import (
     CANARY,
     Cluster,
     FakePlatforms,
