@@ -243,3 +243,12 @@ async def test_a_blocked_user_does_not_stop_the_bot(
     await ask(telegram_api, commands, telegram_api.message(MEMBER, MEMBER, "/help"))
     await eventually(lambda: telegram_api.texts(MEMBER))
     assert telegram_api.texts(ALICE) == []
+
+
+async def test_an_answer_waits_out_flood_control(
+    telegram_api: FakeTelegramAPI, frontend: TelegramFrontEnd, commands: RecordingCommands
+):
+    telegram_api.fail(fake_api.retry_after(1), method="sendMessage", chat_id=ALICE)
+    await ask(telegram_api, commands, telegram_api.message(ALICE, ALICE, "/free"))
+    assert await eventually(lambda: telegram_api.texts(ALICE)) == ["you said: /free"]
+    assert [c.status for c in telegram_api.calls_to("sendMessage", chat_id=ALICE)] == [429, 200]

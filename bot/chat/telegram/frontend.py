@@ -7,6 +7,7 @@ become Telegram messages. Every rule lives in the command layer.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -18,7 +19,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 from telegram import CallbackQuery, Message, Update
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, RetryAfter, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from bot.chat.context import ChatRef, ChatType, Context, Platform
@@ -28,7 +29,7 @@ from bot.chat.telegram.admins import AdminCache
 from bot.chat.telegram.build import build_application
 from bot.chat.telegram.buttons import CallbackSigner, without_button
 from bot.chat.telegram.menu import commands as menu
-from bot.chat.telegram.notifier import TelegramNotifier
+from bot.chat.telegram.notifier import TelegramNotifier, retry_seconds
 from bot.chat.telegram.sending import send_reply
 from bot.chat.telegram.updates import Addressed, addressed, chat_type, language
 from bot.settings import Settings
@@ -39,6 +40,9 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = ["message", "channel_post", "callback_query"]
 # How long one getUpdates request waits for news (Telegram allows up to 50 s).
 POLL_TIMEOUT = 30
+# Answers to commands honour Telegram's "retry after" this often, for waits up to this long.
+_ANSWER_TRIES = 3
+_ANSWER_MAX_WAIT = 30.0
 _SECRET_CHARS = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 REFUSED_PRESS = "This button belongs to another chat. Send the command here instead."
@@ -270,15 +274,24 @@ class TelegramFrontEnd:
         self, chat_id: int, replies: Sequence[Reply], *, reply_to: int | None = None
     ) -> None:
         for reply in replies:
-            try:
-                await send_reply(
-                    self.application.bot,
-                    str(chat_id),
-                    reply,
-                    signer=self._signer,
-                    reply_to=reply_to,
-                )
-            except TelegramError as exc:
-                # An answer is not an owed alert: if the chat cannot take it, it is only logged.
-                log.warning("Telegram: answer to chat %s not delivered: %s", chat_id, exc)
-                return
+            for attempt in range(1, _ANSWER_TRIES + 1):
+                try:
+                    await send_reply(
+                        self.application.bot,
+                        str(chat_id),
+                        reply,
+                        signer=self._signer,
+                        reply_to=reply_to,
+                    )
+                    break
+                except RetryAfter as exc:
+                    # Someone is waiting for this answer: wait as Telegram says, if not too long.
+                    wait = retry_seconds(exc)
+                    if attempt == _ANSWER_TRIES or wait > _ANSWER_MAX_WAIT:
+                        log.warning("Telegram: answer to chat %s dropped after %s", chat_id, exc)
+                        return
+                    await asyncio.sleep(wait)
+                except TelegramError as exc:
+                    # An answer is not an owed alert: if the chat cannot take it, it is logged.
+                    log.warning("Telegram: answer to chat %s not delivered: %s", chat_id, exc)
+                    return
