@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -10,7 +11,7 @@ from pydantic import SecretStr
 
 from bot.chat.context import ChatType, Context, Platform
 from bot.chat.reply import Button, Reply, ReplyKind
-from bot.chat.telegram.frontend import REFUSED_PRESS, TelegramFrontEnd
+from bot.chat.telegram.frontend import REFUSED_PRESS, TelegramFrontEnd, TelegramStartError
 from bot.settings import Settings
 from tests.fakes import telegram_api as fake_api
 from tests.fakes.command_layer import RecordingCommands
@@ -252,3 +253,29 @@ async def test_an_answer_waits_out_flood_control(
     await ask(telegram_api, commands, telegram_api.message(ALICE, ALICE, "/free"))
     assert await eventually(lambda: telegram_api.texts(ALICE)) == ["you said: /free"]
     assert [c.status for c in telegram_api.calls_to("sendMessage", chat_id=ALICE)] == [429, 200]
+
+
+async def test_a_rejected_token_is_named_but_not_printed(telegram_api: FakeTelegramAPI):
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        telegram_token=SecretStr("999:not-the-right-token"),
+        telegram_api_url=telegram_api.url,
+    )
+    front = TelegramFrontEnd(settings, RecordingCommands())
+    with pytest.raises(TelegramStartError) as caught:
+        await front.start()
+    await front.stop()
+    assert "PRICEBOT_TELEGRAM_TOKEN" in str(caught.value)
+    assert "not-the-right-token" not in str(caught.value)
+
+
+async def test_an_unreachable_api_is_named():
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        telegram_token=SecretStr("999:token"),
+        telegram_api_url="http://127.0.0.1:9",
+    )
+    front = TelegramFrontEnd(settings, RecordingCommands())
+    with pytest.raises(TelegramStartError, match=re.escape("http://127.0.0.1:9")):
+        await front.start()
+    await front.stop()

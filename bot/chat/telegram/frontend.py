@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-import json
 import logging
 import re
 from collections.abc import Sequence
@@ -19,14 +18,14 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 from telegram import CallbackQuery, Message, Update
-from telegram.error import BadRequest, RetryAfter, TelegramError
+from telegram.error import BadRequest, InvalidToken, RetryAfter, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from bot.chat.context import ChatRef, ChatType, Context, Platform
 from bot.chat.ports import CommandLayer
 from bot.chat.reply import Reply, ReplyKind
 from bot.chat.telegram.admins import AdminCache
-from bot.chat.telegram.build import build_application
+from bot.chat.telegram.build import api_base_urls, build_application
 from bot.chat.telegram.buttons import CallbackSigner, without_button
 from bot.chat.telegram.menu import commands as menu
 from bot.chat.telegram.notifier import TelegramNotifier, retry_seconds
@@ -51,6 +50,10 @@ FAILED = Reply(
     kind=ReplyKind.ERROR,
     lines=("Please try again in a minute. /help lists what works.",),
 )
+
+
+class TelegramStartError(RuntimeError):
+    """The front-end cannot start; the message says what to fix."""
 
 
 def webhook_secret(settings: Settings) -> str:
@@ -87,10 +90,13 @@ class TelegramFrontEnd:
         if settings.telegram_token is None:
             raise ValueError("PRICEBOT_TELEGRAM_TOKEN is not set")
         self._commands = commands
+        self._api_root = api_base_urls(settings.telegram_api_url)[0].removesuffix("/bot")
         self._webhook_url = settings.telegram_webhook_url
-        self._webhook_path = settings.telegram_webhook_path or (
-            urlsplit(self._webhook_url).path or "/" if self._webhook_url else None
-        )
+        self._webhook_path: str | None = None
+        if self._webhook_url is not None:
+            self._webhook_path = settings.telegram_webhook_path or (
+                urlsplit(self._webhook_url).path or "/"
+            )
         self._secret = webhook_secret(settings) if self._webhook_url else None
         self.application: Application = build_application(  # type: ignore[type-arg]
             settings, polling=self._webhook_url is None, read_timeout=read_timeout
@@ -114,7 +120,19 @@ class TelegramFrontEnd:
     async def start(self) -> None:
         """Connect (getMe), publish the command menu, then receive updates."""
         app = self.application
-        await app.initialize()
+        try:
+            await app.initialize()
+        except InvalidToken:
+            # PTB's own message quotes the token; ours must not end up in logs.
+            raise TelegramStartError(
+                "Telegram rejected PRICEBOT_TELEGRAM_TOKEN: copy it again from @BotFather "
+                "(it looks like 123456789:AA...)"
+            ) from None
+        except TelegramError as exc:
+            raise TelegramStartError(
+                f"cannot reach the Telegram Bot API at {self._api_root}: {exc.message}; "
+                "check the network or PRICEBOT_TELEGRAM_API_URL"
+            ) from None
         await self._publish_menu()
         await app.start()
         if self._webhook_url is not None:
@@ -159,7 +177,7 @@ class TelegramFrontEnd:
             return web.Response(status=503, text="not ready")  # Telegram delivers it again later
         try:
             update = Update.de_json(await request.json(), self.application.bot)
-        except (ValueError, TypeError, KeyError, json.JSONDecodeError):
+        except (ValueError, TypeError, KeyError, AttributeError):
             return web.Response(status=400, text="not an update")
         await self.application.update_queue.put(update)
         return web.Response(text="ok")
