@@ -250,6 +250,26 @@ class PriceStore:
         with Session(self.engine) as session:
             return session.scalar(select(func.max(PriceEventRow.id))) or 0
 
+    def data_version(self) -> tuple[int, ...]:
+        """A marker that moves whenever something a price answer reads is added: a price
+        point, a free offer, an event, a rate, a model or an alias (one round trip).
+
+        Caches compare it to know when to read again; `last_event_id` alone misses a new
+        source's first price (no event) and new exchange rates. Metadata edits in place
+        (a display name, a context window) do not move it.
+        """
+        marks = select(
+            select(func.max(PricePointRow.id)).scalar_subquery(),
+            select(func.max(FreeOfferRow.id)).scalar_subquery(),
+            select(func.max(PriceEventRow.id)).scalar_subquery(),
+            select(func.max(FxRateRow.id)).scalar_subquery(),
+            select(func.count()).select_from(ModelRow).scalar_subquery(),
+            select(func.count()).select_from(ModelAliasRow).scalar_subquery(),
+        )
+        with Session(self.engine) as session:
+            row = session.execute(marks).one()
+            return tuple(int(value or 0) for value in row)
+
     def models(self) -> list[ModelInfo]:
         """Every model the store knows."""
         with Session(self.engine) as session:

@@ -1,1 +1,86 @@
-"""Answers: parse questions like "cheapest for 1M tokens?", rank prices, compute costs. Pure."""
+"""Answers: "cheapest for 1M tokens?" and its variants, English and Chinese.
+
+Parse a question, rank the prices in force, compute costs, word the reply. Everything
+here is pure (no I/O, no clock: callers pass `now` / `as_of`) except `cache`, which reads
+the store once per snapshot.
+
+The public API (what the command layer, subscriptions and alerts call):
+
+    from bot.answers import (
+        SnapshotCache, ask,                      # the whole path: text → Reply
+        parse_question, Defaults, Query, Refusal, # text → Query | Refusal
+        answer, refusal_reply,                    # Query → Reply
+        rank, Ranking, standing, Standing,        # ranked list; one model's place
+        cost_of, CostBreakdown,                   # the cost calculator
+        PriceSnapshot, load_snapshot,
+    )
+
+    cache = SnapshotCache(store)                              # one per process
+    reply = ask(cache, "cheapest for 1M tokens?", now=now,
+                defaults=Defaults(currency="CNY", ratio=(1, 1)))
+
+    snapshot = cache.now(now)
+    query = parse_question("cheapest for 1M tokens with 128k context", snapshot.vocabulary)
+    if isinstance(query, Query):
+        rank(query, snapshot).signature()      # compare later: has the answer changed?
+        standing("alibaba/qwen-long", query, snapshot)   # "#1 of 11"
+        cost_of(snapshot.model("alibaba/qwen-long"), query.mix, "CNY", snapshot)
+
+Defaults: with no mix in the question, the chat's own ratio (`Defaults.ratio`) or else
+the industry's blended 3:1 (750K input + 250K output per 1M), and the reply says so.
+With no currency: the chat's (`Defaults.currency`), else CNY for a question in Chinese,
+else USD. A date in a question means the end of that day, UTC.
+"""
+
+from bot.answers.cache import PriceSource, SnapshotCache, ask, load_snapshot
+from bot.answers.cost import CostBreakdown, cost_of
+from bot.answers.numbers import format_tokens, read_amount, read_chinese_numeral
+from bot.answers.parse import end_of_day, examples, parse_question
+from bot.answers.query import (
+    BLENDED_RATIO,
+    Defaults,
+    Mix,
+    MixSource,
+    Query,
+    QueryKind,
+    Refusal,
+    parse_ratio,
+)
+from bot.answers.ranking import FreeModel, RankedModel, Ranking, Standing, rank, standing
+from bot.answers.replies import answer, refusal_reply
+from bot.answers.snapshot import PriceSnapshot
+from bot.answers.vocabulary import CHINESE_VENDORS, Vocabulary
+
+__all__ = [
+    "BLENDED_RATIO",
+    "CHINESE_VENDORS",
+    "CostBreakdown",
+    "Defaults",
+    "FreeModel",
+    "Mix",
+    "MixSource",
+    "PriceSnapshot",
+    "PriceSource",
+    "Query",
+    "QueryKind",
+    "RankedModel",
+    "Ranking",
+    "Refusal",
+    "SnapshotCache",
+    "Standing",
+    "Vocabulary",
+    "answer",
+    "ask",
+    "cost_of",
+    "end_of_day",
+    "examples",
+    "format_tokens",
+    "load_snapshot",
+    "parse_question",
+    "parse_ratio",
+    "rank",
+    "read_amount",
+    "read_chinese_numeral",
+    "refusal_reply",
+    "standing",
+]

@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from bot.cli import db, prices
+from bot.cli import ask, db, prices
 from bot.cli.common import UserError
 from bot.sources import CatalogError
 from storage import MoneyError, StoreUnavailable
@@ -22,6 +22,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(prices.catalog_app, name="catalog")
 app.add_typer(prices.prices_app, name="prices")
 app.command("events")(prices.events)
+app.command("ask")(ask.ask)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,249 @@
+"""Benchmark: answering questions against 5,000 models.
+
+    .venv/bin/python bench/bench_answers.py [--models 5000] [--questions 1000] [--seed 7]
+
+Builds a real SQLite store (a temporary file) with synthetic models: 40 vendors, prices
+in USD, CNY and EUR, a fifth with a dearer tier for prompts over 128K, some free offers
+(capped or dated), some with unknown output prices, some embedding models, and a price
+change half-way through May. Then it asks varied questions (English and Chinese;
+cheapest with mixes, filters, currencies and dates; price, cost, compare, free; typos)
+through the path a chat message takes: SnapshotCache → parse → rank/answer → render
+(text, Telegram, Slack and JSON in turn). The caller's clock advances 10 ms a question;
+half-way through, a vendor cuts a price, so the cache must notice and read again.
+
+Prints p50 / p90 / p99 / max per question (first pass: every order computed on first
+use; second pass: the same questions again), the time to load a snapshot, and how many
+times the store was read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bot.answers import SnapshotCache, ask, load_snapshot
+from bot.chat.render import render_json, render_slack, render_telegram, render_text
+from storage import (
+    FreeOffer,
+    FxRate,
+    Money,
+    Price,
+    PriceKind,
+    PriceStore,
+    Quote,
+    make_engine,
+    upgrade,
+)
+
+CHINESE = ["alibaba", "baidu", "bytedance", "deepseek", "tencent", "zhipu", "moonshot", "minimax"]
+WESTERN = [f"vendor{i:02d}" for i in range(26)] + [
+    "openai",
+    "google",
+    "anthropic",
+    "mistral",
+    "meta",
+    "cohere",
+]
+FAMILIES = ["chat", "turbo", "lite", "pro", "max", "flash", "mini", "plus", "air", "nova"]
+MAY_1 = datetime(2024, 5, 1, tzinfo=UTC)
+MAY_15 = datetime(2024, 5, 15, tzinfo=UTC)
+
+
+def synthetic_quotes(count: int, rng: random.Random) -> tuple[list[Quote], list[str]]:
+    """`count` models over 40 vendors: their May 1 quotes, some May 15 changes."""
+    vendors = CHINESE + WESTERN
+    quotes: list[Quote] = []
+    ids: list[str] = []
+    for i in range(count):
+        vendor = vendors[i % len(vendors)]
+        family = FAMILIES[(i // len(vendors)) % len(FAMILIES)]
+        model_id = f"{vendor}/{family}-{i}"
+        ids.append(model_id)
+        currency = "CNY" if vendor in CHINESE else rng.choice(["USD", "USD", "USD", "EUR"])
+        scale = Decimal(7) if currency == "CNY" else Decimal(1)
+        base_in = (Decimal(rng.randint(5, 3000)) / 100 * scale).quantize(Decimal("0.001"))
+        base_out = base_in * rng.choice([1, 2, 3, 4])
+        prices = [Price(PriceKind.INPUT, Money(base_in, currency))]
+        if rng.random() > 0.05:  # one in twenty: output price unknown
+            prices.append(Price(PriceKind.OUTPUT, Money(base_out, currency)))
+        if rng.random() < 0.2:  # a dearer tier for prompts over 128K
+            prices.append(Price(PriceKind.INPUT, Money(base_in * 2, currency), 128_000))
+            prices.append(Price(PriceKind.OUTPUT, Money(base_out * 2, currency), 128_000))
+        offer = None
+        roll = rng.random()
+        if roll < 0.01:
+            offer = FreeOffer(cap_note="free tier with rate limits")
+        elif roll < 0.02:
+            offer = FreeOffer(until=datetime(2024, 12, 31, tzinfo=UTC))
+        quotes.append(
+            Quote(
+                model_id=model_id,
+                vendor=vendor,
+                vendor_name=vendor.title(),
+                display_name=f"{vendor.title()} {family.title()} {i}",
+                effective_at=MAY_1,
+                prices=tuple(prices),
+                free_offer=offer,
+                context_window=rng.choice([8_192, 32_768, 128_000, 200_000, 1_048_576, None]),
+                aliases=(f"{family}-{i}",),
+                mode="embedding" if rng.random() < 0.03 else "chat",
+            )
+        )
+        if rng.random() < 0.1:  # a cut on May 15
+            quotes.append(
+                Quote(
+                    model_id=model_id,
+                    vendor=vendor,
+                    vendor_name=vendor.title(),
+                    display_name=f"{vendor.title()} {family.title()} {i}",
+                    effective_at=MAY_15,
+                    prices=(Price(PriceKind.INPUT, Money(base_in / 2, currency)),),
+                )
+            )
+    return quotes, ids
+
+
+def questions(count: int, ids: list[str], rng: random.Random) -> list[str]:
+    """Varied questions, the way people ask them."""
+    amounts = ["1M", "500k", "2M", "1.5 million", "100万", "一百万", "1亿", "1,000,000", "10m"]
+    cheapest = [
+        "cheapest for {a} tokens?",
+        "cheapest for {a} tokens input only",
+        "cheapest output only for {a}",
+        "cheapest {a} in 200k out",
+        "cheapest at 1:1 for {a} tokens",
+        "cheapest for {a} tokens with 128k context",
+        "cheapest ≥32k in CNY",
+        "top 10 cheapest from alibaba",
+        "cheapest not openai in EUR",
+        "cheapest chinese vendors for {a} tokens",
+        "cheapest for {a} tokens for 200k prompts",
+        "cheapest for {a} tokens on 2024-05-10",
+        "cheapest as of May 20 2024",
+        "{a}tokens最便宜的是哪个？",
+        "只算输入，{a}tokens最便宜的",
+        "支持128k上下文 最便宜的 前5名",
+        "国产最便宜",
+    ]
+    out: list[str] = []
+    for _ in range(count):
+        roll = rng.random()
+        model = rng.choice(ids).split("/", 1)[1]
+        other = rng.choice(ids).split("/", 1)[1]
+        if roll < 0.55:
+            out.append(rng.choice(cheapest).format(a=rng.choice(amounts)))
+        elif roll < 0.68:
+            out.append(rng.choice([f"price {model}", f"{model} 价格", f"how much is {model}?"]))
+        elif roll < 0.78:
+            out.append(f"cost {model} 2M in 500k out")
+        elif roll < 0.88:
+            out.append(rng.choice([f"compare {model} {other}", f"{model} vs {other} in CNY"]))
+        elif roll < 0.93:
+            out.append(rng.choice(["free", "免费的有哪些", "free from google"]))
+        else:
+            typo = model[:-2] + model[-1:] + "x"
+            out.append(rng.choice([f"price {typo}", "hello there", f"compare {typo} {other}"]))
+    return out
+
+
+RENDERERS = [render_text, render_telegram, render_slack, render_json]
+
+
+def percentiles(samples: list[float]) -> str:
+    ordered = sorted(samples)
+
+    def at(p: float) -> float:
+        return ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000
+
+    return (
+        f"p50 {at(0.50):.2f} ms  p90 {at(0.90):.2f} ms  p99 {at(0.99):.2f} ms  "
+        f"max {ordered[-1] * 1000:.1f} ms  (mean {statistics.mean(samples) * 1000:.2f} ms)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--models", type=int, default=5000)
+    parser.add_argument("--questions", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = make_engine(f"sqlite:///{Path(tmp) / 'bench.db'}")
+        upgrade(engine)
+        store = PriceStore(engine)
+        store.record_rates(
+            [
+                FxRate("USD", "CNY", Decimal("7.2"), date(2024, 5, 1), "bench rate"),
+                FxRate("EUR", "USD", Decimal("1.08"), date(2024, 5, 1), "bench rate"),
+            ]
+        )
+        quotes, ids = synthetic_quotes(args.models, rng)
+        started = time.perf_counter()
+        store.record(quotes, source="bench", observed_at=MAY_1, history=True)
+        print(
+            f"store: {args.models:,} models, {len(quotes):,} quotes recorded in "
+            f"{time.perf_counter() - started:.1f} s (SQLite)"
+        )
+        now = datetime(2024, 5, 22, 12, tzinfo=UTC)
+        started = time.perf_counter()
+        load_snapshot(store, now)
+        print(
+            f"snapshot: one read of the store takes {(time.perf_counter() - started) * 1000:.0f} ms"
+        )
+
+        asked = questions(args.questions, ids, rng)
+        cache = SnapshotCache(store)
+        for label in ("first pass", "second pass"):
+            samples: list[float] = []
+            reads: list[float] = []
+            refusals = 0
+            for i, text in enumerate(asked):
+                if label == "first pass" and i == len(asked) // 2:
+                    # A vendor cuts a price: the cache must read the store again.
+                    cut = next(q for q in quotes if q.model_id == ids[0])
+                    price = Price(PriceKind.INPUT, Money(Decimal("0.01"), "CNY"))
+                    store.record(
+                        [
+                            Quote(
+                                cut.model_id,
+                                cut.vendor,
+                                cut.display_name,
+                                now - timedelta(hours=1),
+                                (price,),
+                            )
+                        ],
+                        source="bench-cut",
+                        observed_at=now,
+                    )
+                now += timedelta(milliseconds=10)
+                loads = cache.loads
+                t0 = time.perf_counter()
+                reply = ask(cache, text, now=now)
+                RENDERERS[i % len(RENDERERS)](reply)
+                elapsed = time.perf_counter() - t0
+                # A question that made the cache read the store is timed apart: that read
+                # happens once per price change (or date asked), not per question.
+                (reads if cache.loads > loads else samples).append(elapsed)
+                refusals += reply.kind.value == "error"
+            print(
+                f"{label}: {len(samples):,} questions ({refusals} refused): {percentiles(samples)}"
+            )
+            if reads:
+                each = ", ".join(f"{r * 1000:.0f}" for r in reads)
+                print(f"  + {len(reads)} that read the store first (ms): {each}")
+        print(f"store reads for snapshots: {cache.loads} (now, dated ones, again after the cut)")
+
+
+if __name__ == "__main__":
+    main()

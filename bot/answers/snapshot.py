@@ -1,0 +1,161 @@
+"""PriceSnapshot: every model's prices in force at one moment, the rates, and the names.
+
+Questions are answered from a snapshot, not from the database: build one from
+`PriceStore.current(as_of)`, `rates()`, `models()`, `aliases()` and `vendors()` (see
+`bot.answers.cache.load_snapshot`, which does exactly that, and `SnapshotCache`, which keeps
+one until prices change). A snapshot is immutable; what it derives (prices converted to a
+currency, orders by mix) is memoised inside it, so the second question costs little.
+
+Public: `PriceSnapshot.build(...)`, `.model(id)`, `.convert(money, to)`, `.rate(base, quote)`,
+`.vocabulary`, `.free_until_next`. Pure: no I/O, no clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from bot.answers.vocabulary import KnownModel, Vocabulary
+from storage import FxRate, ModelPrices, Money, NoRateError
+from storage.fx import pick_rate
+from storage.values import require_utc
+
+
+class ModelLike(Protocol):
+    """What a snapshot needs of a known model (storage.ModelInfo fits)."""
+
+    @property
+    def model_id(self) -> str: ...
+    @property
+    def vendor(self) -> str: ...
+    @property
+    def display_name(self) -> str: ...
+    @property
+    def mode(self) -> str: ...
+
+
+@dataclass(frozen=True, eq=False)
+class PriceSnapshot:
+    """Prices in force at `as_of`, with the rates and names to answer questions about them."""
+
+    as_of: datetime
+    models: tuple[ModelPrices, ...]
+    rates: tuple[FxRate, ...]
+    vocabulary: Vocabulary
+    # The store's data_version() when this was read: another one means prices moved.
+    version: tuple[int, ...] = ()
+    by_id: Mapping[str, ModelPrices] = field(default_factory=dict, repr=False)
+    # Derived values (converted prices, orders by mix), filled on first use.
+    memo: dict[Any, Any] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        as_of: datetime,
+        models: Iterable[ModelPrices],
+        known: Iterable[ModelLike],
+        aliases: Mapping[str, str],
+        vendors: Mapping[str, str],
+        rates: Iterable[FxRate],
+        version: tuple[int, ...] = (),
+    ) -> PriceSnapshot:
+        """A snapshot from the store's values; `known` is every model, priced or not."""
+        priced = tuple(models)
+        vocabulary = Vocabulary(
+            (KnownModel(m.model_id, m.display_name, m.vendor, m.mode) for m in known),
+            aliases,
+            vendors,
+        )
+        return cls(
+            as_of=require_utc(as_of, "as_of"),
+            models=priced,
+            rates=tuple(rates),
+            vocabulary=vocabulary,
+            version=version,
+            by_id={m.model_id: m for m in priced},
+        )
+
+    def model(self, model_id: str) -> ModelPrices | None:
+        """The model's prices in force at `as_of`, or None when it had none."""
+        return self.by_id.get(model_id)
+
+    def rate(self, base: str, quote: str) -> FxRate | None:
+        """The rate base→quote in force on the snapshot's day, or None.
+
+        An inverse rate serves; failing both, a cross rate through one other currency
+        (EUR→USD→CNY), whose source names both rates it multiplies.
+        """
+        key = ("rate", base, quote)
+        if key not in self.memo:
+            self.memo[key] = self._direct(base, quote) or self._cross(base, quote)
+        found: FxRate | None = self.memo[key]
+        return found
+
+    def _direct(self, base: str, quote: str) -> FxRate | None:
+        try:
+            return pick_rate(self.rates, base, quote, self.as_of.date())
+        except NoRateError:
+            return None
+
+    def _cross(self, base: str, quote: str) -> FxRate | None:
+        pivots = sorted({r.base for r in self.rates} | {r.quote for r in self.rates})
+        for pivot in pivots:
+            if pivot in (base, quote):
+                continue
+            first, second = self._direct(base, pivot), self._direct(pivot, quote)
+            if first is None or second is None:
+                continue
+            legs = "; ".join(_published(self.stated_rate(r)) for r in (first, second))
+            return FxRate(
+                base,
+                quote,
+                first.rate * second.rate,
+                min(first.as_of, second.as_of),
+                f"via {pivot}: {legs}",
+            )
+        return None
+
+    def convert(self, money: Money, to: str) -> tuple[Money, FxRate | None] | None:
+        """`money` in `to` with the dated rate used (None when none is needed or known)."""
+        if money.currency == to:
+            return money, None
+        rate = self.rate(money.currency, to)
+        if rate is None:
+            return None
+        return Money(money.amount * rate.rate, to), rate
+
+    def stated_rate(self, rate: FxRate) -> FxRate:
+        """The rate as it was published (7.2 CNY/USD, not 0.1389 USD/CNY), for replies."""
+        for stored in self.rates:
+            if (stored.base, stored.quote, stored.as_of, stored.source) == (
+                rate.quote,
+                rate.base,
+                rate.as_of,
+                rate.source,
+            ):
+                return stored
+        return rate
+
+    @property
+    def free_until_next(self) -> datetime | None:
+        """When the first active free offer ends after `as_of`: the snapshot is stale then."""
+        if "free_until_next" not in self.memo:
+            ends = [
+                m.free_offer.until
+                for m in self.models
+                if m.free_offer is not None
+                and m.free_offer.active
+                and m.free_offer.until is not None
+                and m.free_offer.until > self.as_of
+            ]
+            self.memo["free_until_next"] = min(ends, default=None)
+        found: datetime | None = self.memo["free_until_next"]
+        return found
+
+
+def _published(rate: FxRate) -> str:
+    """'1 USD = 7.2 CNY, 2024-05-01, source'."""
+    return f"1 {rate.base} = {rate.rate.normalize():f} {rate.quote}, {rate.as_of}, {rate.source}"

@@ -1,0 +1,65 @@
+"""`pricebot ask` as a user runs it: a real process on a real store."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+from tests.test_cli import pricebot
+
+
+def test_ask_answers_from_the_loaded_catalog(database_url: str) -> None:
+    assert pricebot(database_url, "catalog", "load").returncode == 0
+    english = pricebot(
+        database_url, "ask", "cheapest for 1M tokens?", "--as-of", "2024-05-22", "--currency", "CNY"
+    )
+    assert english.returncode == 0, english.stderr
+    lines = english.stdout.splitlines()
+    assert lines[0] == "Cheapest for 1M tokens (blended 3:1)"
+    ranked = [line.split()[:3] for line in lines if line.startswith("  ")]
+    assert ranked[:4] == [
+        ["1.", "Qwen-Long", "¥0.875"],
+        ["2.", "GLM-3", "Turbo"],
+        ["3.", "Doubao-pro-32k", "¥1.10"],
+        ["4.", "DeepSeek-V2", "¥1.25"],
+    ]
+    assert "Free now: ERNIE Lite (Baidu); ERNIE Speed (Baidu); Hunyuan-lite" in english.stdout
+
+    chinese = pricebot(database_url, "ask", "100万tokens最便宜的是哪个？", "--as-of", "2024-05-22")
+    assert chinese.returncode == 0, chinese.stderr
+    rows = lambda out: [line for line in out.splitlines() if line.startswith("  ")]  # noqa: E731
+    assert rows(chinese.stdout) == rows(english.stdout)
+
+
+def test_ask_json_dates_and_refusals(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    url = f"sqlite:///{tmp_path / 'ask.db'}"
+    pricebot(url, "catalog", "load")
+    out = pricebot(url, "ask", "cheapest input only in CNY", "--as-of", "2024-05-22", "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)["data"]
+    assert data["ranked"][0]["model"] == "alibaba/qwen-long"
+    assert Decimal(data["ranked"][0]["cost"]) == Decimal("0.5")
+    assert data["ranked"][0]["currency"] == "CNY"
+    assert data["mix"] == {"input_tokens": 1000000, "output_tokens": 0, "source": "asked"}
+
+    before = pricebot(url, "ask", "cheapest for 1M tokens as of 2024-05-12", "--currency", "CNY")
+    assert before.returncode == 0, before.stderr
+    assert "As of 2024-05-12 (end of day UTC)" in before.stdout
+    assert "1. DeepSeek-V2" in before.stdout
+    assert "Prices have changed since 2024-05-12" in before.stdout
+    assert "the cheapest is Qwen-Long at ¥0.875" in before.stdout
+
+    typo = pricebot(url, "ask", "price qwen-lng")
+    assert typo.returncode == 2
+    assert "Did you mean Qwen-Long (alibaba/qwen-long)?" in typo.stderr
+    examples = [line for line in typo.stderr.splitlines() if line.startswith("example: ")]
+    assert examples[0] == 'example: pricebot ask "price qwen-long"' and len(examples) == 3
+    assert "Traceback" not in typo.stderr
+
+    nonsense = pricebot(url, "ask", "hello")
+    assert nonsense.returncode == 2 and "example: pricebot ask" in nonsense.stderr
+
+    currency = pricebot(url, "ask", "cheapest", "--currency", "XYZ")
+    assert currency.returncode == 2 and "--currency 'XYZ'" in currency.stderr
+    date = pricebot(url, "ask", "cheapest", "--as-of", "May")
+    assert date.returncode == 2 and "--as-of 'May' is not a date" in date.stderr
