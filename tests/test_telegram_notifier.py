@@ -60,9 +60,9 @@ async def test_alert_arrives_as_html(telegram_api: FakeTelegramAPI, notifier: Te
     [shown] = telegram_api.delivered(42)
     assert sent.message_id == str(shown["message_id"])
     assert shown["text"].splitlines() == [
-        "📉 DeepSeek-V2: input cut 50% <deepseek/deepseek-chat>",
+        "DeepSeek-V2: input cut 50% <deepseek/deepseek-chat>",
         "Input ¥2.00 → ¥1.00 per 1M tokens & output ¥4.00 → ¥2.00",
-        "Rank: #2 of 31 (blended 3:1)",
+        "Rank — #2 of 31 blended 3:1",
         "",
         "Source: platform.deepseek.com",
     ]
@@ -84,7 +84,7 @@ async def test_long_reply_is_split_at_line_breaks(
     shown = telegram_api.delivered(42)
     assert len(shown) > 1
     lines = [line for message in shown for line in message["text"].splitlines()]
-    assert lines == ["Every price"] + [f"<model {i:03}>: ¥{i}.00 (tier & note)" for i in range(300)]
+    assert lines == ["Every price"] + [f"<model {i:03}> — ¥{i}.00 tier & note" for i in range(300)]
     assert all(len(message["text"]) <= 4096 for message in shown)
     assert [("reply_markup" in message) for message in shown] == [False] * (len(shown) - 1) + [True]
 
@@ -104,7 +104,7 @@ async def test_picture_with_long_caption_sends_the_numbers_as_text(
     await notifier.send(to(42, Reply(title="Qwen-Long", image=Image(_png(), numbers))))
     photo, text = telegram_api.delivered(42)
     assert photo["caption"] == "Qwen-Long"
-    assert text["text"] == numbers
+    assert text["text"] == "Qwen-Long\n" + numbers
 
 
 @pytest.mark.parametrize(

@@ -102,7 +102,7 @@ def test_parts_fit_parse_and_keep_every_character(rows, lines):
         lines=tuple(lines),
         rows=tuple(Row(label, value, note) for label, value, note in rows),
     )
-    parts = html_parts(reply)
+    parts = html_parts(reply)  # the shared renderer's split, as the adapter sends it
     visible = [parse_html(part) for part in parts]  # balanced and escaped, as Telegram parses
     assert all(utf16_len(text) <= 4096 for text in visible)
     whole = "".join(visible)

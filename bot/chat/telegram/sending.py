@@ -9,7 +9,7 @@ from telegram.constants import ParseMode
 
 from bot.chat.reply import Reply
 from bot.chat.telegram.buttons import CallbackSigner, keyboard
-from bot.chat.telegram.render import caption_html, html_parts
+from bot.chat.telegram.render import caption_html, has_text, html_parts
 
 # Alerts cite their sources; a preview card of the vendor's pricing page would bury the numbers.
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
@@ -35,15 +35,16 @@ async def send_reply(
         else None
     )
     sent: list[Message] = []
+    text_parts: list[str] = []
     if reply.image is not None:
         caption = caption_html(reply)
-        if caption is None:
-            # The caption repeats the picture's numbers; too long for a caption, it follows as text.
-            caption = caption_html(replace(reply, image=replace(reply.image, caption="")))
-            rest = replace(reply, lines=(reply.image.caption, *reply.lines))
+        if caption is not None:
+            if has_text(reply):
+                text_parts = html_parts(replace(reply, image=None))
         else:
-            rest = reply
-        text_parts = html_parts(rest, with_title=False)
+            # The caption repeats the picture's numbers; too long for a caption, it follows as text.
+            caption = caption_html(reply, with_image_caption=False)
+            text_parts = html_parts(replace(reply, lines=(reply.image.caption, *reply.lines)))
         sent.append(
             await bot.send_photo(
                 chat_id,
