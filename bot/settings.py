@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
 from platformdirs import user_data_dir
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# The price and rate sources pricebot knows (bot.sources.registry builds them).
+SOURCE_NAMES = ("catalog", "genai-prices", "litellm", "openrouter", "ecb")
 
 
 def default_database_url() -> str:
@@ -51,6 +55,45 @@ class Settings(BaseSettings):
     slack_scopes: str = (
         "commands,chat:write,chat:write.public,app_mentions:read,im:history,users:read"
     )
+
+    # Price sources (docs/sources.md). The default set works offline.
+    sources: str = "catalog,genai-prices"
+    catalog_file: str | None = None
+    genai_prices_url: str | None = None
+    litellm_url: str = "https://raw.githubusercontent.com/BerriAI/litellm/main/model_prices_and_context_window.json"
+    openrouter_url: str = "https://openrouter.ai/api/v1/models"
+    ecb_url: str = "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml"
+    catalog_interval_minutes: int = Field(default=1440, ge=1)
+    genai_prices_interval_minutes: int = Field(default=720, ge=1)
+    litellm_interval_minutes: int = Field(default=360, ge=1)
+    openrouter_interval_minutes: int = Field(default=60, ge=1)
+    ecb_interval_minutes: int = Field(default=720, ge=1)
+    sources_jitter_seconds: int = Field(default=300, ge=0)
+    sources_timeout_seconds: float = Field(default=30.0, gt=0)
+    sources_retries: int = Field(default=2, ge=0)
+    sources_backoff_seconds: float = Field(default=5.0, ge=0)
+    sources_max_vanished_share: float = Field(default=0.3, gt=0, le=1)
+    sources_max_changed_share: float = Field(default=0.3, gt=0, le=1)
+    sources_alarming_cut_percent: Decimal = Field(default=Decimal(90), ge=0, le=100)
+    sources_confirm_after_minutes: int = Field(default=15, ge=1)
+    sources_news_horizon_days: int = Field(default=7, ge=0)
+    sources_failures_to_report: int = Field(default=3, ge=1)
+
+    @field_validator("sources")
+    @classmethod
+    def _known_sources(cls, value: str) -> str:
+        names = [n.strip().lower() for n in value.split(",") if n.strip()]
+        unknown = [n for n in names if n not in SOURCE_NAMES]
+        if unknown:
+            raise ValueError(
+                f"unknown source {unknown[0]!r}; known: {', '.join(SOURCE_NAMES)} "
+                "(example: PRICEBOT_SOURCES=catalog,genai-prices,openrouter)"
+            )
+        return ",".join(dict.fromkeys(names))
+
+    def enabled_sources(self) -> list[str]:
+        """The sources to poll, in the order given."""
+        return [n for n in self.sources.split(",") if n]
 
     def redacted(self) -> dict[str, object]:
         """Settings with secrets hidden, for logs and `pricebot config`."""

@@ -6,7 +6,14 @@
 from storage.db import StoreUnavailable, check_connection, make_engine, pending_migrations, upgrade
 from storage.fx import Conversion, FxRate, NoRateError, convert
 from storage.money import CURRENCIES, Money, MoneyError, Unit, format_money, parse_amount
-from storage.price_store import ModelInfo, PriceStore
+from storage.price_store import ModelInfo, PriceStore, RecordPreview
+from storage.source_state import (
+    HeldSnapshot,
+    PendingConfirmation,
+    SourceOutcome,
+    SourceState,
+    SourceStatus,
+)
 from storage.values import (
     EventType,
     FreeOffer,
@@ -25,17 +32,23 @@ __all__ = [
     "EventType",
     "FreeOffer",
     "FxRate",
+    "HeldSnapshot",
     "ModelInfo",
     "ModelPrices",
     "Money",
     "MoneyError",
     "NoRateError",
+    "PendingConfirmation",
     "Price",
     "PriceEvent",
     "PriceKind",
     "PricePoint",
     "PriceStore",
     "Quote",
+    "RecordPreview",
+    "SourceOutcome",
+    "SourceState",
+    "SourceStatus",
     "StoreUnavailable",
     "Unit",
     "check_connection",

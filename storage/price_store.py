@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.orm import Session
 
 from storage.fx import Conversion, FxRate, NoRateError, convert
@@ -59,6 +59,14 @@ class ModelInfo:
     mode: str
 
 
+@dataclass(frozen=True, slots=True)
+class RecordPreview:
+    """What `record` would do: the events it would derive (without ids), rows it would write."""
+
+    events: list[PriceEvent]
+    writes: int
+
+
 @dataclass
 class _Timeline:
     """One source's dated values for one key, kept sorted by effective time."""
@@ -96,15 +104,60 @@ class PriceStore:
         observed_at: datetime,
         history: bool = False,
         across_sources: bool = False,
+        history_before: datetime | None = None,
     ) -> list[PriceEvent]:
         """Record what `source` says, in one transaction; return the events derived.
 
         `history=True` marks the events as back-filled (a first import, a feed's
         past): they stay in the log but no subscriber is alerted.
+        `history_before` marks only the changes that took effect before that
+        moment as history (a feed's dated past), the rest, and new models, as news.
         `across_sources=True` compares with the latest price from any source
         instead of this source's own past: for an admin's word, which overrides.
         """
+        with Session(self.engine) as session, session.begin():
+            recorder = self._recorder(
+                session, quotes, source, observed_at, history, across_sources, history_before
+            )
+            recorder.write()
+            return recorder.result()
+
+    def preview(
+        self,
+        quotes: Iterable[Quote],
+        *,
+        source: str,
+        observed_at: datetime,
+        history: bool = False,
+        across_sources: bool = False,
+        history_before: datetime | None = None,
+    ) -> RecordPreview:
+        """What `record` with the same arguments would do, without writing anything.
+
+        The events have no ids. Sources use it to hold back a suspect snapshot
+        before any of it reaches the event log.
+        """
+        with Session(self.engine) as session:
+            recorder = self._recorder(
+                session, quotes, source, observed_at, history, across_sources, history_before
+            )
+            preview = RecordPreview(recorder.result(), recorder.writes)
+            session.rollback()
+            return preview
+
+    def _recorder(
+        self,
+        session: Session,
+        quotes: Iterable[Quote],
+        source: str,
+        observed_at: datetime,
+        history: bool,
+        across_sources: bool,
+        history_before: datetime | None,
+    ) -> _Recorder:
         observed_at = require_utc(observed_at, "observed_at")
+        if history_before is not None:
+            history_before = require_utc(history_before, "history_before")
         ordered = sorted(quotes, key=lambda q: q.effective_at)
         for quote in ordered:
             for price in quote.prices:
@@ -113,9 +166,9 @@ class PriceStore:
                         f"{quote.model_id} {price.kind}: {price.amount.amount} per 1M is beyond "
                         f"{MAX_AMOUNT}; check the unit"
                     )
-        with Session(self.engine) as session, session.begin():
-            recorder = _Recorder(session, source, observed_at, history, across_sources)
-            return recorder.run(ordered)
+        recorder = _Recorder(session, source, observed_at, history, across_sources, history_before)
+        recorder.run(ordered)
+        return recorder
 
     def record_rates(self, rates: Iterable[FxRate]) -> int:
         """Store exchange rates not yet stored; return how many were new."""
@@ -320,20 +373,51 @@ class PriceStore:
 
 
 class _Recorder:
-    """One `record` call: compares each quote with its source's past and writes changes."""
+    """One `record` call: compares each quote with its source's past and collects changes.
+
+    Rows are collected first and written in a few bulk statements (vendors, then
+    models, then the rows that refer to them), so a feed of thousands of models
+    is a handful of round trips, and a preview is the same work without the writes.
+    """
 
     def __init__(
-        self, session: Session, source: str, observed_at: datetime, history: bool, across: bool
+        self,
+        session: Session,
+        source: str,
+        observed_at: datetime,
+        history: bool,
+        across: bool,
+        history_before: datetime | None,
     ) -> None:
         self.session = session
         self.source = source
         self.across = across
         self.observed_at = observed_at
         self.history = history
+        self.history_before = history_before
         self.events: list[PriceEventRow] = []
         self.created: set[str] = set()
+        self.new_vendors: list[dict[str, Any]] = []
+        self.new_models: dict[str, dict[str, Any]] = {}
+        self.new_aliases: list[dict[str, Any]] = []
+        self.new_points: list[dict[str, Any]] = []
+        self.new_offers: list[dict[str, Any]] = []
+        self.updated_models: set[str] = set()
 
-    def run(self, quotes: list[Quote]) -> list[PriceEvent]:
+    @property
+    def writes(self) -> int:
+        """How many rows this call writes or changes."""
+        return (
+            len(self.new_vendors)
+            + len(self.new_models)
+            + len(self.new_aliases)
+            + len(self.new_points)
+            + len(self.new_offers)
+            + len(self.events)
+            + len(self.updated_models)
+        )
+
+    def run(self, quotes: list[Quote]) -> None:
         s = self.session
         aliases = {a.alias: a.model_id for a in s.scalars(select(ModelAliasRow))}
         quotes = [_canonical(q, aliases) for q in quotes]
@@ -352,51 +436,76 @@ class _Recorder:
         self.offers = _timelines()
         own_points = [] if self.across else [PricePointRow.source == self.source]
         own_offers = [] if self.across else [FreeOfferRow.source == self.source]
+        point_columns = (
+            PricePointRow.model_id,
+            PricePointRow.kind,
+            PricePointRow.tier,
+            PricePointRow.effective_at,
+            PricePointRow.amount,
+            PricePointRow.currency,
+        )
+        offer_columns = (
+            FreeOfferRow.model_id,
+            FreeOfferRow.effective_at,
+            FreeOfferRow.active,
+            FreeOfferRow.free_until,
+            FreeOfferRow.cap_note,
+        )
         for chunk in _chunks(ids):
-            for p in s.scalars(
-                select(PricePointRow)
+            # Plain column tuples, not ORM objects: reading back a big feed's past is the
+            # bulk of a re-import, and nothing here is modified.
+            for model_id, kind, tier, effective_at, amount, currency in s.execute(
+                select(*point_columns)
                 .where(PricePointRow.model_id.in_(chunk), *own_points)
                 .order_by(PricePointRow.effective_at, PricePointRow.observed_at, PricePointRow.id)
             ):
-                self.points[(p.model_id, p.kind, p.tier)].add(
-                    p.effective_at, Money(p.amount, p.currency)
-                )
-            for o in s.scalars(
-                select(FreeOfferRow)
+                self.points[(model_id, kind, tier)].add(effective_at, Money(amount, currency))
+            for model_id, effective_at, active, free_until, cap_note in s.execute(
+                select(*offer_columns)
                 .where(FreeOfferRow.model_id.in_(chunk), *own_offers)
                 .order_by(FreeOfferRow.effective_at, FreeOfferRow.observed_at, FreeOfferRow.id)
             ):
-                self.offers[o.model_id].add(
-                    o.effective_at, FreeOffer(o.active, o.free_until, o.cap_note)
-                )
+                self.offers[model_id].add(effective_at, FreeOffer(active, free_until, cap_note))
         for quote in quotes:
             self._model(quote)
             for price in quote.prices:
                 self._price(quote, price.kind, price.tier, price.amount)
             if quote.free_offer is not None:
                 self._free_offer(quote, quote.free_offer)
+
+    def write(self) -> None:
+        """Insert what `run` collected, parents before the rows that refer to them."""
+        s = self.session
+        for entity, rows in (
+            (VendorRow, self.new_vendors),
+            (ModelRow, list(self.new_models.values())),
+            (ModelAliasRow, self.new_aliases),
+            (PricePointRow, self.new_points),
+            (FreeOfferRow, self.new_offers),
+        ):
+            if rows:
+                s.execute(insert(entity), rows)
         s.add_all(self.events)
         s.flush()
+
+    def result(self) -> list[PriceEvent]:
         return [_event_from(row) for row in self.events]
 
     def _model(self, quote: Quote) -> None:
         if quote.vendor not in self.vendors:
-            self.session.add(VendorRow(id=quote.vendor, name=quote.vendor_name or quote.vendor))
-            self.session.flush()
+            self.new_vendors.append({"id": quote.vendor, "name": quote.vendor_name or quote.vendor})
             self.vendors.add(quote.vendor)
         model = self.models.get(quote.model_id)
-        if model is None:
-            model = ModelRow(
-                id=quote.model_id,
-                vendor_id=quote.vendor,
-                display_name=quote.display_name,
-                context_window=quote.context_window,
-                mode=quote.mode,
-                first_seen_at=self.observed_at,
-            )
-            self.session.add(model)
-            self.session.flush()
-            self.models[quote.model_id] = model
+        new = self.new_models.get(quote.model_id)
+        if model is None and new is None:
+            self.new_models[quote.model_id] = {
+                "id": quote.model_id,
+                "vendor_id": quote.vendor,
+                "display_name": quote.display_name,
+                "context_window": quote.context_window,
+                "mode": quote.mode,
+                "first_seen_at": self.observed_at,
+            }
             self.created.add(quote.model_id)
             base_input = next(
                 (p.amount for p in quote.prices if p.kind is PriceKind.INPUT and p.tier == 0), None
@@ -409,16 +518,23 @@ class _Recorder:
                 free_until=offer.until if offer else None,
                 cap_note=offer.cap_note if offer else None,
             )
-        else:
+        elif new is not None:
             # Names and context windows are metadata, not history: the latest word wins.
+            if quote.display_name:
+                new["display_name"] = quote.display_name
+            if quote.context_window:
+                new["context_window"] = quote.context_window
+        elif model is not None:
             if quote.display_name and model.display_name != quote.display_name:
                 model.display_name = quote.display_name
+                self.updated_models.add(model.id)
             if quote.context_window and model.context_window != quote.context_window:
                 model.context_window = quote.context_window
+                self.updated_models.add(model.id)
         for alias in quote.aliases:
             key = alias.strip().lower()
             if key and key != quote.model_id and key not in self.aliases:
-                self.session.add(ModelAliasRow(alias=key, model_id=quote.model_id))
+                self.new_aliases.append({"alias": key, "model_id": quote.model_id})
                 self.aliases[key] = quote.model_id
 
     def _price(self, quote: Quote, kind: PriceKind, tier: int, amount: Money) -> None:
@@ -426,18 +542,18 @@ class _Recorder:
         previous: Money | None = timeline.at(quote.effective_at)
         if amount.same_as(previous):
             return
-        self.session.add(
-            PricePointRow(
-                model_id=quote.model_id,
-                kind=kind.value,
-                tier=tier,
-                amount=amount.amount,
-                currency=amount.currency,
-                effective_at=quote.effective_at,
-                observed_at=self.observed_at,
-                source=self.source,
-                source_ref=quote.source_ref,
-            )
+        self.new_points.append(
+            {
+                "model_id": quote.model_id,
+                "kind": kind.value,
+                "tier": tier,
+                "amount": amount.amount,
+                "currency": amount.currency,
+                "effective_at": quote.effective_at,
+                "observed_at": self.observed_at,
+                "source": self.source,
+                "source_ref": quote.source_ref,
+            }
         )
         timeline.add(quote.effective_at, amount)
         if previous is None:
@@ -471,16 +587,16 @@ class _Recorder:
         previous: FreeOffer | None = timeline.at(quote.effective_at)
         if offer.same_as(previous) or (previous is None and not offer.active):
             return
-        self.session.add(
-            FreeOfferRow(
-                model_id=quote.model_id,
-                active=offer.active,
-                free_until=offer.until,
-                cap_note=offer.cap_note,
-                effective_at=quote.effective_at,
-                observed_at=self.observed_at,
-                source=self.source,
-            )
+        self.new_offers.append(
+            {
+                "model_id": quote.model_id,
+                "active": offer.active,
+                "free_until": offer.until,
+                "cap_note": offer.cap_note,
+                "effective_at": quote.effective_at,
+                "observed_at": self.observed_at,
+                "source": self.source,
+            }
         )
         timeline.add(quote.effective_at, offer)
         change = free_offer_change(previous, offer)
@@ -491,6 +607,12 @@ class _Recorder:
         kind: PriceKind | None = fields.get("kind")
         old: Money | None = fields.get("old")
         new: Money | None = fields.get("new")
+        # A model new to the store is news when first seen, whatever past its feed gives it.
+        history = self.history or (
+            self.history_before is not None
+            and event_type is not EventType.NEW_MODEL
+            and quote.effective_at < self.history_before
+        )
         self.events.append(
             PriceEventRow(
                 type=event_type.value,
@@ -507,7 +629,7 @@ class _Recorder:
                 effective_at=quote.effective_at,
                 recorded_at=self.observed_at,
                 source=self.source,
-                history=self.history,
+                history=history,
             )
         )
 

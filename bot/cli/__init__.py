@@ -5,8 +5,9 @@ from __future__ import annotations
 import sys
 
 import typer
+from pydantic import ValidationError
 
-from bot.cli import ask, db, prices
+from bot.cli import ask, db, prices, sources
 from bot.cli.common import UserError
 from bot.sources import CatalogError
 from storage import MoneyError, StoreUnavailable
@@ -23,6 +24,7 @@ app.add_typer(prices.catalog_app, name="catalog")
 app.add_typer(prices.prices_app, name="prices")
 app.command("events")(prices.events)
 app.command("ask")(ask.ask)
+app.add_typer(sources.app, name="sources")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -36,6 +38,12 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(2)
     except (MoneyError, CatalogError) as exc:
         typer.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except ValidationError as exc:
+        # Settings from the environment that do not validate: name the variable.
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        typer.echo(f"error: setting PRICEBOT_{field.upper()}: {first['msg']}", err=True)
         sys.exit(2)
     except StoreUnavailable as exc:
         typer.echo(f"error: {exc}", err=True)

@@ -9,6 +9,7 @@ import typer
 
 from bot.cli.common import end_of, fail, open_store, parse_date, print_json, print_table, start_of
 from bot.sources import load_catalog
+from bot.sources.catalog import record_name
 from storage import (
     CURRENCIES,
     FreeOffer,
@@ -34,8 +35,8 @@ ADMIN_SOURCE = "admin"
 
 
 def catalog_source(name: str) -> str:
-    """The source name a catalog's prices are recorded under."""
-    return f"catalog:{name}"[:64]
+    """The source name a catalog's prices are recorded under (shared with `sources`)."""
+    return record_name(name)
 
 
 @catalog_app.command("load")

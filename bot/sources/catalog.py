@@ -18,6 +18,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
+from bot.sources.base import FeedError, FeedSource, Snapshot
 from storage import FreeOffer, FxRate, Money, MoneyError, Price, PriceKind, Quote
 from storage.money import parse_amount, parse_currency, parse_unit
 
@@ -203,3 +204,48 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
     except OSError as exc:
         raise CatalogError(f"{file}: cannot read: {exc.strerror}") from None
     return parse_catalog(text, str(file))
+
+
+CATALOG_SOURCE = "catalog"
+
+
+def record_name(catalog_name: str) -> str:
+    """The source name a catalog's prices are recorded under: one per catalog."""
+    return f"catalog:{catalog_name}"[:64]
+
+
+def _snapshot(catalog: Catalog) -> Snapshot:
+    return Snapshot(
+        source=record_name(catalog.name),
+        location=catalog.path,
+        quotes=catalog.quotes,
+        rates=catalog.fx_rates,
+        entries=len(catalog.quotes),
+    )
+
+
+def parse_catalog_feed(body: bytes, now: datetime, where: str) -> Snapshot:
+    """A catalog file fetched as a feed; a file that does not validate is refused whole."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise FeedError(f"{where}: not UTF-8 text, expected a catalog TOML file") from None
+    try:
+        return _snapshot(parse_catalog(text, where))
+    except CatalogError as exc:
+        raise FeedError(str(exc)) from None
+
+
+def _bundled(now: datetime) -> Snapshot:
+    return _snapshot(load_catalog(None))
+
+
+def source(path: str | None = None) -> FeedSource:
+    """A catalog file (a path or URL), or the bundled price-war catalog when None."""
+    return FeedSource(
+        name=CATALOG_SOURCE,
+        description="catalog file: hand-written vendors, models and dated prices (CNY or USD)",
+        parse=parse_catalog_feed,
+        url=path,
+        bundled=_bundled,
+    )

@@ -1,0 +1,420 @@
+"""What pricebot remembers about each price source between polls.
+
+Status (last success, last error, validators for conditional requests), the
+models of the last accepted snapshot, held-back snapshots and alarming changes
+waiting for confirmation all live in the database, so a restart forgets nothing
+and several processes sharing PostgreSQL agree.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Engine, delete, func, insert, select, text
+from sqlalchemy.orm import Session
+
+from storage.source_tables import (
+    HeldSnapshotRow,
+    PendingConfirmationRow,
+    SourceModelRow,
+    SourceStatusRow,
+)
+from storage.values import require_utc
+
+
+class SourceOutcome(StrEnum):
+    """How one refresh of a source ended."""
+
+    RECORDED = "recorded"
+    UNCHANGED = "unchanged"
+    NOT_MODIFIED = "not_modified"
+    HELD_BACK = "held_back"
+    FAILED = "failed"
+    BUSY = "busy"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceStatus:
+    """A source's state as `pricebot sources status` shows it."""
+
+    name: str
+    location: str | None
+    first_success_at: datetime | None
+    last_attempt_at: datetime | None
+    last_success_at: datetime | None
+    last_error_at: datetime | None
+    last_error: str | None
+    consecutive_failures: int
+    model_count: int
+    etag: str | None
+    last_modified: str | None
+    last_outcome: SourceOutcome | None
+    last_message: str | None
+    held_back_count: int
+    pending: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class PendingConfirmation:
+    """An alarming change seen once; recorded only when a later poll says the same."""
+
+    model_id: str
+    fingerprint: str
+    description: str
+    first_seen_at: datetime
+    last_seen_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class HeldSnapshot:
+    """A snapshot that was held back, and why."""
+
+    id: int
+    source: str
+    held_at: datetime
+    last_seen_at: datetime
+    times_seen: int
+    reason: str
+    model_count: int
+    digest: str
+    location: str | None
+
+    def body(self, state: SourceState) -> bytes | None:
+        """The held body as fetched, when one was kept."""
+        return state.held_body(self.id)
+
+
+def _status_from(row: SourceStatusRow, pending: int) -> SourceStatus:
+    return SourceStatus(
+        name=row.name,
+        location=row.location,
+        first_success_at=row.first_success_at,
+        last_attempt_at=row.last_attempt_at,
+        last_success_at=row.last_success_at,
+        last_error_at=row.last_error_at,
+        last_error=row.last_error,
+        consecutive_failures=row.consecutive_failures,
+        model_count=row.model_count,
+        etag=row.etag,
+        last_modified=row.last_modified,
+        last_outcome=SourceOutcome(row.last_outcome) if row.last_outcome else None,
+        last_message=row.last_message,
+        held_back_count=row.held_back_count,
+        pending=pending,
+    )
+
+
+def _lock_key(name: str) -> int:
+    """A stable signed 64-bit key for PostgreSQL's advisory locks."""
+    digest = hashlib.sha256(f"pricebot:source:{name}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+class SourceState:
+    """Reads and writes the sources' state over one engine (SQLite or PostgreSQL)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # ---- reading -------------------------------------------------------------
+
+    def status(self, name: str) -> SourceStatus | None:
+        """One source's status, or None when it was never fetched."""
+        with Session(self.engine) as session:
+            row = session.get(SourceStatusRow, name)
+            if row is None:
+                return None
+            pending = session.scalar(
+                select(func.count())
+                .select_from(PendingConfirmationRow)
+                .where(PendingConfirmationRow.source == name)
+            )
+            return _status_from(row, pending or 0)
+
+    def statuses(self) -> dict[str, SourceStatus]:
+        """Every source that was ever fetched, by name."""
+        with Session(self.engine) as session:
+            pending = {
+                source: count
+                for source, count in session.execute(
+                    select(PendingConfirmationRow.source, func.count()).group_by(
+                        PendingConfirmationRow.source
+                    )
+                )
+            }
+            return {
+                row.name: _status_from(row, pending.get(row.name, 0))
+                for row in session.scalars(select(SourceStatusRow).order_by(SourceStatusRow.name))
+            }
+
+    def members(self, name: str) -> set[str]:
+        """The models of the source's last accepted snapshot."""
+        with Session(self.engine) as session:
+            return set(
+                session.scalars(
+                    select(SourceModelRow.model_id).where(SourceModelRow.source == name)
+                )
+            )
+
+    def pending(self, name: str) -> dict[str, PendingConfirmation]:
+        """Alarming changes of this source waiting for a second poll, by model."""
+        with Session(self.engine) as session:
+            return {
+                row.model_id: PendingConfirmation(
+                    row.model_id,
+                    row.fingerprint,
+                    row.description,
+                    row.first_seen_at,
+                    row.last_seen_at,
+                )
+                for row in session.scalars(
+                    select(PendingConfirmationRow)
+                    .where(PendingConfirmationRow.source == name)
+                    .order_by(PendingConfirmationRow.model_id)
+                )
+            }
+
+    def held(self, name: str | None = None, limit: int = 20) -> list[HeldSnapshot]:
+        """Held-back snapshots, newest first."""
+        query = select(HeldSnapshotRow).order_by(
+            HeldSnapshotRow.last_seen_at.desc(), HeldSnapshotRow.id.desc()
+        )
+        if name is not None:
+            query = query.where(HeldSnapshotRow.source == name)
+        with Session(self.engine) as session:
+            return [
+                HeldSnapshot(
+                    r.id,
+                    r.source,
+                    r.held_at,
+                    r.last_seen_at,
+                    r.times_seen,
+                    r.reason,
+                    r.model_count,
+                    r.digest,
+                    r.location,
+                )
+                for r in session.scalars(query.limit(limit))
+            ]
+
+    def held_body(self, held_id: int) -> bytes | None:
+        with Session(self.engine) as session:
+            row = session.get(HeldSnapshotRow, held_id)
+            if row is None or row.body_gzip is None:
+                return None
+            return gzip.decompress(row.body_gzip)
+
+    # ---- writing -------------------------------------------------------------
+
+    def _row(self, session: Session, name: str) -> SourceStatusRow:
+        row = session.get(SourceStatusRow, name)
+        if row is None:
+            row = SourceStatusRow(
+                name=name, consecutive_failures=0, model_count=0, held_back_count=0
+            )
+            session.add(row)
+        return row
+
+    def record_failure(
+        self, name: str, now: datetime, error: str, *, location: str | None = None
+    ) -> SourceStatus:
+        """A fetch or parse failed: count it; the last good data stays as it was."""
+        now = require_utc(now, "now")
+        with Session(self.engine) as session, session.begin():
+            row = self._row(session, name)
+            row.location = location or row.location
+            row.last_attempt_at = now
+            row.last_error_at = now
+            row.last_error = error
+            row.consecutive_failures = (row.consecutive_failures or 0) + 1
+            row.last_outcome = SourceOutcome.FAILED.value
+            row.last_message = error
+            session.flush()
+            return _status_from(row, 0)
+
+    def record_outcome(
+        self,
+        name: str,
+        now: datetime,
+        outcome: SourceOutcome,
+        message: str,
+        *,
+        location: str | None = None,
+    ) -> None:
+        """A refresh that ended without data to accept: not modified, busy elsewhere."""
+        now = require_utc(now, "now")
+        with Session(self.engine) as session, session.begin():
+            row = self._row(session, name)
+            row.location = location or row.location
+            row.last_attempt_at = now
+            row.last_outcome = outcome.value
+            row.last_message = message
+            if outcome is SourceOutcome.NOT_MODIFIED:
+                # The server vouched for the data we accepted last time: that is a success.
+                row.last_success_at = now
+                row.consecutive_failures = 0
+
+    def record_held(
+        self,
+        name: str,
+        now: datetime,
+        *,
+        reason: str,
+        model_count: int,
+        body: bytes | None,
+        location: str | None = None,
+        message: str | None = None,
+    ) -> None:
+        """Quarantine a suspect snapshot: keep it (once per distinct body) and count it.
+
+        `message` is the status line (default: the reason).
+        """
+        now = require_utc(now, "now")
+        digest = hashlib.sha256(body if body is not None else reason.encode()).hexdigest()
+        with Session(self.engine) as session, session.begin():
+            row = self._row(session, name)
+            row.location = location or row.location
+            row.last_attempt_at = now
+            row.held_back_count = (row.held_back_count or 0) + 1
+            row.last_outcome = SourceOutcome.HELD_BACK.value
+            row.last_message = message or reason
+            held = session.scalar(
+                select(HeldSnapshotRow).where(
+                    HeldSnapshotRow.source == name, HeldSnapshotRow.digest == digest
+                )
+            )
+            if held is None:
+                session.add(
+                    HeldSnapshotRow(
+                        source=name,
+                        held_at=now,
+                        last_seen_at=now,
+                        times_seen=1,
+                        reason=reason,
+                        model_count=model_count,
+                        digest=digest,
+                        location=location,
+                        body_gzip=gzip.compress(body) if body is not None else None,
+                    )
+                )
+            else:
+                held.last_seen_at = now
+                held.times_seen += 1
+                held.reason = reason
+
+    def record_success(
+        self,
+        name: str,
+        now: datetime,
+        *,
+        outcome: SourceOutcome,
+        message: str,
+        members: Iterable[str],
+        members_of: str | None = None,
+        pending: Mapping[str, tuple[str, str]] | None = None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        location: str | None = None,
+    ) -> None:
+        """An accepted snapshot: status, its models, and what still awaits confirmation.
+
+        `members` are the snapshot's models, kept under `members_of` (default
+        `name`: a catalog records under `catalog:<its name>`). `pending` maps
+        each model whose alarming change still waits to
+        (fingerprint, description); every other pending row of the source is
+        dropped (confirmed and recorded, or gone from the feed).
+        """
+        now = require_utc(now, "now")
+        wanted = set(members)
+        with Session(self.engine) as session, session.begin():
+            row = self._row(session, name)
+            row.location = location or row.location
+            row.first_success_at = row.first_success_at or now
+            row.last_attempt_at = now
+            row.last_success_at = now
+            row.consecutive_failures = 0
+            row.model_count = len(wanted)
+            row.etag = etag
+            row.last_modified = last_modified
+            row.last_outcome = outcome.value
+            row.last_message = message
+            listed = members_of or name
+            have = set(
+                session.scalars(
+                    select(SourceModelRow.model_id).where(SourceModelRow.source == listed)
+                )
+            )
+            gone = sorted(have - wanted)
+            for start in range(0, len(gone), 500):
+                session.execute(
+                    delete(SourceModelRow).where(
+                        SourceModelRow.source == listed,
+                        SourceModelRow.model_id.in_(gone[start : start + 500]),
+                    )
+                )
+            new = [
+                {"source": listed, "model_id": model_id, "first_seen_at": now}
+                for model_id in sorted(wanted - have)
+            ]
+            if new:
+                session.execute(insert(SourceModelRow), new)
+            self._set_pending(session, name, now, pending or {})
+
+    def _set_pending(
+        self, session: Session, name: str, now: datetime, pending: Mapping[str, tuple[str, str]]
+    ) -> None:
+        rows = {
+            r.model_id: r
+            for r in session.scalars(
+                select(PendingConfirmationRow).where(PendingConfirmationRow.source == name)
+            )
+        }
+        for model_id, stale in rows.items():
+            if model_id not in pending:
+                session.delete(stale)
+        for model_id, (fingerprint, description) in pending.items():
+            row = rows.get(model_id)
+            if row is None:
+                session.add(
+                    PendingConfirmationRow(
+                        source=name,
+                        model_id=model_id,
+                        fingerprint=fingerprint,
+                        description=description,
+                        first_seen_at=now,
+                        last_seen_at=now,
+                    )
+                )
+            elif row.fingerprint != fingerprint:
+                # A different alarming change: the clock starts again.
+                row.fingerprint, row.description = fingerprint, description
+                row.first_seen_at = row.last_seen_at = now
+            else:
+                row.last_seen_at = now
+
+    @contextmanager
+    def exclusive(self, name: str) -> Iterator[bool]:
+        """Whether this process may refresh `name` now.
+
+        On PostgreSQL an advisory lock makes one process of many refresh a
+        source at a time; SQLite serves one process and always says yes.
+        """
+        if self.engine.dialect.name != "postgresql":
+            yield True
+            return
+        key = _lock_key(name)
+        with self.engine.connect() as conn:
+            got = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar())
+            conn.commit()
+            try:
+                yield got
+            finally:
+                if got:
+                    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                    conn.commit()

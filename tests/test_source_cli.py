@@ -1,0 +1,141 @@
+"""`pricebot sources …` as a user runs it: a real process, real output, exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from pytest_httpserver import HTTPServer
+from typer.testing import CliRunner
+
+from bot.cli import app
+from tests import feeds
+
+
+def pricebot(database_url: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    environ = {**os.environ, "PRICEBOT_DATABASE_URL": database_url, **env}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        capture_output=True,
+        text=True,
+        env=environ,
+        timeout=120,
+    )
+
+
+def test_list_shows_every_source_and_the_offline_default(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'p.db'}"
+    listed = pricebot(url, "sources", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    rows = {r["source"]: r for r in json.loads(listed.stdout)}
+    assert list(rows) == ["catalog", "genai-prices", "litellm", "openrouter", "ecb"]
+    assert [n for n, r in rows.items() if r["enabled"]] == ["catalog", "genai-prices"]
+    assert rows["genai-prices"]["location"] == "bundled:genai-prices"
+    assert rows["openrouter"]["location"] == "https://openrouter.ai/api/v1/models"
+    table = pricebot(url, "sources", "list", PRICEBOT_SOURCES="catalog,openrouter")
+    openrouter_row = next(
+        line for line in table.stdout.splitlines() if line.startswith("openrouter")
+    )
+    assert " yes " in openrouter_row and "60 min" in openrouter_row
+
+
+def test_offline_refresh_then_status(database_url: str) -> None:
+    done = pricebot(database_url, "sources", "refresh")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "catalog: recorded: first import: 14 models, 29 events kept as history"
+    assert lines[1].startswith("genai-prices: recorded: first import: ")
+    again = pricebot(database_url, "sources", "refresh", "genai-prices")
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.startswith("genai-prices: unchanged: ")
+    status = pricebot(database_url, "sources", "status")
+    assert status.returncode == 0, status.stderr
+    header, _, catalog, genai = status.stdout.splitlines()[:4]
+    assert header.split() == [
+        "source",
+        "last",
+        "success",
+        "last",
+        "error",
+        "models",
+        "held",
+        "back",
+        "pending",
+        "last",
+    ]
+    assert catalog.split()[0] == "catalog" and catalog.split()[5] == "14"
+    assert genai.split()[0] == "genai-prices" and genai.split()[-1] == "unchanged"
+    shown = pricebot(database_url, "prices", "show", "openai/o3")
+    assert "2025-06-10" in shown.stdout and "$2.00" in shown.stdout
+
+
+def test_import_a_feed_by_hand_with_the_same_guards(
+    database_url: str, httpserver: HTTPServer, tmp_path: Path
+) -> None:
+    httpserver.expect_request("/models").respond_with_data(
+        feeds.openrouter(feeds.ten_models()), content_type="application/json"
+    )
+    first = pricebot(database_url, "sources", "import", "openrouter", httpserver.url_for("/models"))
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.startswith("openrouter: recorded: first import: 10 models")
+
+    partial = tmp_path / "models.json"
+    partial.write_bytes(feeds.openrouter({"m0": ("1", "2")}))
+    held = pricebot(database_url, "sources", "import", "openrouter", str(partial))
+    assert held.returncode == 1
+    assert held.stdout.strip() == (
+        "openrouter: held_back: held back: 9 of 10 models vanished at once (more than 30%); "
+        "the last good data stays current"
+    )
+    status = pricebot(database_url, "sources", "status", "--json")
+    [row] = [r for r in json.loads(status.stdout) if r["source"] == "openrouter"]
+    assert (row["enabled"], row["models"], row["held_back"], row["last_outcome"]) == (
+        False,
+        10,
+        1,
+        "held_back",
+    )
+    text = pricebot(database_url, "sources", "status")
+    assert "held back" in text.stdout and "9 of 10 models vanished at once" in text.stdout
+    listed = pricebot(database_url, "prices", "list", "--vendor", "openrouter", "--json")
+    assert len(json.loads(listed.stdout)) == 10
+
+    forced = pricebot(database_url, "sources", "import", "openrouter", str(partial), "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert "9 models left the feed" in forced.stdout
+
+
+def test_mistakes_get_one_line_and_an_example(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'p.db'}"
+    unknown = pricebot(url, "sources", "refresh", "nope")
+    assert unknown.returncode == 2
+    assert unknown.stderr.splitlines() == [
+        "error: unknown source 'nope'; known: catalog, genai-prices, litellm, openrouter, ecb",
+        "example: pricebot sources refresh genai-prices",
+    ]
+    missing = pricebot(url, "sources", "import", "litellm", str(tmp_path / "nowhere.json"))
+    assert missing.returncode == 1
+    assert "litellm: failed: " in missing.stdout and "cannot read" in missing.stdout
+    assert "Traceback" not in missing.stderr
+    bad_setting = pricebot(url, "sources", "list", PRICEBOT_SOURCES="catalog,bogus")
+    assert bad_setting.returncode == 2
+    assert bad_setting.stderr.startswith("error: setting PRICEBOT_SOURCES: ")
+    assert "unknown source 'bogus'" in bad_setting.stderr
+
+
+def test_every_sources_command_has_help() -> None:
+    runner = CliRunner()
+    says = {
+        "list": "The sources pricebot knows",
+        "refresh": "Fetch sources now",
+        "status": "last success, last error",
+        "import": "Import one feed file once",
+    }
+    for command, text in says.items():
+        shown = runner.invoke(app, ["sources", command, "--help"])
+        assert shown.exit_code == 0, shown.output
+        flat = " ".join(shown.output.split())
+        assert f"sources {command} [OPTIONS]" in flat and text in flat
