@@ -5,10 +5,11 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test lint format bench clean help
+.PHONY: run demo test lint format bench clean help
 
 help:
 	@echo "make run    - run pricebot on the embedded default (SQLite, bundled catalog, console)"
+	@echo "make demo   - replay the May 2024 price war against example chats, printing every alert"
 	@echo "make test   - run the tests (PostgreSQL ones need PRICEBOT_TEST_POSTGRES_URL)"
 	@echo "make lint   - ruff check, ruff format --check, mypy"
 	@echo "make bench  - run the benchmarks in bench/"
@@ -21,9 +22,10 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 run: $(STAMP)
-	$(VENV)/bin/pricebot catalog load
-	$(VENV)/bin/pricebot prices list
-	$(VENV)/bin/pricebot events
+	$(VENV)/bin/pricebot run
+
+demo: $(STAMP)
+	$(VENV)/bin/pricebot demo
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -95,6 +95,20 @@ class Settings(BaseSettings):
         """The sources to poll, in the order given."""
         return [n for n in self.sources.split(",") if n]
 
+    # Alerts: subscriptions, fan-out, the dispatcher (issue 5)
+    default_currency: Literal["CNY", "USD", "EUR"] = "CNY"
+    fanout_interval: float = Field(default=1.0, gt=0)
+    dispatch_interval: float = Field(default=1.0, gt=0)
+    digest_interval: float = Field(default=60.0, gt=0)
+    delivery_max_attempts: int = Field(default=8, ge=1)
+    delivery_backoff: float = Field(default=5.0, ge=0)
+    delivery_batch: int = Field(default=200, ge=1)
+    send_timeout: float = Field(default=20.0, gt=0)
+    target_cooldown_hours: float = Field(default=24.0, ge=0)
+    free_ending_days: int = Field(default=7, ge=1)
+    # The console front-end: "auto" runs it when no chat platform has credentials.
+    console: Literal["auto", "on", "off"] = "auto"
+
     def redacted(self) -> dict[str, object]:
         """Settings with secrets hidden, for logs and `pricebot config`."""
         return self.model_dump(mode="json")

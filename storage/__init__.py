@@ -3,7 +3,27 @@
 `storage` never imports `bot`.
 """
 
+from storage.alert_matching import AlertMatcher
+from storage.alert_values import (
+    AlertItem,
+    Basis,
+    ChatKey,
+    ChatSettings,
+    ClaimedDelivery,
+    DeliveryRecord,
+    DeliveryStatus,
+    FanoutResult,
+    Mode,
+    QuestionOutcome,
+    QuietMode,
+    ScopeKind,
+    Subscription,
+    SubscriptionKind,
+    SubscriptionSpec,
+    TargetOutcome,
+)
 from storage.db import StoreUnavailable, check_connection, make_engine, pending_migrations, upgrade
+from storage.deliveries import DeliveryStore, Outcome
 from storage.fx import Conversion, FxRate, NoRateError, convert
 from storage.money import CURRENCIES, Money, MoneyError, Unit, format_money, parse_amount
 from storage.price_store import ModelInfo, PriceStore, RecordPreview
@@ -14,6 +34,7 @@ from storage.source_state import (
     SourceState,
     SourceStatus,
 )
+from storage.subscriptions import SubscriptionStore
 from storage.values import (
     EventType,
     FreeOffer,
@@ -28,28 +49,48 @@ from storage.values import (
 
 __all__ = [
     "CURRENCIES",
+    "AlertItem",
+    "AlertMatcher",
+    "Basis",
+    "ChatKey",
+    "ChatSettings",
+    "ClaimedDelivery",
     "Conversion",
+    "DeliveryRecord",
+    "DeliveryStatus",
+    "DeliveryStore",
     "EventType",
+    "FanoutResult",
     "FreeOffer",
     "FxRate",
     "HeldSnapshot",
+    "Mode",
     "ModelInfo",
     "ModelPrices",
     "Money",
     "MoneyError",
     "NoRateError",
+    "Outcome",
     "PendingConfirmation",
     "Price",
     "PriceEvent",
     "PriceKind",
     "PricePoint",
     "PriceStore",
+    "QuestionOutcome",
+    "QuietMode",
     "Quote",
     "RecordPreview",
+    "ScopeKind",
     "SourceOutcome",
     "SourceState",
     "SourceStatus",
     "StoreUnavailable",
+    "Subscription",
+    "SubscriptionKind",
+    "SubscriptionSpec",
+    "SubscriptionStore",
+    "TargetOutcome",
     "Unit",
     "check_connection",
     "convert",

@@ -7,19 +7,17 @@ never flap; "current" is the latest effective price from any source.
 
 from __future__ import annotations
 
-import bisect
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
 
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from storage.fx import Conversion, FxRate, NoRateError, convert
+from storage.fx import Conversion, FxRate, convert
 from storage.money import MAX_AMOUNT, Money
-from storage.rules import free_offer_change, price_change
+from storage.recording import Recorder, event_from, point_from
 from storage.tables import (
     FreeOfferRow,
     FxRateRow,
@@ -30,7 +28,6 @@ from storage.tables import (
     VendorRow,
 )
 from storage.values import (
-    EventType,
     FreeOffer,
     ModelPrices,
     PriceEvent,
@@ -39,13 +36,6 @@ from storage.values import (
     Quote,
     require_utc,
 )
-
-_CHUNK = 500
-
-
-def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
-    for start in range(0, len(items), _CHUNK):
-        yield items[start : start + _CHUNK]
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,27 +55,6 @@ class RecordPreview:
 
     events: list[PriceEvent]
     writes: int
-
-
-@dataclass
-class _Timeline:
-    """One source's dated values for one key, kept sorted by effective time."""
-
-    times: list[datetime]
-    values: list[Any]
-
-    def at(self, moment: datetime) -> Any | None:
-        i = bisect.bisect_right(self.times, moment)
-        return self.values[i - 1] if i else None
-
-    def add(self, moment: datetime, value: Any) -> None:
-        i = bisect.bisect_right(self.times, moment)
-        self.times.insert(i, moment)
-        self.values.insert(i, value)
-
-
-def _timelines() -> defaultdict[Any, _Timeline]:
-    return defaultdict(lambda: _Timeline([], []))
 
 
 class PriceStore:
@@ -154,7 +123,7 @@ class PriceStore:
         history: bool,
         across_sources: bool,
         history_before: datetime | None,
-    ) -> _Recorder:
+    ) -> Recorder:
         observed_at = require_utc(observed_at, "observed_at")
         if history_before is not None:
             history_before = require_utc(history_before, "history_before")
@@ -166,7 +135,7 @@ class PriceStore:
                         f"{quote.model_id} {price.kind}: {price.amount.amount} per 1M is beyond "
                         f"{MAX_AMOUNT}; check the unit"
                     )
-        recorder = _Recorder(session, source, observed_at, history, across_sources, history_before)
+        recorder = Recorder(session, source, observed_at, history, across_sources, history_before)
         recorder.run(ordered)
         return recorder
 
@@ -242,7 +211,7 @@ class PriceStore:
             }
             prices: defaultdict[str, dict[tuple[PriceKind, int], PricePoint]] = defaultdict(dict)
             for row in session.execute(select(latest).where(latest.c.rank == 1)).mappings():
-                point = _point_from(row)
+                point = point_from(row)
                 prices[point.model_id][(point.kind, point.tier)] = point
             free: dict[str, FreeOffer] = {}
             for row in session.execute(select(offers).where(offers.c.rank == 1)).mappings():
@@ -275,7 +244,7 @@ class PriceStore:
                 .where(PricePointRow.model_id == model_id)
                 .order_by(PricePointRow.effective_at, PricePointRow.id)
             )
-            return [_point_from(row) for row in rows]
+            return [point_from(row) for row in rows]
 
     def events_after(self, cursor: int, limit: int = 100) -> list[PriceEvent]:
         """Events with id greater than `cursor`, in id order: what the bot polls."""
@@ -286,7 +255,7 @@ class PriceStore:
                 .order_by(PriceEventRow.id)
                 .limit(limit)
             )
-            return [_event_from(row) for row in rows]
+            return [event_from(row) for row in rows]
 
     def events_for(self, model_id: str) -> list[PriceEvent]:
         """Every event of one model, in the order they took effect."""
@@ -296,7 +265,7 @@ class PriceStore:
                 .where(PriceEventRow.model_id == model_id)
                 .order_by(PriceEventRow.effective_at, PriceEventRow.id)
             )
-            return [_event_from(row) for row in rows]
+            return [event_from(row) for row in rows]
 
     def last_event_id(self) -> int:
         """The newest event's id, 0 when the log is empty."""
@@ -370,316 +339,3 @@ class PriceStore:
         """Convert with the stored rate in force on `as_of`; the result names the rate."""
         day = as_of.date() if isinstance(as_of, datetime) else as_of
         return convert(money, to, self.rates(), day or datetime.now(UTC).date())
-
-
-class _Recorder:
-    """One `record` call: compares each quote with its source's past and collects changes.
-
-    Rows are collected first and written in a few bulk statements (vendors, then
-    models, then the rows that refer to them), so a feed of thousands of models
-    is a handful of round trips, and a preview is the same work without the writes.
-    """
-
-    def __init__(
-        self,
-        session: Session,
-        source: str,
-        observed_at: datetime,
-        history: bool,
-        across: bool,
-        history_before: datetime | None,
-    ) -> None:
-        self.session = session
-        self.source = source
-        self.across = across
-        self.observed_at = observed_at
-        self.history = history
-        self.history_before = history_before
-        self.events: list[PriceEventRow] = []
-        self.created: set[str] = set()
-        self.new_vendors: list[dict[str, Any]] = []
-        self.new_models: dict[str, dict[str, Any]] = {}
-        self.new_aliases: list[dict[str, Any]] = []
-        self.new_points: list[dict[str, Any]] = []
-        self.new_offers: list[dict[str, Any]] = []
-        self.updated_models: set[str] = set()
-
-    @property
-    def writes(self) -> int:
-        """How many rows this call writes or changes."""
-        return (
-            len(self.new_vendors)
-            + len(self.new_models)
-            + len(self.new_aliases)
-            + len(self.new_points)
-            + len(self.new_offers)
-            + len(self.events)
-            + len(self.updated_models)
-        )
-
-    def run(self, quotes: list[Quote]) -> None:
-        s = self.session
-        aliases = {a.alias: a.model_id for a in s.scalars(select(ModelAliasRow))}
-        quotes = [_canonical(q, aliases) for q in quotes]
-        ids = sorted({q.model_id for q in quotes})
-        self.models = {
-            m.id: m
-            for chunk in _chunks(ids)
-            for m in s.scalars(select(ModelRow).where(ModelRow.id.in_(chunk)))
-        }
-        self.vendors = set(s.scalars(select(VendorRow.id)))
-        self.aliases = aliases
-        self.rates = [
-            FxRate(r.base, r.quote, r.rate, r.as_of, r.source) for r in s.scalars(select(FxRateRow))
-        ]
-        self.points = _timelines()
-        self.offers = _timelines()
-        own_points = [] if self.across else [PricePointRow.source == self.source]
-        own_offers = [] if self.across else [FreeOfferRow.source == self.source]
-        point_columns = (
-            PricePointRow.model_id,
-            PricePointRow.kind,
-            PricePointRow.tier,
-            PricePointRow.effective_at,
-            PricePointRow.amount,
-            PricePointRow.currency,
-        )
-        offer_columns = (
-            FreeOfferRow.model_id,
-            FreeOfferRow.effective_at,
-            FreeOfferRow.active,
-            FreeOfferRow.free_until,
-            FreeOfferRow.cap_note,
-        )
-        for chunk in _chunks(ids):
-            # Plain column tuples, not ORM objects: reading back a big feed's past is the
-            # bulk of a re-import, and nothing here is modified.
-            for model_id, kind, tier, effective_at, amount, currency in s.execute(
-                select(*point_columns)
-                .where(PricePointRow.model_id.in_(chunk), *own_points)
-                .order_by(PricePointRow.effective_at, PricePointRow.observed_at, PricePointRow.id)
-            ):
-                self.points[(model_id, kind, tier)].add(effective_at, Money(amount, currency))
-            for model_id, effective_at, active, free_until, cap_note in s.execute(
-                select(*offer_columns)
-                .where(FreeOfferRow.model_id.in_(chunk), *own_offers)
-                .order_by(FreeOfferRow.effective_at, FreeOfferRow.observed_at, FreeOfferRow.id)
-            ):
-                self.offers[model_id].add(effective_at, FreeOffer(active, free_until, cap_note))
-        for quote in quotes:
-            self._model(quote)
-            for price in quote.prices:
-                self._price(quote, price.kind, price.tier, price.amount)
-            if quote.free_offer is not None:
-                self._free_offer(quote, quote.free_offer)
-
-    def write(self) -> None:
-        """Insert what `run` collected, parents before the rows that refer to them."""
-        s = self.session
-        for entity, rows in (
-            (VendorRow, self.new_vendors),
-            (ModelRow, list(self.new_models.values())),
-            (ModelAliasRow, self.new_aliases),
-            (PricePointRow, self.new_points),
-            (FreeOfferRow, self.new_offers),
-        ):
-            if rows:
-                s.execute(insert(entity), rows)
-        s.add_all(self.events)
-        s.flush()
-
-    def result(self) -> list[PriceEvent]:
-        return [_event_from(row) for row in self.events]
-
-    def _model(self, quote: Quote) -> None:
-        if quote.vendor not in self.vendors:
-            self.new_vendors.append({"id": quote.vendor, "name": quote.vendor_name or quote.vendor})
-            self.vendors.add(quote.vendor)
-        model = self.models.get(quote.model_id)
-        new = self.new_models.get(quote.model_id)
-        if model is None and new is None:
-            self.new_models[quote.model_id] = {
-                "id": quote.model_id,
-                "vendor_id": quote.vendor,
-                "display_name": quote.display_name,
-                "context_window": quote.context_window,
-                "mode": quote.mode,
-                "first_seen_at": self.observed_at,
-            }
-            self.created.add(quote.model_id)
-            base_input = next(
-                (p.amount for p in quote.prices if p.kind is PriceKind.INPUT and p.tier == 0), None
-            )
-            offer = quote.free_offer
-            self._event(
-                quote,
-                EventType.NEW_MODEL,
-                new=base_input,
-                free_until=offer.until if offer else None,
-                cap_note=offer.cap_note if offer else None,
-            )
-        elif new is not None:
-            # Names and context windows are metadata, not history: the latest word wins.
-            if quote.display_name:
-                new["display_name"] = quote.display_name
-            if quote.context_window:
-                new["context_window"] = quote.context_window
-        elif model is not None:
-            if quote.display_name and model.display_name != quote.display_name:
-                model.display_name = quote.display_name
-                self.updated_models.add(model.id)
-            if quote.context_window and model.context_window != quote.context_window:
-                model.context_window = quote.context_window
-                self.updated_models.add(model.id)
-        for alias in quote.aliases:
-            key = alias.strip().lower()
-            if key and key != quote.model_id and key not in self.aliases:
-                self.new_aliases.append({"alias": key, "model_id": quote.model_id})
-                self.aliases[key] = quote.model_id
-
-    def _price(self, quote: Quote, kind: PriceKind, tier: int, amount: Money) -> None:
-        timeline = self.points[(quote.model_id, kind.value, tier)]
-        previous: Money | None = timeline.at(quote.effective_at)
-        if amount.same_as(previous):
-            return
-        self.new_points.append(
-            {
-                "model_id": quote.model_id,
-                "kind": kind.value,
-                "tier": tier,
-                "amount": amount.amount,
-                "currency": amount.currency,
-                "effective_at": quote.effective_at,
-                "observed_at": self.observed_at,
-                "source": self.source,
-                "source_ref": quote.source_ref,
-            }
-        )
-        timeline.add(quote.effective_at, amount)
-        if previous is None:
-            return
-        if previous.currency != amount.currency:
-            try:
-                previous = convert(
-                    previous, amount.currency, self.rates, quote.effective_at.date()
-                ).money
-            except NoRateError:
-                return
-        change = price_change(previous, amount)
-        if change is None:
-            return
-        event_type, percent = change
-        offer = quote.free_offer
-        self._event(
-            quote,
-            event_type,
-            kind=kind,
-            tier=tier,
-            old=previous,
-            new=amount,
-            percent=percent,
-            free_until=offer.until if offer and event_type is EventType.FREE else None,
-            cap_note=offer.cap_note if offer and event_type is EventType.FREE else None,
-        )
-
-    def _free_offer(self, quote: Quote, offer: FreeOffer) -> None:
-        timeline = self.offers[quote.model_id]
-        previous: FreeOffer | None = timeline.at(quote.effective_at)
-        if offer.same_as(previous) or (previous is None and not offer.active):
-            return
-        self.new_offers.append(
-            {
-                "model_id": quote.model_id,
-                "active": offer.active,
-                "free_until": offer.until,
-                "cap_note": offer.cap_note,
-                "effective_at": quote.effective_at,
-                "observed_at": self.observed_at,
-                "source": self.source,
-            }
-        )
-        timeline.add(quote.effective_at, offer)
-        change = free_offer_change(previous, offer)
-        if change is not None and not (quote.model_id in self.created and previous is None):
-            self._event(quote, change, free_until=offer.until, cap_note=offer.cap_note)
-
-    def _event(self, quote: Quote, event_type: EventType, **fields: Any) -> None:
-        kind: PriceKind | None = fields.get("kind")
-        old: Money | None = fields.get("old")
-        new: Money | None = fields.get("new")
-        # A model new to the store is news when first seen, whatever past its feed gives it.
-        history = self.history or (
-            self.history_before is not None
-            and event_type is not EventType.NEW_MODEL
-            and quote.effective_at < self.history_before
-        )
-        self.events.append(
-            PriceEventRow(
-                type=event_type.value,
-                model_id=quote.model_id,
-                kind=kind.value if kind else None,
-                tier=fields.get("tier", 0),
-                old_amount=old.amount if old else None,
-                old_currency=old.currency if old else None,
-                new_amount=new.amount if new else None,
-                new_currency=new.currency if new else None,
-                percent=fields.get("percent"),
-                free_until=fields.get("free_until"),
-                cap_note=fields.get("cap_note"),
-                effective_at=quote.effective_at,
-                recorded_at=self.observed_at,
-                source=self.source,
-                history=history,
-            )
-        )
-
-
-def _canonical(quote: Quote, aliases: dict[str, str]) -> Quote:
-    """A quote filed under an alias of a known model is about that model."""
-    target = aliases.get(quote.model_id)
-    if target is None or target == quote.model_id:
-        return quote
-    from dataclasses import replace
-
-    return replace(quote, model_id=target)
-
-
-def _point_from(row: Any) -> PricePoint:
-    get = (
-        row.__getitem__
-        if isinstance(row, dict) or hasattr(row, "keys")
-        else lambda k: getattr(row, k)
-    )
-    return PricePoint(
-        model_id=get("model_id"),
-        kind=PriceKind(get("kind")),
-        tier=get("tier"),
-        amount=Money(get("amount"), get("currency")),
-        effective_at=get("effective_at"),
-        source=get("source"),
-        observed_at=get("observed_at"),
-        source_ref=get("source_ref"),
-    )
-
-
-def _event_from(row: PriceEventRow) -> PriceEvent:
-    return PriceEvent(
-        id=row.id,
-        type=EventType(row.type),
-        model_id=row.model_id,
-        kind=PriceKind(row.kind) if row.kind else None,
-        tier=row.tier,
-        old=Money(row.old_amount, row.old_currency)
-        if row.old_amount is not None and row.old_currency
-        else None,
-        new=Money(row.new_amount, row.new_currency)
-        if row.new_amount is not None and row.new_currency
-        else None,
-        percent=row.percent,
-        free_until=row.free_until,
-        cap_note=row.cap_note,
-        effective_at=row.effective_at,
-        recorded_at=row.recorded_at,
-        source=row.source,
-        history=row.history,
-    )

@@ -7,7 +7,7 @@ import sys
 import typer
 from pydantic import ValidationError
 
-from bot.cli import ask, db, prices, sources
+from bot.cli import ask, db, prices, run, sources
 from bot.cli.common import UserError
 from bot.sources import CatalogError
 from storage import MoneyError, StoreUnavailable
@@ -25,6 +25,9 @@ app.add_typer(prices.prices_app, name="prices")
 app.command("events")(prices.events)
 app.command("ask")(ask.ask)
 app.add_typer(sources.app, name="sources")
+app.command("run")(run.run)
+app.command("demo")(run.demo)
+app.add_typer(run.deliveries_app, name="deliveries")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,125 @@
+"""The answers engine as alerts and commands use it: questions, saved questions, ranks.
+
+One object serves three ports: the command layer's Questions (answer a question
+in the chat's currency and mix), the fan-out's SavedQuestions (the signature of
+an answer, to notice that it changed), and the dispatcher's Ranker (where a model
+now ranks for the chat's default question).
+
+Questions typed in chats read a SnapshotCache that checks the store for changes
+every couple of seconds; saved questions and ranks read one that checks on every
+call, because they run right after prices changed and must see the change.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from bot.alerts.message import RankNote
+from bot.answers import (
+    Defaults,
+    PriceSource,
+    Query,
+    QueryKind,
+    Refusal,
+    SnapshotCache,
+    ask,
+    parse_question,
+    rank,
+    standing,
+)
+from bot.chat.reply import Reply
+from storage import ChatSettings, Money, format_money
+
+DEFAULT_QUESTION = "cheapest for 1M tokens"
+# Words that make free text a question even when it cannot be answered as asked
+# (the reply then explains why, with examples that work).
+_QUESTION_WORDS = re.compile(
+    r"\?|？|\b(cheap|cheapest|cheaper|price|prices|cost|costs|compare|free|how much)\b"
+    r"|最便宜|便宜|价格|多少钱|免费|对比|比较",
+    re.IGNORECASE,
+)
+_WATCHABLE = (QueryKind.CHEAPEST, QueryKind.FREE)
+
+
+class AnswersEngine:
+    """Questions, saved questions and alert ranks over one price store."""
+
+    def __init__(self, store: PriceSource) -> None:
+        self.chat_cache = SnapshotCache(store)
+        self.alert_cache = SnapshotCache(store, check_every=timedelta(0))
+
+    # ---- Questions (the command layer) -------------------------------------------
+
+    def ask(self, text: str, *, chat: ChatSettings, now: datetime) -> Reply:
+        """Answer a question with the chat's currency and mix as defaults."""
+        defaults = Defaults(currency=chat.currency, ratio=(chat.mix_input, chat.mix_output))
+        return ask(self.chat_cache, text, now=now, defaults=defaults)
+
+    def is_question(self, text: str, *, now: datetime) -> bool:
+        """Free text is a question when it parses as one or sounds like one."""
+        if _QUESTION_WORDS.search(text):
+            return True
+        snapshot = self.chat_cache.now(now)
+        return isinstance(parse_question(text, snapshot.vocabulary), Query)
+
+    def watchable(self, question: str, *, now: datetime) -> str | None:
+        """Why a question cannot be saved (None when it can)."""
+        parsed = parse_question(question, self.chat_cache.now(now).vocabulary)
+        if isinstance(parsed, Refusal):
+            return parsed.reason
+        if parsed.kind not in _WATCHABLE:
+            return "I can watch “cheapest …” and “free” questions; for one model, /subscribe it"
+        if parsed.as_of is not None:
+            return "a saved question about a fixed date would never change"
+        return None
+
+    # ---- SavedQuestions (fan-out) ----------------------------------------------------
+
+    def signature(
+        self, question: str, *, currency: str, mix: tuple[int, int], as_of: datetime
+    ) -> tuple[str, list[str]] | None:
+        """Which models the answer lists, in order, at what cost, and which are free;
+        with a one-line-per-model summary. None when it cannot be answered."""
+        snapshot = self.alert_cache.now(as_of)
+        parsed = parse_question(
+            question, snapshot.vocabulary, Defaults(currency=currency, ratio=mix)
+        )
+        if isinstance(parsed, Refusal) or parsed.kind not in _WATCHABLE or parsed.as_of:
+            return None
+        ranking = rank(parsed, snapshot)
+        paid, free = ranking.signature()
+        lines = [
+            f"{r.position}. {r.model.display_name} {format_money(r.cost)}" for r in ranking.top[:3]
+        ]
+        if ranking.free:
+            names = ", ".join(f.model.display_name for f in ranking.free[:4])
+            more = f" and {len(ranking.free) - 4} more" if len(ranking.free) > 4 else ""
+            lines.append(f"free now: {names}{more}")
+        return "|".join(paid) + "#" + "|".join(free), lines
+
+    # ---- Ranker (alerts) -------------------------------------------------------------
+
+    def rank_of(
+        self,
+        model_id: str,
+        *,
+        question: str | None,
+        currency: str,
+        mix: tuple[int, int],
+        as_of: datetime,
+    ) -> RankNote | None:
+        """Where the model ranks for the chat's default question; None if it has no rank."""
+        text = question or DEFAULT_QUESTION
+        snapshot = self.alert_cache.now(as_of)
+        parsed = parse_question(text, snapshot.vocabulary, Defaults(currency=currency, ratio=mix))
+        if isinstance(parsed, Refusal) or parsed.kind is not QueryKind.CHEAPEST:
+            return None
+        place = standing(model_id, parsed, snapshot)
+        if place.position is None:
+            return None
+        mix_text = f"{parsed.mix.ratio[0]}:{parsed.mix.ratio[1]}"
+        detail = (
+            f"{format_money(place.cost)} at {mix_text}" if isinstance(place.cost, Money) else ""
+        )
+        return RankNote(place.position, place.of, text, detail)

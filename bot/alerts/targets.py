@@ -1,0 +1,136 @@
+"""Target prices: the cheapest model in a target's scope, as the target measures it. Pure.
+
+"Tell me when anything with ≥128k context is under ¥1 per 1M blended": the
+price compared is the base-tier price per 1M tokens, blended by the input:output
+mix the chat had when it subscribed (or input or output alone), converted into
+the target's currency with the dated rate. A model whose needed price is unknown
+is left out; a free model (a zero price) counts as 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from storage import (
+    Basis,
+    FxRate,
+    ModelPrices,
+    NoRateError,
+    PriceKind,
+    ScopeKind,
+    convert,
+    format_money,
+)
+from storage.money import Money
+
+_ANSWERING_MODES = frozenset({"chat", "completion"})
+
+
+@dataclass(frozen=True, slots=True)
+class TargetCriteria:
+    """What a target compares; subscriptions with equal criteria share one evaluation."""
+
+    scope: ScopeKind
+    scope_value: str
+    basis: Basis
+    currency: str
+    min_context: int | None
+    mix: tuple[int, int]
+
+    def describe(self) -> str:
+        """'blended 3:1, ≥128K context' — the words a reply uses for the criteria."""
+        parts = [
+            f"blended {self.mix[0]}:{self.mix[1]}"
+            if self.basis is Basis.BLENDED
+            else self.basis.value
+        ]
+        if self.min_context:
+            parts.append(f"≥{_size(self.min_context)} context")
+        if self.scope is not ScopeKind.ALL:
+            parts.append(f"{self.scope.value} {self.scope_value}")
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """The cheapest model for a target, and its price as the target measures it."""
+
+    model_id: str
+    name: str
+    vendor: str
+    amount: Decimal
+    currency: str
+
+    def text(self, criteria: TargetCriteria) -> str:
+        money = format_money(Money(self.amount, self.currency))
+        return f"{self.name} ({self.vendor}) at {money} per 1M ({criteria.describe()})"
+
+
+def _size(tokens: int) -> str:
+    if tokens % 1_000_000 == 0:
+        return f"{tokens // 1_000_000}M"
+    if tokens % 1000 == 0:
+        return f"{tokens // 1000}K"
+    return f"{tokens:,}"
+
+
+def in_scope(model: ModelPrices, scope: ScopeKind, value: str) -> bool:
+    if scope is ScopeKind.VENDOR:
+        return model.vendor == value
+    if scope is ScopeKind.MODEL:
+        return model.model_id == value
+    return True
+
+
+def measured(
+    model: ModelPrices, criteria: TargetCriteria, rates: Sequence[FxRate], day: date
+) -> Decimal | None:
+    """The model's price per 1M as the criteria measure it; None when a needed price is unknown."""
+
+    def amount(kind: PriceKind) -> Decimal | None:
+        point = model.price(kind, 0)
+        if point is None:
+            return None
+        try:
+            return convert(point.amount, criteria.currency, rates, day).money.amount
+        except NoRateError:
+            return None
+
+    if criteria.basis is Basis.INPUT:
+        return amount(PriceKind.INPUT)
+    if criteria.basis is Basis.OUTPUT:
+        return amount(PriceKind.OUTPUT)
+    mix_in, mix_out = criteria.mix
+    inp = amount(PriceKind.INPUT) if mix_in else Decimal(0)
+    out = amount(PriceKind.OUTPUT) if mix_out else Decimal(0)
+    if inp is None or out is None:
+        return None
+    return (inp * mix_in + out * mix_out) / (mix_in + mix_out)
+
+
+def cheapest(
+    models: Sequence[ModelPrices], criteria: TargetCriteria, rates: Sequence[FxRate], day: date
+) -> Candidate | None:
+    """The cheapest model in scope meeting the context filter, or None when none is priced."""
+    best: Candidate | None = None
+    for model in models:
+        if model.mode not in _ANSWERING_MODES or not in_scope(
+            model, criteria.scope, criteria.scope_value
+        ):
+            continue
+        if criteria.min_context and (model.context_window or 0) < criteria.min_context:
+            continue
+        price = measured(model, criteria, rates, day)
+        if price is None:
+            continue
+        if best is None or (price, model.model_id) < (best.amount, best.model_id):
+            best = Candidate(
+                model.model_id, model.display_name, model.vendor_name, price, criteria.currency
+            )
+    return best
+
+
+__all__ = ["Candidate", "TargetCriteria", "cheapest", "in_scope", "measured"]

@@ -1,0 +1,296 @@
+"""The composition root: one asyncio process, one scheduler, the dispatcher, the front-ends.
+
+`build_app(settings)` wires the store, the command layer, fan-out, dispatcher and
+front-ends; `App.start()` and `App.stop()` bring them up and down in a known order:
+
+    start: scheduler (fan-out, dispatch tick, digests, free offers ending, sources)
+           → dispatcher → HTTP server (front-end routes) → front-ends
+    stop:  front-ends (no new input) → scheduler (running jobs finish their
+           transaction) → dispatcher (messages in flight finish, the rest go back
+           to the outbox) → HTTP server → database
+
+Nothing owns the event loop but `asyncio.run` in `pricebot run`: no
+`run_polling()`, no `AsyncApp.start()`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TextIO
+
+from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy import Engine
+
+from bot.alerts.answering import AnswersEngine
+from bot.alerts.dispatcher import Dispatcher, DispatchOptions, utc_now
+from bot.alerts.evaluate import AlertEvaluator
+from bot.alerts.fanout import Fanout
+from bot.alerts.limits import RateLimits
+from bot.alerts.message import Ranker
+from bot.chat.commands import Commands, Services
+from bot.chat.console import ConsoleFrontEnd
+from bot.chat.ports import FrontEnd
+from bot.settings import Settings
+from storage import (
+    AlertMatcher,
+    DeliveryStore,
+    PriceStore,
+    SubscriptionStore,
+    make_engine,
+    upgrade,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduledJob:
+    """A plain `async def job(now)` run every `every` seconds; state lives in the database."""
+
+    name: str
+    run: Callable[[datetime], Awaitable[None]]
+    every: float
+
+
+@dataclass
+class App:
+    """Everything `pricebot run` runs, with an explicit lifecycle."""
+
+    engine: Engine
+    store: PriceStore
+    subscriptions: SubscriptionStore
+    deliveries: DeliveryStore
+    commands: Commands
+    fanout: Fanout
+    dispatcher: Dispatcher
+    front_ends: list[FrontEnd]
+    jobs: list[ScheduledJob] = field(default_factory=list)
+    http_host: str = "127.0.0.1"
+    http_port: int = 8080
+    clock: Callable[[], datetime] = utc_now
+
+    def __post_init__(self) -> None:
+        self.scheduler = AsyncIOScheduler(timezone=UTC)
+        self._stop_requested = asyncio.Event()
+        self._running: set[asyncio.Task[None]] = set()
+        self._busy: set[str] = set()
+        self._runner: web.AppRunner | None = None
+        self._started: list[FrontEnd] = []
+
+    def add_job(self, job: ScheduledJob) -> None:
+        """Add a scheduled job (before `start`). Other areas add theirs the same way."""
+        self.jobs.append(job)
+
+    def request_stop(self) -> None:
+        """Ask `run` to stop (Ctrl-C, SIGTERM, end of console input)."""
+        self._stop_requested.set()
+
+    async def run(self) -> None:
+        """Start, wait until asked to stop, stop."""
+        await self.start()
+        try:
+            await self._stop_requested.wait()
+        finally:
+            await self.stop()
+
+    async def start(self) -> None:
+        for job in self.jobs:
+            self.scheduler.add_job(
+                self._run_job,
+                "interval",
+                args=(job,),
+                seconds=job.every,
+                id=job.name,
+                next_run_time=datetime.now(UTC),
+                coalesce=True,
+                # Overlaps are skipped quietly in _run_job, so APScheduler need not warn.
+                max_instances=3,
+                misfire_grace_time=max(1, int(job.every)),
+            )
+        self.scheduler.start()
+        self.dispatcher.start()
+        routes = [route for fe in self.front_ends for route in fe.routes()]
+        if routes:
+            app = web.Application()
+            app.add_routes(routes)
+            self._runner = web.AppRunner(app)
+            await self._runner.setup()
+            await web.TCPSite(self._runner, self.http_host, self.http_port).start()
+        for front_end in self.front_ends:
+            await front_end.start()
+            self._started.append(front_end)
+        log.info(
+            "pricebot running: %s; %s scheduled jobs",
+            ", ".join(fe.name for fe in self.front_ends) or "no front-ends",
+            len(self.jobs),
+        )
+
+    async def stop(self) -> None:
+        for front_end in reversed(self._started):
+            with contextlib.suppress(Exception):
+                await front_end.stop()
+        self._started.clear()
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        if self._running:
+            await asyncio.gather(*self._running, return_exceptions=True)
+        await self.dispatcher.stop()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        self.engine.dispose()
+        log.info("pricebot stopped")
+
+    async def _run_job(self, job: ScheduledJob) -> None:
+        if job.name in self._busy:
+            return
+        task = asyncio.current_task()
+        assert task is not None
+        self._busy.add(job.name)
+        self._running.add(task)
+        try:
+            await job.run(self.clock())
+        except Exception:
+            log.exception("scheduled job %s failed; it runs again at its next time", job.name)
+        finally:
+            self._busy.discard(job.name)
+            self._running.discard(task)
+
+
+def seed_if_empty(store: PriceStore, *, now: datetime) -> int:
+    """A fresh store gets the bundled price-war catalog, as history (no alerts)."""
+    if store.models():
+        return 0
+    from bot.cli.prices import catalog_source
+    from bot.sources import load_catalog
+
+    catalog = load_catalog()
+    store.record_rates(catalog.fx_rates)
+    events = store.record(
+        catalog.quotes, source=catalog_source(catalog.name), observed_at=now, history=True
+    )
+    log.info("fresh store: loaded %s (%s events, as history)", catalog.name, len(events))
+    return len(events)
+
+
+def dispatch_options(settings: Settings) -> DispatchOptions:
+    return DispatchOptions(
+        batch=settings.delivery_batch,
+        max_attempts=settings.delivery_max_attempts,
+        backoff_base=settings.delivery_backoff,
+        send_timeout=settings.send_timeout,
+    )
+
+
+def platform_front_ends(
+    settings: Settings, commands: Commands, subs: SubscriptionStore
+) -> list[FrontEnd]:
+    """Front-ends of the chat platforms that have credentials.
+
+    The Telegram and Slack front-ends plug in here, each when its settings are present
+    (PRICEBOT_TELEGRAM_TOKEN; PRICEBOT_SLACK_BOT_TOKEN or the OAuth client settings).
+    """
+    front_ends: list[FrontEnd] = []
+    if settings.telegram_token is not None:
+        log.warning("PRICEBOT_TELEGRAM_TOKEN is set but this build has no Telegram front-end yet")
+    if settings.slack_bot_token is not None or settings.slack_client_id is not None:
+        log.warning("Slack settings are set but this build has no Slack front-end yet")
+    return front_ends
+
+
+def build_app(
+    settings: Settings,
+    *,
+    front_ends: Sequence[FrontEnd] | None = None,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    ranker: Ranker | None = None,
+    limits: RateLimits | None = None,
+    clock: Callable[[], datetime] = utc_now,
+) -> App:
+    """Wire pricebot from settings. `front_ends` replaces the platforms' (tests, benchmarks)."""
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    now = clock()
+    store = PriceStore(engine)
+    seed_if_empty(store, now=now)
+    subscriptions = SubscriptionStore(engine, default_currency=settings.default_currency)
+    deliveries = DeliveryStore(engine)
+    matcher = AlertMatcher(engine, target_cooldown=timedelta(hours=settings.target_cooldown_hours))
+    # A first start begins at the end of the log: what happened before it is not news.
+    matcher.start_cursor(now=now)
+    answers = AnswersEngine(store)
+    evaluator = AlertEvaluator(store, answers)
+    services = Services(
+        store=store,
+        subscriptions=subscriptions,
+        evaluator=evaluator,
+        questions=answers,
+        saved_questions=answers,
+    )
+    commands = Commands(services)
+    app_front_ends: list[FrontEnd]
+    holder: list[App] = []
+    if front_ends is not None:
+        app_front_ends = list(front_ends)
+    else:
+        app_front_ends = platform_front_ends(settings, commands, subscriptions)
+        if settings.console == "on" or (settings.console == "auto" and not app_front_ends):
+            console = ConsoleFrontEnd(
+                commands,
+                stdin=stdin,
+                stdout=stdout,
+                on_eof=lambda: holder[0].request_stop(),
+                clock=clock,
+            )
+            app_front_ends.append(console)
+    dispatcher = Dispatcher(
+        store=store,
+        deliveries=deliveries,
+        subscriptions=subscriptions,
+        notifiers=[fe.notifier for fe in app_front_ends],
+        limits=limits,
+        ranker=ranker or answers,
+        options=dispatch_options(settings),
+        clock=clock,
+    )
+    fanout = Fanout(
+        matcher,
+        evaluator=evaluator,
+        on_deliveries=dispatcher.wake,
+        free_ending_within=timedelta(days=settings.free_ending_days),
+    )
+
+    async def tick(now: datetime) -> None:
+        """Deliveries become due as time passes (retries, holds): look again."""
+        dispatcher.wake()
+
+    app = App(
+        engine=engine,
+        store=store,
+        subscriptions=subscriptions,
+        deliveries=deliveries,
+        commands=commands,
+        fanout=fanout,
+        dispatcher=dispatcher,
+        front_ends=app_front_ends,
+        jobs=[
+            ScheduledJob("fanout", fanout.job, settings.fanout_interval),
+            ScheduledJob("dispatch", tick, settings.dispatch_interval),
+            ScheduledJob("digests", fanout.digest_job, settings.digest_interval),
+            ScheduledJob("free-offers-ending", fanout.free_ending_job, 3600.0),
+        ],
+        http_host=settings.http_host,
+        http_port=settings.http_port,
+        clock=clock,
+    )
+    holder.append(app)
+    # Scheduled jobs of other areas are added here, e.g. the price sources:
+    #     schedule_sources(app.scheduler, store, settings)
+    return app

@@ -1,0 +1,254 @@
+"""/mute, /unmute, /digest, /settings: when and how a chat hears its alerts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from bot.alerts.rules import hhmm, next_local_time
+from bot.chat.commands.parsing import (
+    Invalid,
+    parse_clock,
+    parse_currency,
+    parse_duration,
+    parse_mix,
+    parse_timezone,
+    parse_window,
+)
+from bot.chat.commands.services import Services, chat_key, db
+from bot.chat.commands.subscribe import settings_line
+from bot.chat.context import Context
+from bot.chat.reply import Reply
+from storage import Mode, QuietMode
+
+
+@dataclass(frozen=True, slots=True)
+class MuteRequest:
+    duration: timedelta | None = None
+    until_minute: int | None = None
+    off: bool = False
+
+
+def parse_mute(args: str) -> MuteRequest | Invalid:
+    """'/mute 2h', '/mute 30m', '/mute 1d', '/mute until 18:00', '/mute off'."""
+    text = " ".join(args.lower().split())
+    if not text:
+        return Invalid("say for how long", "/mute 2h")
+    if text in ("off", "stop", "end", "none"):
+        return MuteRequest(off=True)
+    if text.startswith("until "):
+        minute = parse_clock(text.removeprefix("until ").strip())
+        if minute is None:
+            return Invalid("give the time as HH:MM", "/mute until 18:00")
+        return MuteRequest(until_minute=minute)
+    if text.startswith("for "):
+        text = text.removeprefix("for ").strip()
+    duration = parse_duration(text)
+    if duration is None:
+        return Invalid(f"“{args.strip()}” is not a length of time (m, h, d or w)", "/mute 2h")
+    return MuteRequest(duration=duration)
+
+
+async def handle_mute(req: MuteRequest, ctx: Context, services: Services) -> list[Reply]:
+    """Hold this chat's alerts for a while; they arrive together when the mute ends."""
+    key = chat_key(ctx)
+    if req.off:
+        return await handle_unmute(None, ctx, services)
+    chat = await db(services.subscriptions.touch_chat, key, now=ctx.now)
+    if req.duration is not None:
+        until = ctx.now + req.duration
+    else:
+        until = next_local_time(ctx.now, req.until_minute or 0, chat.timezone)
+    await db(services.subscriptions.update_chat, key, now=ctx.now, muted_until=until)
+    return [
+        Reply(
+            title=f"Muted until {until:%Y-%m-%d %H:%M} UTC",
+            lines=(
+                "Alerts meanwhile are kept and arrive as one message when the mute ends.",
+                "End it now with /unmute.",
+            ),
+            data={"muted_until": until.isoformat()},
+        )
+    ]
+
+
+async def handle_unmute(_: Any, ctx: Context, services: Services) -> list[Reply]:
+    """End this chat's mute; alerts held by it go out now."""
+    await db(services.subscriptions.update_chat, chat_key(ctx), now=ctx.now, muted_until=None)
+    return [Reply(title="Unmuted", lines=("Alerts held by the mute go out now.",))]
+
+
+@dataclass(frozen=True, slots=True)
+class DigestRequest:
+    minute: int | None = None
+    off: bool = False
+
+
+def parse_digest(args: str) -> DigestRequest | Invalid:
+    """'/digest daily 9:00', '/digest daily', '/digest 21:30', '/digest off'."""
+    text = " ".join(args.lower().split())
+    if text in ("off", "instant", "none", "stop"):
+        return DigestRequest(off=True)
+    text = text.removeprefix("daily").strip().removeprefix("at").strip()
+    if not text:
+        return DigestRequest(minute=9 * 60)
+    minute = parse_clock(text)
+    if minute is None:
+        return Invalid(f"“{args.strip()}” is not a time of day (HH:MM)", "/digest daily 9:00")
+    return DigestRequest(minute=minute)
+
+
+async def handle_digest(req: DigestRequest, ctx: Context, services: Services) -> list[Reply]:
+    """Collect this chat's alerts into one daily message at a chosen hour (or stop)."""
+    key = chat_key(ctx)
+    chat = await db(services.subscriptions.touch_chat, key, now=ctx.now)
+    if req.off:
+        await db(
+            services.subscriptions.update_chat,
+            key,
+            now=ctx.now,
+            digest_minute=None,
+            next_digest_at=None,
+        )
+        await db(services.subscriptions.set_mode, key, Mode.INSTANT)
+        released = await db(services.subscriptions.release_waiting, key, now=ctx.now)
+        lines = ["Alerts arrive as soon as they happen."]
+        if released:
+            lines.append(f"{released} alert(s) waiting for the digest go out within a minute.")
+        return [Reply(title="Daily digest off", lines=tuple(lines))]
+    minute = req.minute if req.minute is not None else 9 * 60
+    at = next_local_time(ctx.now, minute, chat.timezone)
+    await db(
+        services.subscriptions.update_chat,
+        key,
+        now=ctx.now,
+        digest_minute=minute,
+        next_digest_at=at,
+    )
+    count = await db(services.subscriptions.set_mode, key, Mode.DIGEST)
+    return [
+        Reply(
+            title=f"Daily digest at {hhmm(minute)} ({chat.timezone})",
+            lines=(
+                f"{count} subscription(s) now collect into one message a day; the next is "
+                f"{at:%Y-%m-%d %H:%M} UTC.",
+                "Time zone: /settings timezone Asia/Shanghai. Stop: /digest off.",
+            ),
+            data={"next_digest_at": at.isoformat()},
+        )
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class SettingsRequest:
+    field: str = ""
+    value: Any = None
+
+    @property
+    def read_only(self) -> bool:
+        return not self.field
+
+
+_SETTINGS_EXAMPLE = "/settings currency CNY"
+
+
+def parse_settings(args: str) -> SettingsRequest | Invalid:
+    """'/settings', '/settings currency USD', '/settings mix 3:1', '/settings timezone
+    Asia/Shanghai', '/settings quiet 22:00-07:00 silent', '/settings quiet off',
+    '/settings question cheapest with 128k context'."""
+    text = " ".join(args.split())
+    if not text:
+        return SettingsRequest()
+    name, _, rest = text.partition(" ")
+    name = name.lower()
+    rest = rest.strip()
+    if name in ("time", "time-zone") and rest.lower().startswith("zone"):
+        name, rest = "timezone", rest[4:].strip()
+    if name == "currency":
+        currency = parse_currency(rest)
+        if currency is None:
+            return Invalid(f"“{rest}” is not a currency I know (CNY, USD, EUR)", _SETTINGS_EXAMPLE)
+        return SettingsRequest("currency", currency)
+    if name in ("mix", "ratio"):
+        mix = parse_mix(rest)
+        if mix is None:
+            return Invalid(f"“{rest}” is not an input:output mix", "/settings mix 3:1")
+        return SettingsRequest("mix", mix)
+    if name in ("timezone", "tz", "zone"):
+        zone = parse_timezone(rest)
+        if zone is None:
+            return Invalid(f"“{rest}” is not a time zone", "/settings timezone Asia/Shanghai")
+        return SettingsRequest("timezone", zone)
+    if name in ("quiet", "quiet-hours"):
+        words = rest.lower().removeprefix("hours").split()
+        if words in (["off"], ["none"]):
+            return SettingsRequest("quiet", None)
+        mode = QuietMode.HOLD
+        if words and words[-1] in ("hold", "silent"):
+            mode = QuietMode(words.pop())
+        window = parse_window(" ".join(words))
+        if window is None:
+            return Invalid("give quiet hours as HH:MM-HH:MM", "/settings quiet 22:00-07:00 hold")
+        return SettingsRequest("quiet", (window[0], window[1], mode))
+    if name == "question":
+        if not rest:
+            return Invalid(
+                "give the question alerts rank models by",
+                "/settings question cheapest for 1M tokens",
+            )
+        return SettingsRequest("question", None if rest.lower() == "off" else rest)
+    return Invalid(
+        f"unknown setting “{name}” (currency, mix, timezone, quiet, question)", _SETTINGS_EXAMPLE
+    )
+
+
+async def handle_settings(req: SettingsRequest, ctx: Context, services: Services) -> list[Reply]:
+    """Show or change this chat's currency, mix, time zone, quiet hours and default question."""
+    key = chat_key(ctx)
+    if req.read_only:
+        chat = await db(services.subscriptions.touch_chat, key, now=ctx.now)
+        lines = [settings_line(chat, ctx.now)]
+        if chat.default_question:
+            lines.append(f"Alerts rank models by: “{chat.default_question}”")
+        return [
+            Reply(
+                title="This chat's settings",
+                lines=tuple(lines),
+                footnotes=(
+                    "/settings currency USD · /settings mix 1:1 · /settings timezone Europe/Berlin"
+                    " · /settings quiet 22:00-07:00 silent · /settings quiet off",
+                ),
+            )
+        ]
+    changes: dict[str, Any] = {}
+    if req.field == "currency":
+        changes["currency"] = req.value
+        said = f"Prices are shown in {req.value}."
+    elif req.field == "mix":
+        changes["mix_input"], changes["mix_output"] = req.value
+        said = f"Blended prices use {req.value[0]} input : {req.value[1]} output."
+    elif req.field == "timezone":
+        changes["timezone"] = req.value
+        chat = await db(services.subscriptions.touch_chat, key, now=ctx.now)
+        if chat.digest_minute is not None:
+            changes["next_digest_at"] = next_local_time(ctx.now, chat.digest_minute, req.value)
+        said = f"Times are in {req.value}."
+    elif req.field == "quiet":
+        if req.value is None:
+            changes.update(quiet_start=None, quiet_end=None)
+            said = "No quiet hours: alerts arrive at any time."
+        else:
+            start, end, mode = req.value
+            changes.update(quiet_start=start, quiet_end=end, quiet_mode=mode)
+            what = "held until they end" if mode is QuietMode.HOLD else "sent without a sound"
+            said = f"Quiet hours {hhmm(start)}–{hhmm(end)}: alerts are {what}."
+    else:
+        changes["default_question"] = req.value
+        said = (
+            f"Alerts say where a model ranks for “{req.value}”."
+            if req.value
+            else "Alerts rank models by the default question."
+        )
+    chat = await db(services.subscriptions.update_chat, key, now=ctx.now, **changes)
+    return [Reply(title="Settings changed", lines=(said, settings_line(chat, ctx.now)))]

@@ -1,0 +1,95 @@
+"""The command layer: text (or a button's action) and a Context in, Replies out.
+
+It implements `bot.chat.ports.CommandLayer`; every front-end (Telegram, Slack,
+the console) calls it the same way, so a command behaves the same everywhere.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+
+from bot.chat.commands.catalog import default_registry
+from bot.chat.commands.parsing import Invalid, split_command
+from bot.chat.commands.questions import handle_question
+from bot.chat.commands.registry import Registry, error
+from bot.chat.commands.services import Services, db
+from bot.chat.context import ChatType, Context
+from bot.chat.reply import Reply, ReplyKind
+
+log = logging.getLogger(__name__)
+
+_EXAMPLES = ("/help", "/subscribe deepseek", "cheapest for 1M tokens?")
+
+
+class Commands:
+    """pricebot's CommandLayer."""
+
+    def __init__(self, services: Services, registry: Registry | None = None) -> None:
+        self.services = services
+        self.registry = registry or default_registry()
+        services.registry = self.registry
+
+    async def handle(self, text: str, ctx: Context) -> list[Reply]:
+        """Answer a command or a free-text question, e.g. '/subscribe deepseek'."""
+        try:
+            return await self._handle(text, ctx)
+        except Exception:
+            # A bug must not leave a user without an answer (or show them a stack trace).
+            log.exception("command %r failed", text[:200])
+            return [
+                Reply(
+                    title="Something went wrong on my side; please try again",
+                    kind=ReplyKind.ERROR,
+                    lines=("Example: /help",),
+                )
+            ]
+
+    async def press(self, action: str, ctx: Context) -> list[Reply]:
+        """Answer a button press. Actions are commands; they act on the pressing chat only."""
+        command = split_command(action)
+        if command is None or self.registry.get(command.name) is None:
+            return error("that button is no longer valid", "/subscriptions")
+        return await self.handle(action, ctx)
+
+    async def _handle(self, text: str, ctx: Context) -> list[Reply]:
+        command = split_command(text)
+        if command is None:
+            return await self._free_text(text, ctx)
+        entry = self.registry.get(command.name)
+        if entry is None:
+            close = difflib.get_close_matches(command.name, self.registry.names(), n=1)
+            hint = f" Did you mean /{close[0]}?" if close else ""
+            return error(f"there is no /{command.name} command.{hint}", "/help")
+        parsed = entry.read(command.args)
+        if isinstance(parsed, Invalid):
+            return error(parsed.reason, parsed.example)
+        if (
+            entry.changes_chat
+            and not getattr(parsed, "read_only", False)
+            and ctx.chat_type in (ChatType.GROUP, ChatType.CHANNEL)
+            and not ctx.is_admin
+        ):
+            return [
+                Reply(
+                    title="Only this chat's admins can change its alerts",
+                    kind=ReplyKind.ERROR,
+                    lines=("Anyone can ask questions, e.g. /cheapest or /subscriptions",),
+                )
+            ]
+        return await entry.handle(parsed, ctx, self.services)
+
+    async def _free_text(self, text: str, ctx: Context) -> list[Reply]:
+        cleaned = " ".join(text.split())
+        if not cleaned:
+            return error("say something: a command or a price question", "cheapest for 1M tokens?")
+        questions = self.services.questions
+        if questions is not None and await db(questions.is_question, cleaned, now=ctx.now):
+            return await handle_question(cleaned, ctx, self.services)
+        return [
+            Reply(
+                title="I read commands and price questions",
+                kind=ReplyKind.ERROR,
+                lines=("Try: " + " · ".join(_EXAMPLES),),
+            )
+        ]
