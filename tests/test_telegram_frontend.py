@@ -10,7 +10,7 @@ import pytest
 from pydantic import SecretStr
 
 from bot.chat.context import ChatType, Context, Platform
-from bot.chat.reply import Button, Reply, ReplyKind
+from bot.chat.reply import Button, Reply, ReplyKind, Row
 from bot.chat.telegram.frontend import REFUSED_PRESS, TelegramFrontEnd, TelegramStartError
 from bot.settings import Settings
 from tests.fakes import telegram_api as fake_api
@@ -279,3 +279,49 @@ async def test_an_unreachable_api_is_named():
     with pytest.raises(TelegramStartError, match=re.escape("http://127.0.0.1:9")):
         await front.start()
     await front.stop()
+
+
+async def test_long_answers_page_with_more(
+    telegram_api: FakeTelegramAPI, frontend: TelegramFrontEnd, commands: RecordingCommands
+):
+    rows = tuple(Row(f"Model {n}", f"¥{n}.00") for n in range(1, 26))
+    commands.on_text = lambda text, ctx: [
+        Reply(
+            title="Cheapest for 1M tokens",
+            kind=ReplyKind.ANSWER,
+            lines=("as of today",),
+            rows=rows,
+            footnotes=("blended 3:1",),
+            buttons=(Button("Subscribe", "/subscribe cheapest top 25"),),
+        )
+    ]
+    question = telegram_api.message(ALICE, ALICE, "cheapest top 25")
+    await ask(telegram_api, commands, question)
+    [first] = await eventually(lambda: telegram_api.delivered(ALICE))
+    assert first["text"].splitlines() == [
+        "Cheapest for 1M tokens",
+        "as of today",
+        *(f"Model {n} — ¥{n}.00" for n in range(1, 11)),
+    ]
+    assert first["reply_to_message"]["message_id"] == question["message"]["message_id"]
+    telegram_api.queue(telegram_api.press(first, "More (11–20 of 25)", user_id=ALICE))
+    second = (await eventually(lambda: telegram_api.delivered(ALICE)[1:]))[0]
+    assert second["text"].splitlines() == [
+        "Cheapest for 1M tokens (2/3)",
+        *(f"Model {n} — ¥{n}.00" for n in range(11, 21)),
+    ]
+    telegram_api.queue(telegram_api.press(second, "More (21–25 of 25)", user_id=ALICE))
+    third = (await eventually(lambda: telegram_api.delivered(ALICE)[2:]))[0]
+    assert third["text"].splitlines() == [
+        "Cheapest for 1M tokens (3/3)",
+        *(f"Model {n} — ¥{n}.00" for n in range(21, 26)),
+        "",
+        "blended 3:1",
+    ]
+    assert [b["text"] for row in third["reply_markup"]["inline_keyboard"] for b in row] == [
+        "Subscribe"
+    ]
+    # Each page re-asked the question; the pressed "More" buttons are gone.
+    assert [text for text, _ in commands.asked] == ["cheapest top 25"] * 3
+    assert commands.pressed == []
+    assert "reply_markup" not in telegram_api.delivered(ALICE)[0]

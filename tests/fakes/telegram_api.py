@@ -660,9 +660,25 @@ class FakeTelegramAPI:
         else:
             message["from"] = self.bot_user
         self._set_markup(message, call.params.get("reply_markup"))
+        self._set_reply_to(chat_id, message, call.params.get("reply_parameters"))
         message["_by_bot"] = True
         self.messages[(chat_id, message["message_id"])] = message
         return _public(message)
+
+    def _set_reply_to(
+        self, chat_id: int, message: dict[str, Any], parameters: dict[str, Any] | None
+    ) -> None:
+        """A reply carries the message it answers (one level deep, as Telegram sends it)."""
+        if not parameters:
+            return
+        original = self.messages.get((chat_id, int(parameters["message_id"])))
+        if original is None:
+            if not parameters.get("allow_sending_without_reply"):
+                raise _ApiError(400, "Bad Request: message to be replied not found")
+            return
+        message["reply_to_message"] = {
+            k: v for k, v in _public(original).items() if k != "reply_to_message"
+        }
 
     def _stored(self, call: Call) -> dict[str, Any]:
         key = (_int_param(call, "chat_id"), _int_param(call, "message_id"))

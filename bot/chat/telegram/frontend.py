@@ -29,6 +29,7 @@ from bot.chat.telegram.build import api_base_urls, build_application
 from bot.chat.telegram.buttons import CallbackSigner, without_button
 from bot.chat.telegram.menu import commands as menu
 from bot.chat.telegram.notifier import TelegramNotifier, retry_seconds
+from bot.chat.telegram.paging import more_request, page, page_count
 from bot.chat.telegram.sending import send_reply
 from bot.chat.telegram.updates import Addressed, addressed, chat_type, language
 from bot.settings import Settings
@@ -45,6 +46,16 @@ _ANSWER_MAX_WAIT = 30.0
 _SECRET_CHARS = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 REFUSED_PRESS = "This button belongs to another chat. Send the command here instead."
+QUESTION_GONE = Reply(
+    title="The question this answers is gone",
+    kind=ReplyKind.ERROR,
+    lines=("Ask it again to see the whole answer.",),
+)
+ANSWER_CHANGED = Reply(
+    title="The answer has changed since",
+    kind=ReplyKind.ERROR,
+    lines=("Ask again to see the whole new answer.",),
+)
 FAILED = Reply(
     title="Something went wrong on our side",
     kind=ReplyKind.ERROR,
@@ -199,10 +210,12 @@ class TelegramFrontEnd:
         except Exception:
             log.exception("command layer failed on %r in chat %s", request.text, request.chat_id)
             replies = [FAILED]
+        paged = any(page_count(reply) > 1 for reply in replies)
+        pages = [page(r, i, 0, question_id=message.message_id) for i, r in enumerate(replies)]
+        # Answers in groups, and paged answers anywhere, reply to the question: "More" re-reads it.
         in_group = request.chat_type is ChatType.GROUP
-        await self._send(
-            request.chat_id, replies, reply_to=message.message_id if in_group else None
-        )
+        reply_to = message.message_id if in_group or paged else None
+        await self._send(request.chat_id, pages, reply_to=reply_to)
 
     async def on_press(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         """A button press: honoured only in the chat the button was made for; always answered."""
@@ -229,14 +242,19 @@ class TelegramFrontEnd:
             await query.answer()  # stops the button's spinner at once
             answered = True
             ctx = await self._press_context(query, message.chat.id)
+            more = more_request(action)
+            reply_to = None
             try:
-                replies = await self._commands.press(action, ctx)
+                if more is not None and isinstance(message, Message):
+                    replies, reply_to = await self._more(message, more, ctx)
+                else:
+                    replies = await self._commands.press(action, ctx)
             except Exception:
                 log.exception("command layer failed on press %r in chat %s", action, ctx.chat)
                 replies = [FAILED]
             if isinstance(message, Message) and not any(r.kind is ReplyKind.ERROR for r in replies):
                 await self._drop_button(message, query.data or "")
-            await self._send(message.chat.id, replies)
+            await self._send(message.chat.id, replies, reply_to=reply_to)
         finally:
             if not answered:
                 await query.answer()
@@ -247,6 +265,25 @@ class TelegramFrontEnd:
         log.error("Telegram update %s failed", update_id, exc_info=context.error)
 
     # helpers
+
+    async def _more(
+        self, shown: Message, more: tuple[int, int, int], ctx: Context
+    ) -> tuple[list[Reply], int | None]:
+        """The next page of a long answer: the question it answers, asked again."""
+        question_id, index, number = more
+        question = shown.reply_to_message
+        bot = self.application.bot
+        request = (
+            addressed(question, bot_username=bot.username, bot_id=bot.id)
+            if question is not None and question.message_id == question_id
+            else None
+        )
+        if request is None:
+            return [QUESTION_GONE], None
+        replies = await self._commands.handle(request.text, ctx)
+        if index >= len(replies) or number >= page_count(replies[index]):
+            return [ANSWER_CHANGED], question_id
+        return [page(replies[index], index, number, question_id=question_id)], question_id
 
     async def _context_for(self, request: Addressed) -> Context:
         is_admin = request.known_admin
