@@ -198,7 +198,11 @@ def platform_front_ends(
     """
     front_ends: list[FrontEnd] = []
     if settings.telegram_token is not None:
-        log.warning("PRICEBOT_TELEGRAM_TOKEN is set but this build has no Telegram front-end yet")
+        # Imported here: python-telegram-bot loads only when Telegram is configured.
+        from bot.chat.telegram import TelegramFrontEnd
+
+        menu = [(entry.name, entry.summary) for entry in commands.registry.entries()]
+        front_ends.append(TelegramFrontEnd(settings, commands, menu=menu))
     if settings.slack_bot_token is not None or settings.slack_client_id is not None:
         log.warning("Slack settings are set but this build has no Slack front-end yet")
     return front_ends

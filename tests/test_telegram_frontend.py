@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
+from bot.chat.commands import default_registry
 from bot.chat.context import ChatType, Context, Platform
 from bot.chat.reply import Button, Reply, ReplyKind, Row
 from bot.chat.telegram.frontend import REFUSED_PRESS, TelegramFrontEnd, TelegramStartError
@@ -44,7 +45,8 @@ async def frontend(
     telegram_api.add_chat(GROUP, "supergroup", title="LLM price watchers")
     telegram_api.add_chat(CHANNEL, "channel", title="Price war news")
     telegram_api.set_member(GROUP, ADMIN, "administrator")
-    front = TelegramFrontEnd(settings_for(telegram_api), commands)
+    menu = [(entry.name, entry.summary) for entry in default_registry().entries()]
+    front = TelegramFrontEnd(settings_for(telegram_api), commands, menu=menu)
     await front.start()
     try:
         yield front
@@ -69,8 +71,12 @@ async def test_start_connects_publishes_menu_and_polls(
     await eventually(lambda: telegram_api.calls_to("getUpdates"), what="getUpdates")
     english = {c["command"]: c["description"] for c in telegram_api.commands[("default", "")]}
     chinese = {c["command"]: c["description"] for c in telegram_api.commands[("default", "zh")]}
-    assert english.keys() == chinese.keys() >= {"cheapest", "subscribe", "history", "help"}
-    assert chinese["cheapest"] == "100万tokens最便宜的模型"
+    names = [entry.name for entry in default_registry().entries()]
+    assert list(english) == list(chinese) == names
+    assert english["history"].startswith("a chart of a model's input and output price")
+    # Every command has its own Chinese wording, not the English one.
+    assert all(chinese[name] != english[name] for name in names)
+    assert chinese["cheapest"].startswith("100万tokens最便宜的模型")
 
 
 async def test_private_chat_text_reaches_the_command_layer(

@@ -21,6 +21,7 @@ from telegram import CallbackQuery, Message, Update
 from telegram.error import BadRequest, InvalidToken, RetryAfter, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
+from bot.alerts.notifier import Notifier
 from bot.chat.context import ChatRef, ChatType, Context, Platform
 from bot.chat.ports import CommandLayer
 from bot.chat.reply import Reply, ReplyKind
@@ -96,11 +97,14 @@ class TelegramFrontEnd:
         settings: Settings,
         commands: CommandLayer,
         *,
+        menu: Sequence[tuple[str, str]] = (),
         read_timeout: float | None = None,
     ) -> None:
+        """`menu`: (command, English summary) pairs for Telegram's command menu."""
         if settings.telegram_token is None:
             raise ValueError("PRICEBOT_TELEGRAM_TOKEN is not set")
         self._commands = commands
+        self._menu = list(menu)
         self._api_root = api_base_urls(settings.telegram_api_url)[0].removesuffix("/bot")
         self._webhook_url = settings.telegram_webhook_url
         self._webhook_path: str | None = None
@@ -113,7 +117,7 @@ class TelegramFrontEnd:
             settings, polling=self._webhook_url is None, read_timeout=read_timeout
         )
         self._signer = CallbackSigner(settings.telegram_token.get_secret_value())
-        self.notifier = TelegramNotifier(self.application.bot, self._signer)
+        self.notifier: Notifier = TelegramNotifier(self.application.bot, self._signer)
         self._admins = AdminCache(self.application.bot, ttl=settings.telegram_admin_cache_seconds)
         updates = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
         self.application.add_handler(MessageHandler(updates & filters.TEXT, self.on_message))
@@ -168,9 +172,11 @@ class TelegramFrontEnd:
 
     async def _publish_menu(self) -> None:
         bot = self.application.bot
+        if not self._menu:
+            return
         try:
-            await bot.set_my_commands(menu("en"))
-            await bot.set_my_commands(menu("zh"), language_code="zh")
+            await bot.set_my_commands(menu(self._menu, "en"))
+            await bot.set_my_commands(menu(self._menu, "zh"), language_code="zh")
         except TelegramError as exc:
             # The menu is a convenience; commands typed by hand work without it.
             log.warning("Telegram: could not set the command menu: %s", exc)

@@ -1,28 +1,41 @@
-"""The command menu Telegram shows, in English and Chinese (set with setMyCommands on start)."""
+"""The command menu Telegram shows, in English and Chinese (set with setMyCommands on start).
+
+The commands and their English summaries come from the command layer's
+registry; this module adds only the Chinese wording.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from telegram import BotCommand
 
-# (command, English, Chinese). The command layer answers each; this is only the menu.
-MENU: tuple[tuple[str, str, str], ...] = (
-    ("cheapest", "Cheapest models for 1M tokens", "100万tokens最便宜的模型"),
-    ("price", "A model's prices: /price deepseek-chat", "查看模型价格：/price deepseek-chat"),
-    ("cost", "What tokens cost: /cost qwen-long 2M in", "计算费用：/cost qwen-long 2M in"),
-    ("compare", "Compare models: /compare gpt-4o qwen-max", "比较模型：/compare gpt-4o qwen-max"),
-    ("free", "Models free to use now", "当前免费的模型"),
-    ("history", "Price chart: /history qwen-long", "价格走势图：/history qwen-long"),
-    ("subscribe", "Alerts on price cuts: /subscribe deepseek", "订阅降价提醒：/subscribe deepseek"),
-    ("subscriptions", "This chat's alerts", "本聊天的订阅"),
-    ("unsubscribe", "Stop alerts", "取消订阅"),
-    ("mute", "Pause alerts: /mute 2h", "暂停提醒：/mute 2h"),
-    ("digest", "One daily message: /digest daily 9:00", "每日汇总：/digest daily 9:00"),
-    ("settings", "Currency, mix, time zone", "货币、输入输出比例、时区"),
-    ("help", "What pricebot can do", "使用帮助"),
-)
+# Telegram allows 1-256 characters of description.
+_DESCRIPTION_LIMIT = 256
+
+CHINESE: dict[str, str] = {
+    "start": "pricebot 能做什么，从这里开始",
+    "help": "命令列表，或某个命令的详细说明",
+    "subscribe": "订阅降价、免费、目标价或问题答案变化的提醒",
+    "unsubscribe": "按编号、厂商或模型取消订阅，或全部取消",
+    "subscriptions": "本聊天的订阅和设置",
+    "mute": "暂停提醒一段时间，之后一并送达",
+    "unmute": "立即结束暂停",
+    "digest": "每天固定时间一条汇总，代替即时提醒",
+    "settings": "货币、输入输出比例、时区、免打扰时段",
+    "cheapest": "100万tokens最便宜的模型（可指定数量、比例、上下文）",
+    "price": "某个模型的当前价格",
+    "cost": "在某个模型上用一定数量tokens的费用",
+    "compare": "并排比较两三个模型",
+    "history": "模型输入输出价格走势图，标出降价",
+    "free": "当前免费的模型，及其限额和截止日期",
+}
 
 
-def commands(language: str) -> list[BotCommand]:
-    """The menu in `language` ('en' or 'zh')."""
-    column = 2 if language == "zh" else 1
-    return [BotCommand(entry[0], entry[column]) for entry in MENU]
+def commands(entries: Sequence[tuple[str, str]], language: str) -> list[BotCommand]:
+    """The menu for (command, English summary) pairs in `language` ('en' or 'zh')."""
+    menu = []
+    for name, summary in entries:
+        description = CHINESE.get(name, summary) if language == "zh" else summary
+        menu.append(BotCommand(name, description[:_DESCRIPTION_LIMIT]))
+    return menu
