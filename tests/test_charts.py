@@ -92,3 +92,12 @@ def test_long_histories_are_summarised(sqlite_store: PriceStore):
         "Input: $29.00 from 2024-01-01 → … 12 more … → $16.00 from 2024-01-14 (cut 5.9%)"
     )
     assert line.endswith("$10.00 from 2024-01-20 (cut 9.1%)")
+
+
+def test_history_needs_a_model_name():
+    from bot.chat.commands import Invalid
+    from bot.chat.commands.history import parse_history
+
+    assert parse_history("  qwen   long ") == "qwen long"
+    refused = parse_history("   ")
+    assert isinstance(refused, Invalid) and refused.example == "/history qwen-long"
