@@ -37,6 +37,7 @@ from bot.chat.commands import Commands, Services
 from bot.chat.console import ConsoleFrontEnd
 from bot.chat.ports import FrontEnd
 from bot.settings import Settings
+from bot.sources.poller import schedule_sources
 from storage import (
     AlertMatcher,
     DeliveryStore,
@@ -295,6 +296,7 @@ def build_app(
         clock=clock,
     )
     holder.append(app)
-    # Scheduled jobs of other areas are added here, e.g. the price sources:
-    #     schedule_sources(app.scheduler, store, settings)
+    if settings.poll_sources:
+        # The price sources refresh on their own intervals (docs/sources.md).
+        schedule_sources(app.scheduler, store, settings)
     return app

@@ -58,6 +58,8 @@ class Settings(BaseSettings):
 
     # Price sources (docs/sources.md). The default set works offline.
     sources: str = "catalog,genai-prices"
+    # `pricebot run` polls the enabled sources on their intervals; off: only by hand.
+    poll_sources: bool = True
     catalog_file: str | None = None
     genai_prices_url: str | None = None
     litellm_url: str = "https://raw.githubusercontent.com/BerriAI/litellm/main/model_prices_and_context_window.json"

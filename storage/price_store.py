@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storage.fx import Conversion, FxRate, convert
@@ -36,6 +37,9 @@ from storage.values import (
     Quote,
     require_utc,
 )
+
+# A concurrent writer can insert the same new model first; one more read settles it.
+_RECORD_ATTEMPTS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,12 +88,28 @@ class PriceStore:
         `across_sources=True` compares with the latest price from any source
         instead of this source's own past: for an admin's word, which overrides.
         """
-        with Session(self.engine) as session, session.begin():
-            recorder = self._recorder(
-                session, quotes, source, observed_at, history, across_sources, history_before
-            )
-            recorder.write()
-            return recorder.result()
+        quotes = list(quotes)
+        for attempt in range(_RECORD_ATTEMPTS):
+            try:
+                with Session(self.engine) as session, session.begin():
+                    recorder = self._recorder(
+                        session,
+                        quotes,
+                        source,
+                        observed_at,
+                        history,
+                        across_sources,
+                        history_before,
+                    )
+                    recorder.write()
+                    return recorder.result()
+            except IntegrityError:
+                # Another writer (a second source job, another process) added the same
+                # new vendor, model or alias between our read and our write. Nothing of
+                # ours was written; read again and the model is known, not new.
+                if attempt == _RECORD_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
 
     def preview(
         self,

@@ -253,3 +253,20 @@ def test_recording_is_idempotent(store: PriceStore, prices: list[Decimal]) -> No
     before = store.last_event_id()
     assert store.record(quotes, source="s", observed_at=NOW) == []
     assert store.last_event_id() == before
+
+
+def test_two_writers_adding_the_same_new_model_both_succeed(store: PriceStore) -> None:
+    """Two source jobs that meet the same new model at once: one new_model event, no error."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def record(source: str) -> list[EventType]:
+        quotes = [
+            quote(f"acme/m{i}", when=utc(2024, 5, 1), input="1", name=f"M{i}") for i in range(200)
+        ]
+        return [e.type for e in store.record(quotes, source=source, observed_at=NOW)]
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(record, ["feed-a", "feed-b"]))
+    new_models = [t for events in results for t in events if t is EventType.NEW_MODEL]
+    assert len(new_models) == 200
+    assert len(store.models()) == 200
