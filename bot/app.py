@@ -138,9 +138,13 @@ class App:
                 await front_end.stop()
         self._started.clear()
         if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+            # Pause first: shutting down cancels running jobs' tasks, while their database
+            # work goes on in worker threads past engine.dispose(). Let them finish.
+            self.scheduler.pause()
         if self._running:
             await asyncio.gather(*self._running, return_exceptions=True)
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
         await self.dispatcher.stop()
         if self._runner is not None:
             await self._runner.cleanup()

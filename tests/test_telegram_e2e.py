@@ -95,6 +95,8 @@ def settings_for(fake: FakeTelegramAPI, database_url: str, **extra: Any) -> Sett
         "dispatch_interval": 0.1,
         "delivery_backoff": 0.2,
         "console": "off",
+        # The test is the price source: what it records is all that changes.
+        "poll_sources": False,
         "http_host": "127.0.0.1",
         "http_port": free_port(),
     }
