@@ -35,7 +35,9 @@ from bot.alerts.limits import RateLimits
 from bot.alerts.message import Ranker
 from bot.chat.commands import Commands, Services
 from bot.chat.console import ConsoleFrontEnd
+from bot.chat.context import Platform
 from bot.chat.ports import FrontEnd
+from bot.chat.slack import SlackFrontEnd, slack_enabled
 from bot.settings import Settings
 from bot.sources.poller import schedule_sources
 from storage import (
@@ -43,6 +45,7 @@ from storage import (
     DeliveryStore,
     PriceStore,
     SubscriptionStore,
+    WorkspaceStore,
     make_engine,
     upgrade,
 )
@@ -208,9 +211,33 @@ def platform_front_ends(
 
         menu = [(entry.name, entry.summary) for entry in commands.registry.entries()]
         front_ends.append(TelegramFrontEnd(settings, commands, menu=menu))
-    if settings.slack_bot_token is not None or settings.slack_client_id is not None:
-        log.warning("Slack settings are set but this build has no Slack front-end yet")
+    if slack_enabled(settings):
+        front_ends.append(slack_front_end(settings, commands, subs))
     return front_ends
+
+
+def slack_front_end(
+    settings: Settings, commands: Commands, subs: SubscriptionStore
+) -> SlackFrontEnd:
+    """Slack: an uninstalled (or deactivated) workspace's subscriptions stop."""
+
+    async def workspace_gone(team_id: str) -> None:
+        stopped = await asyncio.to_thread(subs.deactivate_team, Platform.SLACK.value, team_id)
+        log.info("Slack workspace %s is gone: %s subscriptions stopped", team_id, stopped)
+
+    async def subscribed_channels(team_id: str, chat_ids: Sequence[str]) -> set[str]:
+        return await asyncio.to_thread(
+            subs.chats_with_subscriptions, Platform.SLACK.value, team_id, chat_ids
+        )
+
+    return SlackFrontEnd(
+        settings,
+        commands=commands,
+        engine=subs.engine,
+        on_workspace_gone=workspace_gone,
+        subscribed_channels=subscribed_channels,
+        command_names=commands.registry.names,
+    )
 
 
 def build_app(
@@ -242,6 +269,7 @@ def build_app(
         evaluator=evaluator,
         questions=answers,
         saved_questions=answers,
+        workspaces=WorkspaceStore(engine),
     )
     commands = Commands(services)
     app_front_ends: list[FrontEnd]

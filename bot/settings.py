@@ -53,8 +53,13 @@ class Settings(BaseSettings):
     slack_client_id: str | None = None
     slack_client_secret: SecretStr | None = None
     slack_scopes: str = (
-        "commands,chat:write,chat:write.public,app_mentions:read,im:history,users:read"
+        "commands,chat:write,chat:write.public,app_mentions:read,im:history,users:read,"
+        "channels:read,groups:read"
     )
+    # OAuth redirect URL registered with Slack (needed when the app lists several).
+    slack_redirect_uri: str | None = None
+    # Follow-up alerts about a model go into its first alert's thread for this many days.
+    slack_thread_days: int = 7
 
     # Price sources (docs/sources.md). The default set works offline.
     sources: str = "catalog,genai-prices"

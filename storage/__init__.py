@@ -27,6 +27,7 @@ from storage.deliveries import DeliveryStore, Outcome
 from storage.fx import Conversion, FxRate, NoRateError, convert
 from storage.money import CURRENCIES, Money, MoneyError, Unit, format_money, parse_amount
 from storage.price_store import ModelInfo, PriceStore, RecordPreview
+from storage.slack import SlackStore
 from storage.source_state import (
     HeldSnapshot,
     PendingConfirmation,
@@ -46,6 +47,7 @@ from storage.values import (
     Quote,
     tier_label,
 )
+from storage.workspaces import WorkspaceStore
 
 __all__ = [
     "CURRENCIES",
@@ -82,6 +84,7 @@ __all__ = [
     "Quote",
     "RecordPreview",
     "ScopeKind",
+    "SlackStore",
     "SourceOutcome",
     "SourceState",
     "SourceStatus",
@@ -92,6 +95,7 @@ __all__ = [
     "SubscriptionStore",
     "TargetOutcome",
     "Unit",
+    "WorkspaceStore",
     "check_connection",
     "convert",
     "format_money",

@@ -408,8 +408,11 @@ class SourceState:
         if self.engine.dialect.name != "postgresql":
             yield True
             return
-        key = _lock_key(name)
         with self.engine.connect() as conn:
+            # Advisory locks are database-wide; mixing in the schema keeps two
+            # deployments (or test runs) in separate schemas of one database apart.
+            schema = conn.execute(text("SELECT current_schema()")).scalar() or ""
+            key = _lock_key(f"{schema}:{name}")
             got = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar())
             conn.commit()
             try:

@@ -374,6 +374,30 @@ class SubscriptionStore:
             )
             return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
+    def chats_with_subscriptions(
+        self, platform: str, team_id: str, chat_ids: Iterable[str]
+    ) -> set[str]:
+        """Which of `chat_ids` (in one workspace) have active subscriptions (the Slack Home)."""
+        wanted = list(dict.fromkeys(chat_ids))
+        found: set[str] = set()
+        with Session(self.engine) as session:
+            for start in range(0, len(wanted), 500):
+                found.update(
+                    session.scalars(
+                        select(ChatRow.chat_id)
+                        .join(SubscriptionRow, SubscriptionRow.chat_pk == ChatRow.id)
+                        .where(
+                            ChatRow.platform == platform,
+                            ChatRow.team_id == team_id,
+                            ChatRow.chat_id.in_(wanted[start : start + 500]),
+                            ChatRow.active.is_(True),
+                            SubscriptionRow.active.is_(True),
+                        )
+                        .distinct()
+                    )
+                )
+        return found
+
     def count(self) -> int:
         """Active subscriptions of active chats, across all chats."""
         from sqlalchemy import func

@@ -40,3 +40,6 @@ class Context:
     chat_type: ChatType = ChatType.PRIVATE
     language: str | None = None
     user_name: str | None = None
+    # Is this user an admin or owner of the whole workspace (Slack)? Then they may
+    # change workspace-wide settings; False where a platform has no workspaces.
+    team_admin: bool = False

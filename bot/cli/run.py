@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from bot.chat.slack import SlackConfigError
 from bot.cli.common import fail, open_store, print_json, print_table
 from bot.settings import load_settings
 from storage import DeliveryStatus, DeliveryStore
@@ -48,7 +49,12 @@ def run() -> None:
                 loop.add_signal_handler(sig, app.request_stop)
         await app.run()
 
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    except SlackConfigError as exc:
+        fail(
+            str(exc), "PRICEBOT_SLACK_BOT_TOKEN=xoxb-… PRICEBOT_SLACK_APP_TOKEN=xapp-… pricebot run"
+        )
 
 
 def demo() -> None:

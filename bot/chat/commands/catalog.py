@@ -21,6 +21,7 @@ from bot.chat.commands.subscribe import (
     handle_unsubscribe,
 )
 from bot.chat.commands.subscribe_parse import parse_nothing, parse_subscribe, parse_unsubscribe
+from bot.chat.commands.workspace import handle_workspace, parse_workspace
 
 
 def default_registry() -> Registry:
@@ -135,6 +136,18 @@ def default_registry() -> Registry:
                 parse=parse_settings,
                 handle=handle_settings,
                 changes_chat=True,
+            ),
+            CommandEntry(
+                name="workspace",
+                summary="(Slack) who may change a channel's alerts: admins, or everyone",
+                usage="/workspace [everyone on|off]",
+                examples=("/workspace", "/workspace everyone on"),
+                details=(
+                    "By default, in a channel only workspace admins and owners and the channel's "
+                    "creator may change its alerts; a workspace admin may let everyone.",
+                ),
+                parse=parse_workspace,
+                handle=handle_workspace,
             ),
             CommandEntry(
                 name="cheapest",

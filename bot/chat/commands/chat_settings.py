@@ -19,8 +19,8 @@ from bot.chat.commands.parsing import (
 from bot.chat.commands.services import Services, chat_key, db
 from bot.chat.commands.subscribe import settings_line
 from bot.chat.context import Context
-from bot.chat.reply import Reply
-from storage import Mode, QuietMode
+from bot.chat.reply import Button, Reply
+from storage import ChatSettings, Mode, QuietMode
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +140,22 @@ async def handle_digest(req: DigestRequest, ctx: Context, services: Services) ->
     ]
 
 
+def settings_buttons(chat: ChatSettings) -> tuple[Button, ...]:
+    """One-press changes to the common choices (Slack's App Home, Telegram's keyboard)."""
+    buttons = [
+        Button(f"Prices in {code}", f"/settings currency {code}")
+        for code in ("CNY", "USD")
+        if code != chat.currency
+    ]
+    mix = "1:1" if (chat.mix_input, chat.mix_output) == (3, 1) else "3:1"
+    buttons.append(Button(f"Mix {mix}", f"/settings mix {mix}"))
+    if chat.quiet_start is None:
+        buttons.append(Button("Quiet 22:00–07:00", "/settings quiet 22:00-07:00 hold"))
+    else:
+        buttons.append(Button("No quiet hours", "/settings quiet off"))
+    return tuple(buttons)
+
+
 @dataclass(frozen=True, slots=True)
 class SettingsRequest:
     field: str = ""
@@ -219,6 +235,7 @@ async def handle_settings(req: SettingsRequest, ctx: Context, services: Services
                     "/settings currency USD · /settings mix 1:1 · /settings timezone Europe/Berlin"
                     " · /settings quiet 22:00-07:00 silent · /settings quiet off",
                 ),
+                buttons=settings_buttons(chat),
             )
         ]
     changes: dict[str, Any] = {}

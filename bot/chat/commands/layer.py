@@ -14,6 +14,7 @@ from bot.chat.commands.parsing import Invalid, split_command
 from bot.chat.commands.questions import handle_question
 from bot.chat.commands.registry import Registry, error
 from bot.chat.commands.services import Services, db
+from bot.chat.commands.workspace import everyone_changes_alerts
 from bot.chat.context import ChatType, Context
 from bot.chat.reply import Reply, ReplyKind
 
@@ -69,6 +70,7 @@ class Commands:
             and not getattr(parsed, "read_only", False)
             and ctx.chat_type in (ChatType.GROUP, ChatType.CHANNEL)
             and not ctx.is_admin
+            and not await everyone_changes_alerts(ctx, self.services)
         ):
             return [
                 Reply(

@@ -17,7 +17,14 @@ from typing import Any, ParamSpec, Protocol, TypeVar
 from bot.alerts.evaluate import AlertEvaluator, SavedQuestions
 from bot.chat.context import Context
 from bot.chat.reply import Reply
-from storage import ChatKey, ChatSettings, PriceStore, ScopeKind, SubscriptionStore
+from storage import (
+    ChatKey,
+    ChatSettings,
+    PriceStore,
+    ScopeKind,
+    SubscriptionStore,
+    WorkspaceStore,
+)
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -70,6 +77,8 @@ class Services:
     # Filled in by the command layer, so /help can list every command.
     registry: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # Workspace-wide settings (Slack): may everyone change a channel's alerts?
+    workspaces: WorkspaceStore | None = None
 
     def names(self) -> tuple[dict[str, str], dict[str, str]]:
         """Vendor id → name and model id → display name, for describing subscriptions."""
