@@ -13,6 +13,9 @@ from telegram import BotCommand
 # Telegram allows 1-256 characters of description.
 _DESCRIPTION_LIMIT = 256
 
+# Commands that mean nothing on Telegram; they stay out of its menu (typed, they still answer).
+NOT_ON_TELEGRAM = frozenset({"workspace"})
+
 CHINESE: dict[str, str] = {
     "start": "pricebot 能做什么，从这里开始",
     "help": "命令列表，或某个命令的详细说明",
@@ -36,6 +39,8 @@ def commands(entries: Sequence[tuple[str, str]], language: str) -> list[BotComma
     """The menu for (command, English summary) pairs in `language` ('en' or 'zh')."""
     menu = []
     for name, summary in entries:
+        if name in NOT_ON_TELEGRAM:
+            continue
         description = CHINESE.get(name, summary) if language == "zh" else summary
         menu.append(BotCommand(name, description[:_DESCRIPTION_LIMIT]))
     return menu
