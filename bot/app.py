@@ -3,11 +3,16 @@
 `build_app(settings)` wires the store, the command layer, fan-out, dispatcher and
 front-ends; `App.start()` and `App.stop()` bring them up and down in a known order:
 
-    start: scheduler (fan-out, dispatch tick, digests, free offers ending, sources)
-           → dispatcher → HTTP server (front-end routes) → front-ends
+    start: leader election → scheduler (fan-out, dispatch tick, digests, free
+           offers ending, sources) → dispatcher → HTTP server (health, metrics,
+           front-end routes) → front-ends
     stop:  front-ends (no new input) → scheduler (running jobs finish their
            transaction) → dispatcher (messages in flight finish, the rest go back
-           to the outbox) → HTTP server → database
+           to the outbox) → HTTP server → leader lock (another replica takes over
+           at once) → database
+
+Scale-out (docs/scaling.md): every replica dispatches; only the one holding the
+leader lock runs the jobs marked `leader_only` and the price sources.
 
 Nothing owns the event loop but `asyncio.run` in `pricebot run`: no
 `run_polling()`, no `AsyncApp.start()`.
@@ -19,11 +24,10 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TextIO
 
-from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import Engine
 
@@ -31,15 +35,19 @@ from bot.alerts.answering import AnswersEngine
 from bot.alerts.dispatcher import Dispatcher, DispatchOptions, utc_now
 from bot.alerts.evaluate import AlertEvaluator
 from bot.alerts.fanout import Fanout
-from bot.alerts.limits import RateLimits
+from bot.alerts.limits import DEFAULTS as DEFAULT_LIMITS
+from bot.alerts.limits import TELEGRAM, RateLimits
 from bot.alerts.message import Ranker
 from bot.chat.commands import Commands, Services
 from bot.chat.console import ConsoleFrontEnd
 from bot.chat.context import Platform
 from bot.chat.ports import FrontEnd
 from bot.chat.slack import SlackFrontEnd, slack_enabled
+from bot.leader import Leader, leader_for
+from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.sources.poller import schedule_sources
+from bot.web import WebServer, database_ready
 from storage import (
     AlertMatcher,
     DeliveryStore,
@@ -49,8 +57,12 @@ from storage import (
     make_engine,
     upgrade,
 )
+from storage.db import exclusive_start
 
 log = logging.getLogger(__name__)
+
+# The price sources' scheduled jobs (bot.sources.poller.schedule_sources): leader only.
+SOURCE_JOBS = "pricebot:source"
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +72,8 @@ class ScheduledJob:
     name: str
     run: Callable[[datetime], Awaitable[None]]
     every: float
+    # Run only on the replica holding the leader lock (docs/scaling.md).
+    leader_only: bool = False
 
 
 @dataclass
@@ -78,14 +92,30 @@ class App:
     http_host: str = "127.0.0.1"
     http_port: int = 8080
     clock: Callable[[], datetime] = utc_now
+    metrics: Metrics = field(default_factory=Metrics)
+    # Seconds between leader-lock checks: a dead leader is replaced within about this.
+    leader_interval: float = 2.0
 
     def __post_init__(self) -> None:
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self._stop_requested = asyncio.Event()
         self._running: set[asyncio.Task[None]] = set()
         self._busy: set[str] = set()
-        self._runner: web.AppRunner | None = None
         self._started: list[FrontEnd] = []
+        self.metrics.watch_scheduler(self.scheduler)
+        self.metrics.watch_store(self.engine)
+        self.leader: Leader = leader_for(
+            self.engine,
+            interval=self.leader_interval,
+            on_change=self._leadership_changed,
+            on_replicas=self._replicas_changed,
+        )
+        self.web = WebServer(
+            host=self.http_host,
+            port=self.http_port,
+            metrics=self.metrics,
+            ready=[database_ready(self.engine)],
+        )
 
     def add_job(self, job: ScheduledJob) -> None:
         """Add a scheduled job (before `start`). Other areas add theirs the same way."""
@@ -104,6 +134,7 @@ class App:
             await self.stop()
 
     async def start(self) -> None:
+        await self.leader.start()
         for job in self.jobs:
             self.scheduler.add_job(
                 self._run_job,
@@ -118,14 +149,18 @@ class App:
                 misfire_grace_time=max(1, int(job.every)),
             )
         self.scheduler.start()
+        self._leadership_changed(self.leader.is_leader)
         self.dispatcher.start()
         routes = [route for fe in self.front_ends for route in fe.routes()]
-        if routes:
-            app = web.Application()
-            app.add_routes(routes)
-            self._runner = web.AppRunner(app)
-            await self._runner.setup()
-            await web.TCPSite(self._runner, self.http_host, self.http_port).start()
+        self.web.add_routes(routes)
+        try:
+            await self.web.start()
+        except OSError as exc:
+            if routes:  # webhooks cannot be received: refuse to run half-deaf
+                raise
+            # Only health and metrics would be served: a busy port on a laptop is no reason
+            # to refuse the console.
+            log.warning("health and metrics are not served: %s", exc.strerror or exc)
         for front_end in self.front_ends:
             await front_end.start()
             self._started.append(front_end)
@@ -149,14 +184,27 @@ class App:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         await self.dispatcher.stop()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        await self.web.stop()
+        await self.leader.stop()
         self.engine.dispose()
         log.info("pricebot stopped")
 
+    def _replicas_changed(self, count: int) -> None:
+        """`count` replicas send for the same bots: each keeps its share of their limits."""
+        self.metrics.set_replicas(count)
+        self.dispatcher.limits.share(count)
+
+    def _leadership_changed(self, leader: bool) -> None:
+        """Only the leader polls the price sources (their jobs are paused elsewhere)."""
+        self.metrics.set_leader(leader)
+        if not self.scheduler.running:
+            return
+        for job in self.scheduler.get_jobs():
+            if job.id.startswith(SOURCE_JOBS):
+                (self.scheduler.resume_job if leader else self.scheduler.pause_job)(job.id)
+
     async def _run_job(self, job: ScheduledJob) -> None:
-        if job.name in self._busy:
+        if job.name in self._busy or (job.leader_only and not self.leader.is_leader):
             return
         task = asyncio.current_task()
         assert task is not None
@@ -165,6 +213,7 @@ class App:
         try:
             await job.run(self.clock())
         except Exception:
+            self.metrics.job_failed(job.name)
             log.exception("scheduled job %s failed; it runs again at its next time", job.name)
         finally:
             self._busy.discard(job.name)
@@ -187,9 +236,16 @@ def seed_if_empty(store: PriceStore, *, now: datetime) -> int:
     return len(events)
 
 
+def platform_limits(settings: Settings) -> RateLimits:
+    """Each platform's limits; Telegram's bot-wide rate comes from the settings."""
+    telegram = replace(TELEGRAM, per_bot=settings.telegram_messages_per_second)
+    return RateLimits({**DEFAULT_LIMITS, "telegram": telegram})
+
+
 def dispatch_options(settings: Settings) -> DispatchOptions:
     return DispatchOptions(
         batch=settings.delivery_batch,
+        lease=timedelta(seconds=settings.delivery_lease),
         max_attempts=settings.delivery_max_attempts,
         backoff_base=settings.delivery_backoff,
         send_timeout=settings.send_timeout,
@@ -252,15 +308,18 @@ def build_app(
 ) -> App:
     """Wire pricebot from settings. `front_ends` replaces the platforms' (tests, benchmarks)."""
     engine = make_engine(settings.database_url)
-    upgrade(engine)
     now = clock()
     store = PriceStore(engine)
-    seed_if_empty(store, now=now)
+    matcher = AlertMatcher(engine, target_cooldown=timedelta(hours=settings.target_cooldown_hours))
+    # Replicas starting together on PostgreSQL take turns here: one seeds, the rest see it.
+    with exclusive_start(engine):
+        upgrade(engine)
+        seed_if_empty(store, now=now)
+        # A first start begins at the end of the log: what happened before it is not news.
+        matcher.start_cursor(now=now)
     subscriptions = SubscriptionStore(engine, default_currency=settings.default_currency)
     deliveries = DeliveryStore(engine)
-    matcher = AlertMatcher(engine, target_cooldown=timedelta(hours=settings.target_cooldown_hours))
-    # A first start begins at the end of the log: what happened before it is not news.
-    matcher.start_cursor(now=now)
+    metrics = Metrics()
     answers = AnswersEngine(store)
     evaluator = AlertEvaluator(store, answers)
     services = Services(
@@ -292,10 +351,11 @@ def build_app(
         deliveries=deliveries,
         subscriptions=subscriptions,
         notifiers=[fe.notifier for fe in app_front_ends],
-        limits=limits,
+        limits=limits or platform_limits(settings),
         ranker=ranker or answers,
         options=dispatch_options(settings),
         clock=clock,
+        metrics=metrics,
     )
     fanout = Fanout(
         matcher,
@@ -318,14 +378,16 @@ def build_app(
         dispatcher=dispatcher,
         front_ends=app_front_ends,
         jobs=[
-            ScheduledJob("fanout", fanout.job, settings.fanout_interval),
+            ScheduledJob("fanout", fanout.job, settings.fanout_interval, leader_only=True),
             ScheduledJob("dispatch", tick, settings.dispatch_interval),
-            ScheduledJob("digests", fanout.digest_job, settings.digest_interval),
-            ScheduledJob("free-offers-ending", fanout.free_ending_job, 3600.0),
+            ScheduledJob("digests", fanout.digest_job, settings.digest_interval, leader_only=True),
+            ScheduledJob("free-offers-ending", fanout.free_ending_job, 3600.0, leader_only=True),
         ],
         http_host=settings.http_host,
         http_port=settings.http_port,
         clock=clock,
+        metrics=metrics,
+        leader_interval=settings.leader_interval,
     )
     holder.append(app)
     if settings.poll_sources:

@@ -22,7 +22,10 @@ def default_database_url() -> str:
 class Settings(BaseSettings):
     """Every setting pricebot reads. The README lists each with its variable."""
 
-    model_config = SettingsConfigDict(env_prefix="PRICEBOT_", env_file=".env", extra="ignore")
+    # An empty variable counts as unset: env files list every setting, filled in or not.
+    model_config = SettingsConfigDict(
+        env_prefix="PRICEBOT_", env_file=".env", extra="ignore", env_ignore_empty=True
+    )
 
     # Storage
     database_url: str = Field(default_factory=default_database_url)
@@ -35,6 +38,10 @@ class Settings(BaseSettings):
     http_host: str = "0.0.0.0"
     http_port: int = 8080
 
+    # Scale-out (docs/scaling.md): how often a replica checks or tries to take the leader
+    # lock; a dead leader is replaced within about this many seconds.
+    leader_interval: float = Field(default=2.0, gt=0)
+
     # Telegram
     telegram_token: SecretStr | None = None
     telegram_api_url: str | None = None
@@ -44,6 +51,8 @@ class Settings(BaseSettings):
     telegram_webhook_path: str | None = None
     # How long "is this user an admin of this group?" is remembered.
     telegram_admin_cache_seconds: float = 60.0
+    # Telegram's bot-wide limit (messages/s), divided between the replicas that send.
+    telegram_messages_per_second: float = Field(default=30.0, gt=0)
 
     # Slack
     slack_bot_token: SecretStr | None = None
@@ -110,6 +119,9 @@ class Settings(BaseSettings):
     delivery_max_attempts: int = Field(default=8, ge=1)
     delivery_backoff: float = Field(default=5.0, ge=0)
     delivery_batch: int = Field(default=200, ge=1)
+    # How long a dispatcher's claim on deliveries lasts unless renewed: after a replica
+    # dies, its claimed deliveries are sent by another one this much later.
+    delivery_lease: float = Field(default=60.0, gt=0)
     send_timeout: float = Field(default=20.0, gt=0)
     target_cooldown_hours: float = Field(default=24.0, ge=0)
     free_ending_days: int = Field(default=7, ge=1)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -76,8 +78,37 @@ def upgrade(engine: Engine, revision: str = "heads") -> None:
     check_connection(engine)
     config = _alembic_config()
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # Replicas starting together: one migrates, the others wait here and then find
+            # nothing to do. The lock is the transaction's, so a crash cannot leave it held.
+            conn.execute(
+                text(
+                    "SELECT pg_advisory_xact_lock("
+                    "hashtextextended(CAST(:name AS text) || current_schema(), 0))"
+                ),
+                {"name": "pricebot.migrate:"},
+            )
         config.attributes["connection"] = conn
         command.upgrade(config, revision)
+
+
+@contextmanager
+def exclusive_start(engine: Engine) -> Iterator[None]:
+    """Run the block in one process at a time (on PostgreSQL): first-start work such as
+    loading the bundled catalog, which replicas starting together must not do twice."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    key = "hashtextextended(CAST(:name AS text) || current_schema(), 0)"
+    name = {"name": "pricebot.start:"}
+    with engine.connect() as conn:
+        conn.execute(text(f"SELECT pg_advisory_lock({key})"), name)
+        conn.commit()
+        try:
+            yield
+        finally:
+            conn.execute(text(f"SELECT pg_advisory_unlock({key})"), name)
+            conn.commit()
 
 
 def pending_migrations(engine: Engine) -> list[str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from urllib.parse import quote
 
 import pytest
@@ -89,6 +89,26 @@ def sqlite_store(tmp_path) -> Iterator[PriceStore]:
     upgrade(engine)
     yield PriceStore(engine)
     engine.dispose()
+
+
+@pytest.fixture
+def fresh_schema(postgres_admin_url: str) -> Iterator[Callable[[], str]]:
+    """Makes URLs of new, empty PostgreSQL schemas; drops them afterwards."""
+    made: list[Iterator[str]] = []
+
+    def make() -> str:
+        made.append(_fresh_postgres_url(postgres_admin_url))
+        return next(made[-1])
+
+    yield make
+    for schema in made:
+        next(schema, None)
+
+
+@pytest.fixture
+def pg_url(fresh_schema: Callable[[], str]) -> str:
+    """A new, empty PostgreSQL schema (skipped without PRICEBOT_TEST_POSTGRES_URL)."""
+    return fresh_schema()
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # type: ignore[no-untyped-def]

@@ -35,6 +35,7 @@ class Running:
                 **os.environ,
                 "PRICEBOT_DATABASE_URL": database_url,
                 "PRICEBOT_LOG_LEVEL": "INFO",
+                "PRICEBOT_HTTP_PORT": "0",  # any free port: tests run side by side
                 **env,
             },
         )

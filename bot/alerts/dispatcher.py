@@ -35,6 +35,7 @@ from bot.alerts.notifier import (
 )
 from bot.alerts.rules import backoff, hold_for
 from bot.chat.context import ChatRef, Platform
+from bot.metrics import Metrics
 from storage import (
     ChatKey,
     ClaimedDelivery,
@@ -85,6 +86,7 @@ class Dispatcher:
         options: DispatchOptions | None = None,
         clock: Callable[[], datetime] = utc_now,
         worker: str | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.deliveries = deliveries
         self.subscriptions = subscriptions
@@ -99,6 +101,9 @@ class Dispatcher:
         self._outcomes: list[Outcome] = []
         self._sem = asyncio.Semaphore(self.options.concurrency)
         self._task: asyncio.Task[None] | None = None
+        self.metrics = metrics
+        # Claimed delivery id → (platform, when its oldest event was recorded), for metrics.
+        self._claimed: dict[int, tuple[str, datetime | None]] = {}
 
     @property
     def platforms(self) -> list[str]:
@@ -184,6 +189,9 @@ class Dispatcher:
         if not claimed:
             return 0
         facts = await asyncio.to_thread(self.facts.load, claimed, now=now)
+        for d in claimed:
+            recorded = [f.event.recorded_at for f in facts.get(d.id, {}).values()]
+            self._claimed[d.id] = (d.chat.key.platform, min(filter(None, recorded), default=None))
         flusher = asyncio.create_task(self._flush_often())
         try:
             await asyncio.gather(*(self._deliver(d, facts.get(d.id, {})) for d in claimed))
@@ -257,6 +265,19 @@ class Dispatcher:
 
     def _record(self, outcome: Outcome) -> None:
         self._outcomes.append(outcome)
+        platform, recorded_at = self._claimed.pop(outcome.delivery_id, ("", None))
+        if self.metrics is None or not platform:
+            return
+        if outcome.status == "sent":
+            latency = (self.clock() - recorded_at).total_seconds() if recorded_at else None
+            self.metrics.delivery_sent(platform, latency)
+        elif outcome.status == "retry":
+            reason = "temporary" if outcome.counts else "retry_after"
+            self.metrics.delivery_retried(platform, reason)
+        elif outcome.status in ("dead", "gone"):
+            self.metrics.delivery_dead(
+                platform, "max_attempts" if outcome.status == "dead" else "chat_gone"
+            )
 
     async def _flush(self) -> None:
         outcomes, self._outcomes = self._outcomes, []

@@ -63,6 +63,18 @@ class RateLimits:
         self._bots: dict[str, AsyncLimiter] = {}
         self._chats: OrderedDict[tuple[str, str], _ChatGate] = OrderedDict()
         self._paused_until: dict[str, float] = {}
+        self._share = 1
+
+    def share(self, replicas: int) -> None:
+        """`replicas` processes send for the same bot: each keeps 1/replicas of its limit.
+
+        Telegram's 30 messages/s is per bot token, not per process; without this,
+        three replicas would send 90/s and collect 429s.
+        """
+        replicas = max(1, replicas)
+        if replicas != self._share:
+            self._share = replicas
+            self._bots.clear()  # remade at the new rate on the next message
 
     def _for(self, platform: str) -> PlatformLimits:
         return self.limits.get(platform, UNLIMITED)
@@ -99,7 +111,7 @@ class RateLimits:
             return
         bot = self._bots.get(platform)
         if bot is None:
-            bot = self._bots[platform] = _even(limits.per_bot)
+            bot = self._bots[platform] = _even(limits.per_bot / self._share)
         await bot.acquire()
 
     def _gate(self, platform: str, chat_id: str) -> _ChatGate:

@@ -7,8 +7,10 @@ import sys
 import typer
 from pydantic import ValidationError
 
-from bot.cli import ask, db, prices, run, sources
+from bot.cli import ask, db, dbcopy, health, prices, run, sources
 from bot.cli.common import UserError
+from bot.logs import setup_logging
+from bot.settings import Settings, load_settings
 from bot.sources import CatalogError
 from storage import MoneyError, StoreUnavailable
 
@@ -19,6 +21,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+db.app.command("copy")(dbcopy.db_copy)
 app.add_typer(db.app, name="db")
 app.add_typer(prices.catalog_app, name="catalog")
 app.add_typer(prices.prices_app, name="prices")
@@ -28,10 +31,22 @@ app.add_typer(sources.app, name="sources")
 app.command("run")(run.run)
 app.command("demo")(run.demo)
 app.add_typer(run.deliveries_app, name="deliveries")
+app.command("health")(health.health)
+
+
+def _setup_logging() -> None:
+    """Structured, redacted logs for every command; broken settings are reported later."""
+    try:
+        settings = load_settings()
+    except ValidationError:
+        # The command itself reads the settings again and says what is wrong.
+        settings = Settings.model_construct()
+    setup_logging(settings)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; user errors exit 2 with one line and an example, never a traceback."""
+    _setup_logging()
     try:
         app(args=argv)
     except UserError as exc:

@@ -23,23 +23,13 @@ deliveries_app = typer.Typer(
 )
 
 
-def _logging(level: str) -> None:
-    logging.basicConfig(
-        level=getattr(logging, level.upper(), logging.INFO),
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # APScheduler says every job run at INFO; that is noise beside the bot's own lines.
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
-
-
 def run() -> None:
     """Run pricebot: scheduler, fan-out, dispatcher, and every front-end with credentials
     (the console when there are none). Ctrl-C stops it cleanly."""
     from bot.app import build_app
 
+    # Logging (format, level, redaction) is set up once for every command: bot/logs.py.
     settings = load_settings()
-    _logging(settings.log_level)
 
     async def main() -> None:
         app = build_app(settings)
@@ -63,7 +53,7 @@ def demo() -> None:
     database; yours is not touched."""
     from bot.demo import run_demo
 
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    logging.getLogger().setLevel(logging.WARNING)
     asyncio.run(run_demo(sys.stdout))
 
 

@@ -1,0 +1,42 @@
+"""`pricebot health`: ask a running pricebot whether it is alive (or ready), for probes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import httpx
+import typer
+
+from bot.settings import load_settings
+
+
+def health(
+    ready: Annotated[
+        bool,
+        typer.Option("--ready", help="Ask /readyz (database reachable and migrated) instead."),
+    ] = False,
+    url: Annotated[
+        str | None,
+        typer.Option(
+            "--url",
+            help="Base URL of the pricebot to ask; default: this host on PRICEBOT_HTTP_PORT.",
+            show_default=False,
+        ),
+    ] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for the answer.")] = 4.0,
+) -> None:
+    """Exit 0 if the pricebot on this host answers /healthz (or /readyz) with 200, else 1.
+
+    The container HEALTHCHECK and the systemd watchdog-free setups use it; the
+    answer's body is printed either way.
+    """
+    base = url or f"http://127.0.0.1:{load_settings().http_port}"
+    path = "/readyz" if ready else "/healthz"
+    try:
+        answer = httpx.get(base.rstrip("/") + path, timeout=timeout)
+    except httpx.HTTPError as exc:
+        typer.echo(f"unhealthy: {base}{path}: {exc or type(exc).__name__}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(answer.text.strip())
+    if answer.status_code != 200:
+        raise typer.Exit(1)
