@@ -176,9 +176,13 @@ class App:
                 await front_end.stop()
         self._started.clear()
         if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+            # Pause first: shutting down cancels running jobs' tasks, while their database
+            # work goes on in worker threads past engine.dispose(). Let them finish.
+            self.scheduler.pause()
         if self._running:
             await asyncio.gather(*self._running, return_exceptions=True)
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
         await self.dispatcher.stop()
         await self.web.stop()
         await self.leader.stop()
@@ -258,7 +262,11 @@ def platform_front_ends(
     """
     front_ends: list[FrontEnd] = []
     if settings.telegram_token is not None:
-        log.warning("PRICEBOT_TELEGRAM_TOKEN is set but this build has no Telegram front-end yet")
+        # Imported here: python-telegram-bot loads only when Telegram is configured.
+        from bot.chat.telegram import TelegramFrontEnd
+
+        menu = [(entry.name, entry.summary) for entry in commands.registry.entries()]
+        front_ends.append(TelegramFrontEnd(settings, commands, menu=menu))
     if slack_enabled(settings):
         front_ends.append(slack_front_end(settings, commands, subs))
     return front_ends

@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     telegram_api_url: str | None = None
     telegram_webhook_url: str | None = None
     telegram_webhook_secret: SecretStr | None = None
+    # The path the webhook route listens on, when a proxy rewrites the public URL's path.
+    telegram_webhook_path: str | None = None
+    # How long "is this user an admin of this group?" is remembered.
+    telegram_admin_cache_seconds: float = 60.0
     # Telegram's bot-wide limit (messages/s), divided between the replicas that send.
     telegram_messages_per_second: float = Field(default=30.0, gt=0)
 

@@ -117,3 +117,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # ty
     count = sum(1 for report in skipped if HOW_TO_RUN_POSTGRES in str(report.longrepr))
     if count:
         terminalreporter.write_line(f"{count} {HOW_TO_RUN_POSTGRES}")
+
+
+# Fake platform servers, available to every test as fixtures.
+from tests.fakes.telegram_api import telegram_api  # noqa: E402, F401

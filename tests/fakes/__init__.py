@@ -1,0 +1,1 @@
+"""Fake platform servers: real HTTP servers on loopback that answer like the real APIs."""

@@ -12,6 +12,7 @@ from bot.chat.commands.chat_settings import (
     parse_mute,
     parse_settings,
 )
+from bot.chat.commands.history import handle_history, parse_history
 from bot.chat.commands.questions import handle_question, question_parser
 from bot.chat.commands.registry import CommandEntry, Registry
 from bot.chat.commands.subscribe import (
@@ -187,6 +188,14 @@ def default_registry() -> Registry:
                     "compare", needs="models", example="/compare gpt-4o deepseek-v2"
                 ),
                 handle=handle_question,
+            ),
+            CommandEntry(
+                name="history",
+                summary="a chart of a model's input and output price over time, cuts marked",
+                usage="/history MODEL",
+                examples=("/history qwen-long",),
+                parse=parse_history,
+                handle=handle_history,
             ),
             CommandEntry(
                 name="free",

@@ -1,0 +1,205 @@
+"""Price history as a picture: a step chart of a model's input and output price, cuts marked.
+
+`history_series` is pure (no I/O, no clock: the caller passes `now`);
+`render_history` draws with matplotlib's Agg canvas (no pyplot, no global
+state) and is CPU-bound, so `history_image` runs it, and the store reads,
+in a worker thread: a chart never blocks the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from bot.chat.reply import Image
+from storage import EventType, Money, PriceEvent, PriceKind, PricePoint, PriceStore, format_money
+
+# The prices the chart draws, in the base context tier.
+CHART_KINDS = (PriceKind.INPUT, PriceKind.OUTPUT)
+_LABEL = {PriceKind.INPUT: "Input", PriceKind.OUTPUT: "Output"}
+_STYLE = {PriceKind.INPUT: ("#1f77b4", "-"), PriceKind.OUTPUT: ("#d62728", "--")}
+_MARKED = frozenset({EventType.CUT, EventType.FREE})
+# A caption lists at most this many steps per kind (the first, then the latest ones).
+_CAPTION_STEPS = 8
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """From `since` on, the price was `amount`; `event` says how it got there, when known."""
+
+    since: datetime
+    amount: Money
+    event: PriceEvent | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HistorySeries:
+    """What the chart shows: one currency, a step line per kind, up to `until`."""
+
+    model_id: str
+    name: str
+    currency: str
+    steps: dict[PriceKind, tuple[Step, ...]]
+    until: datetime
+    # Prices left out because they are in another currency than the chart's.
+    left_out: int = 0
+
+    @property
+    def empty(self) -> bool:
+        return not any(self.steps.values())
+
+
+def history_series(
+    model_id: str,
+    name: str,
+    points: Sequence[PricePoint],
+    events: Sequence[PriceEvent],
+    *,
+    now: datetime,
+) -> HistorySeries:
+    """The base-tier input and output prices over time, in the currency of the latest price."""
+    base = [p for p in points if p.tier == 0 and p.kind in CHART_KINDS]
+    latest = max(base, key=lambda p: (p.effective_at, p.observed_at), default=None)
+    currency = latest.amount.currency if latest else "USD"
+    marks = {
+        (e.kind, e.effective_at): e
+        for e in events
+        if e.type in _MARKED and e.tier == 0 and e.new is not None and e.new.currency == currency
+    }
+    steps: dict[PriceKind, tuple[Step, ...]] = {}
+    for kind in CHART_KINDS:
+        line: list[Step] = []
+        ordered = sorted(
+            (p for p in base if p.kind == kind and p.amount.currency == currency),
+            key=lambda p: (p.effective_at, p.observed_at),
+        )
+        for point in ordered:
+            if line and line[-1].since == point.effective_at:
+                line.pop()  # a later record for the same moment wins
+            if line and line[-1].amount.amount == point.amount.amount:
+                continue  # the same price again is no step
+            line.append(
+                Step(point.effective_at, point.amount, marks.get((kind, point.effective_at)))
+            )
+        steps[kind] = tuple(line)
+    left_out = sum(1 for p in base if p.amount.currency != currency)
+    until = max([now, *(line[-1].since for line in steps.values() if line)])
+    return HistorySeries(model_id, name, currency, steps, until, left_out)
+
+
+def caption(series: HistorySeries) -> str:
+    """The chart's numbers in words, for people who cannot see it."""
+    lines = [f"{series.name} ({series.model_id}), {series.currency} per 1M tokens:"]
+    for kind in CHART_KINDS:
+        line = series.steps.get(kind, ())
+        if not line:
+            lines.append(f"{_LABEL[kind]}: unknown")
+            continue
+        shown = list(line)
+        skipped = 0
+        if len(shown) > _CAPTION_STEPS:
+            skipped = len(shown) - _CAPTION_STEPS
+            shown = [shown[0], *shown[-(_CAPTION_STEPS - 1) :]]
+        words = [_step_words(step) for step in shown]
+        if skipped:
+            words.insert(1, f"… {skipped} more …")
+        lines.append(f"{_LABEL[kind]}: " + " → ".join(words))
+    current = [
+        f"{_LABEL[kind].lower()} {_money(line[-1].amount)}"
+        for kind, line in series.steps.items()
+        if line
+    ]
+    if current:
+        lines.append(f"Now: {', '.join(current)}.")
+    if series.left_out:
+        lines.append(f"{series.left_out} prices in other currencies are not shown.")
+    return "\n".join(lines)
+
+
+def _money(amount: Money) -> str:
+    return "free" if amount.is_zero else format_money(amount)
+
+
+def _step_words(step: Step) -> str:
+    words = f"{_money(step.amount)} from {step.since:%Y-%m-%d}"
+    event = step.event
+    if event is not None and event.type is EventType.CUT and event.percent is not None:
+        words += f" (cut {_percent(event.percent)})"
+    elif event is not None and event.type is EventType.FREE:
+        words += " (made free)"
+    return words
+
+
+def _percent(value: Decimal) -> str:
+    text = format(value.quantize(Decimal("0.1")).normalize(), "f")
+    return f"{text}%"
+
+
+def render_history(series: HistorySeries) -> bytes:
+    """The step chart as PNG bytes. CPU-bound: call it off the event loop."""
+    # Imported here: matplotlib is slow to import and only charts need it.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(8, 4.5), dpi=100)
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    for kind in CHART_KINDS:
+        line = series.steps.get(kind, ())
+        if not line:
+            continue
+        # Plot coordinates are the one place money becomes float: pixels, not prices.
+        xs = date2num([step.since for step in line] + [series.until])
+        ys = [float(step.amount.amount) for step in line] + [float(line[-1].amount.amount)]
+        color, style = _STYLE[kind]
+        axes.step(xs, ys, where="post", color=color, linestyle=style, label=_LABEL[kind])
+        for step in line:
+            if step.event is None:
+                continue
+            y = float(step.amount.amount)
+            x = date2num(step.since)
+            axes.plot([x], [y], marker="v", color=color, markersize=9)
+            mark = "free" if step.event.type is EventType.FREE else ""
+            if step.event.percent is not None and step.event.type is EventType.CUT:
+                mark = f"−{_percent(step.event.percent)}"
+            axes.annotate(mark, (x, y), textcoords="offset points", xytext=(4, 6), fontsize=8)
+    axes.set_title(f"{series.name}: price per 1M tokens")
+    axes.set_ylabel(f"{series.currency} per 1M tokens")
+    axes.set_ylim(bottom=0)
+    axes.grid(True, alpha=0.3)
+    locator = AutoDateLocator()
+    axes.xaxis.set_major_locator(locator)
+    axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+    if any(series.steps.values()):
+        axes.legend(loc="upper right")
+    figure.tight_layout()
+    out = io.BytesIO()
+    figure.savefig(out, format="png")
+    return out.getvalue()
+
+
+def history_chart(series: HistorySeries) -> Image:
+    """The chart and its caption. CPU-bound: call it off the event loop."""
+    return Image(png=render_history(series), caption=caption(series))
+
+
+async def history_image(store: PriceStore, model_id: str, *, now: datetime) -> Image | None:
+    """A model's price history chart, read and drawn in a worker thread; None without prices."""
+
+    def build() -> Image | None:
+        names = {m.model_id: m.display_name for m in store.models()}
+        series = history_series(
+            model_id,
+            names.get(model_id, model_id),
+            store.history(model_id),
+            store.events_for(model_id),
+            now=now,
+        )
+        return None if series.empty else history_chart(series)
+
+    return await asyncio.to_thread(build)

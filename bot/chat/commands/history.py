@@ -1,0 +1,48 @@
+"""/history MODEL: a step chart of a model's input and output price over time.
+
+The chart is a Reply image; every front-end shows it its own way (Telegram
+sends a photo, the console prints its caption). Drawing runs in a worker
+thread (`bot.chat.charts.history_image`), never on the event loop.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+from bot.chat.charts import history_image
+from bot.chat.commands.parsing import Invalid
+from bot.chat.commands.registry import error
+from bot.chat.commands.services import Services, db
+from bot.chat.context import Context
+from bot.chat.reply import Reply, ReplyKind
+
+EXAMPLE = "/history qwen-long"
+
+
+def parse_history(args: str) -> str | Invalid:
+    """'/history qwen long' → the model name 'qwen long' (pure)."""
+    name = " ".join(args.split())
+    if not name:
+        return Invalid("which model?", EXAMPLE)
+    return name
+
+
+async def handle_history(name: str, ctx: Context, services: Services) -> list[Reply]:
+    """The model's price chart, its caption repeating the numbers."""
+    model_id = await db(services.store.resolve_model, name)
+    if model_id is None:
+        known = await db(_model_names, services)
+        close = difflib.get_close_matches(name.lower(), known, n=3, cutoff=0.6)
+        hint = f" Did you mean {', '.join(close)}?" if close else ""
+        return error(f"I don't know a model called “{name}”.{hint}", EXAMPLE)
+    image = await history_image(services.store, model_id, now=ctx.now)
+    if image is None:
+        return [Reply(title=f"No prices recorded for {model_id} yet", lines=(f"Try {EXAMPLE}",))]
+    _, models = await db(services.names)
+    title = f"{models.get(model_id, model_id)}: price history"
+    return [Reply(title=title, kind=ReplyKind.ANSWER, image=image)]
+
+
+def _model_names(services: Services) -> list[str]:
+    models = services.store.models()
+    return [m.model_id for m in models] + list(services.store.aliases())
