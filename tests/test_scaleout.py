@@ -18,10 +18,6 @@ import pytest
 
 from storage import Unit
 from tests.replicas import wait_for
-
-# The fake Telegram server comes with the Telegram front-end (issue 6).
-pytest.importorskip("tests.fakes.telegram_api")
-
 from tests.scaleout import (
     CANARY,
     Cluster,
