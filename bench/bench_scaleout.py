@@ -7,7 +7,7 @@ Telegram's 30 messages/s), the replicas started and ready, then a cut that match
 every chat. The rate is chats / (last chat reached - first message).
 
     PRICEBOT_TEST_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test \\
-        .venv/bin/python bench/bench_scaleout.py [--chats 6000] [--failovers 5]
+        .venv/bin/python bench/bench_scaleout.py [--chats 10000] [--failovers 5]
 """
 
 from __future__ import annotations
@@ -66,14 +66,15 @@ def throughput(processes: int, chats: int) -> tuple[float, float]:
         platforms.close()
 
 
-def failover(rounds: int) -> list[float]:
+def failover(rounds: int, interval: float) -> list[float]:
     """Seconds from SIGKILL of the leader to another replica holding the lock."""
     platforms = FakePlatforms()
     times = []
     try:
         with database("postgresql") as url, tempfile.TemporaryDirectory() as logs:
             seed(url, [])
-            cluster = Cluster(url, Path(logs), platforms, env=ENV)
+            env = {**ENV, "PRICEBOT_LEADER_INTERVAL": str(interval)}
+            cluster = Cluster(url, Path(logs), platforms, env=env)
             try:
                 cluster.start(3)
                 for _ in range(rounds):
@@ -92,9 +93,10 @@ def failover(rounds: int) -> list[float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--chats", type=int, default=6000)
+    parser.add_argument("--chats", type=int, default=10_000)
     parser.add_argument("--failovers", type=int, default=5)
     parser.add_argument("--processes", type=int, nargs="*", default=[1, 2, 3])
+    parser.add_argument("--leader-intervals", type=float, nargs="*", default=[0.5, 2.0])
     args = parser.parse_args()
     if not postgres_url():
         sys.exit("set PRICEBOT_TEST_POSTGRES_URL (or PRICEBOT_BENCH_POSTGRES_URL)")
@@ -104,12 +106,12 @@ def main() -> None:
             f"{processes} process{'es' if processes > 1 else ''}: {args.chats:,} chats, "
             f"{rate:,.0f} messages/s, last chat reached {total:.1f} s after the cut"
         )
-    if args.failovers:
-        times = failover(args.failovers)
+    for interval in args.leader_intervals if args.failovers else []:
+        times = failover(args.failovers, interval)
         print(
             f"fail-over (leader killed → another leads), {len(times)} times: "
             f"median {statistics.median(times):.2f} s, max {max(times):.2f} s "
-            f"(PRICEBOT_LEADER_INTERVAL=0.5)"
+            f"(PRICEBOT_LEADER_INTERVAL={interval:g})"
         )
 
 

@@ -45,6 +45,8 @@ async def test_failed_scheduler_jobs_are_counted() -> None:
 
 def test_two_apps_do_not_share_counts() -> None:
     one, two = Metrics(), Metrics()
+    page = one.exposition().decode()  # the usual process and Python metrics are there too
+    assert "python_info{" in page and "process_resident_memory_bytes " in page
     one.delivery_sent("telegram", latency_seconds=1)
     assert value(one, "pricebot_deliveries_sent_total", platform="telegram") == 1
     assert value(two, "pricebot_deliveries_sent_total", platform="telegram") is None
