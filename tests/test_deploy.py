@@ -11,6 +11,7 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -21,6 +22,7 @@ import pytest
 import yaml
 
 from bot.settings import Settings
+from tests.replicas import free_port, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
@@ -124,7 +126,26 @@ def test_the_dockerfile_install_works_from_an_installed_copy(tmp_path: Path) -> 
     assert upgraded.returncode == 0, upgraded.stderr
     loaded = pricebot("catalog", "load")
     assert loaded.returncode == 0 and "new events" in loaded.stdout, loaded.stderr
-    assert pricebot("health", "--help").returncode == 0
+
+    # The image's CMD (`pricebot run`) and HEALTHCHECK (`pricebot health`), from this copy.
+    port = str(free_port())
+    env.update(PRICEBOT_HTTP_PORT=port, PRICEBOT_CONSOLE="off", PRICEBOT_POLL_SOURCES="false")
+    running = subprocess.Popen(
+        [sys.executable, str(target / "bin" / "pricebot"), "run"],
+        cwd=tmp_path,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_for(lambda: pricebot("health").returncode == 0, 30, "pricebot health")
+        assert pricebot("health", "--ready").stdout.strip() == '{"ready": true}'
+    finally:
+        running.send_signal(signal.SIGTERM)
+        _, stderr = running.communicate(timeout=30)
+    assert running.returncode == 0, stderr
 
 
 # ---- compose.yaml -------------------------------------------------------------------------

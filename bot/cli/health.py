@@ -19,7 +19,8 @@ def health(
         str | None,
         typer.Option(
             "--url",
-            help="Base URL of the pricebot to ask; default: this host on PRICEBOT_HTTP_PORT.",
+            help="Base URL of the pricebot to ask; default: PRICEBOT_HTTP_HOST (loopback when it "
+            "is 0.0.0.0) on PRICEBOT_HTTP_PORT.",
             show_default=False,
         ),
     ] = None,
@@ -30,7 +31,14 @@ def health(
     The container HEALTHCHECK and the systemd watchdog-free setups use it; the
     answer's body is printed either way.
     """
-    base = url or f"http://127.0.0.1:{load_settings().http_port}"
+    if url is None:
+        settings = load_settings()
+        # Listening on every address: ask over loopback; on one address: ask there.
+        host = (
+            settings.http_host if settings.http_host not in ("0.0.0.0", "::", "") else "127.0.0.1"
+        )
+        url = f"http://{f'[{host}]' if ':' in host else host}:{settings.http_port}"
+    base = url
     path = "/readyz" if ready else "/healthz"
     try:
         answer = httpx.get(base.rstrip("/") + path, timeout=timeout)
