@@ -41,6 +41,7 @@ class DatabaseProxy:
             yield self
         finally:
             self.down()
+            asyncio.run_coroutine_threadsafe(self._finish(), self._loop).result(5)
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(5)
 
@@ -75,6 +76,14 @@ class DatabaseProxy:
         for writer in list(self._writers):
             writer.transport.abort()  # a reset, like a server process that went away
         self._writers.clear()
+
+    async def _finish(self) -> None:
+        """Let the cut connections' tasks end before the loop stops."""
+        current = asyncio.current_task()
+        tasks = [t for t in asyncio.all_tasks() if t is not current]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _serve(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
         self.connections += 1
