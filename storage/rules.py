@@ -12,8 +12,15 @@ _HUNDREDTH = Decimal("0.01")
 
 
 def tidy_percent(percent: Decimal) -> Decimal:
-    """Round to 0.01 and drop trailing zeros: 97.500 → 97.5, 80.0 → 80."""
+    """Round to 0.01 and drop trailing zeros: 97.500 → 97.5, 80.0 → 80.
+
+    A change smaller than 0.005% keeps two significant digits instead, so a real
+    change never reads "0%" (2.0001 → 2 is a cut of 0.005%).
+    """
     rounded = percent.quantize(_HUNDREDTH, rounding=ROUND_HALF_UP)
+    if rounded == 0 and percent != 0:
+        digits = percent.adjusted() - 1  # exponent of the second significant digit
+        rounded = percent.quantize(Decimal(1).scaleb(digits), rounding=ROUND_HALF_UP)
     return Decimal(format(rounded.normalize(), "f"))
 
 

@@ -51,3 +51,10 @@ def test_free_offer_transitions() -> None:
     assert free_offer_change(None, FreeOffer()) is EventType.FREE
     assert free_offer_change(FreeOffer(), FreeOffer(active=False)) is EventType.PAID_AGAIN
     assert free_offer_change(FreeOffer(), FreeOffer(cap_note="capped")) is None
+
+
+def test_a_tiny_change_never_reads_zero_percent() -> None:
+    assert price_change(Money(Decimal("2.0001"), "CNY"), Money(Decimal("2.0000"), "CNY")) == (
+        EventType.CUT,
+        Decimal("0.005"),
+    )
