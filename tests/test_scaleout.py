@@ -32,7 +32,10 @@ from tests.scaleout import (
 
 CHATS = 10_000
 BATCH = 200  # PRICEBOT_DELIVERY_BATCH: what one dispatcher claims at once
-LEASE = 3.0  # PRICEBOT_DELIVERY_LEASE: how long a dead process's claims stay claimed
+# PRICEBOT_DELIVERY_LEASE: how long a dead process's claims stay claimed. Long enough
+# that a live process slowed by a loaded 2-core CI machine keeps its claims (a lapsed
+# lease lets a second process resend them), short enough to keep the test brisk.
+LEASE = 10.0
 
 
 @pytest.fixture
