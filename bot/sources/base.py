@@ -8,13 +8,14 @@ about the database. Guards that compare a snapshot with the past live in
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Annotated, Protocol, runtime_checkable
 
-from pydantic import PlainValidator
+from pydantic import PlainValidator, ValidationError
 
 from storage import FreeOffer, FxRate, Quote
 from storage.money import MAX_AMOUNT
@@ -28,6 +29,23 @@ PER_MILLION = Decimal(1)
 
 class FeedError(Exception):
     """A feed that could not be fetched or read; the message says where and why."""
+
+
+def read_json(body: bytes, where: str, expected: str) -> object:
+    """Parse a feed's JSON body, or raise FeedError naming `where` and what was `expected`."""
+    if not body.strip():
+        raise FeedError(f"{where}: empty body, expected {expected}")
+    try:
+        return json.loads(body)
+    except ValueError as exc:
+        raise FeedError(f"{where}: not valid JSON: {exc}") from None
+
+
+def first_error(exc: ValidationError) -> str:
+    """The first pydantic error as 'field.path: message'."""
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first["loc"])
+    return f"{where}: {first['msg']}" if where else first["msg"]
 
 
 @dataclass(frozen=True, slots=True)

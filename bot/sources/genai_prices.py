@@ -23,7 +23,6 @@ base model.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
@@ -44,6 +43,8 @@ from bot.sources.base import (
     Snapshot,
     apply_free_variants,
     feed_number,
+    first_error,
+    read_json,
 )
 from bot.sources.identity import (
     FREE_VARIANT_CAP,
@@ -224,7 +225,7 @@ class _Reader:
                 model = GenaiModel.model_validate(raw)
             except ValidationError as exc:
                 entry = f"{provider.id}/{raw.get('id', '?')}" if isinstance(raw, dict) else "?"
-                self.rejected.append(Rejected(entry, _first_error(exc)))
+                self.rejected.append(Rejected(entry, first_error(exc)))
                 continue
             base_name, variant = split_variant(model.id)
             if variant == "batch":
@@ -330,25 +331,14 @@ def _mode(model: GenaiModel, entries: list[GenaiConditional]) -> str:
     return "other"
 
 
-def _first_error(exc: ValidationError) -> str:
-    first = exc.errors()[0]
-    where = ".".join(str(part) for part in first["loc"])
-    return f"{where}: {first['msg']}" if where else first["msg"]
-
-
 def parse_genai_prices(body: bytes, now: datetime, where: str) -> Snapshot:
     """Read genai-prices' published JSON (a list of providers) into a Snapshot."""
-    if not body.strip():
-        raise FeedError(f"{where}: empty body, expected genai-prices JSON")
-    try:
-        raw = json.loads(body)
-    except ValueError as exc:
-        raise FeedError(f"{where}: not valid JSON: {exc}") from None
+    raw = read_json(body, where, "genai-prices JSON")
     try:
         providers = _FEED.validate_python(raw)
     except ValidationError as exc:
         raise FeedError(
-            f"{where}: not genai-prices data (a list of providers): {_first_error(exc)}"
+            f"{where}: not genai-prices data (a list of providers): {first_error(exc)}"
         ) from None
     return _Reader(now, where).snapshot(providers)
 

@@ -18,7 +18,6 @@ history: every price is effective at the fetch. Traps handled here:
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import replace
 from datetime import datetime
@@ -36,6 +35,7 @@ from bot.sources.base import (
     Rejected,
     Snapshot,
     feed_number,
+    read_json,
 )
 from bot.sources.identity import RESELLERS, model_id, vendor_id, vendor_name
 from storage import Money, Price, PriceKind, Quote
@@ -213,12 +213,7 @@ class _Reader:
 
 def parse_litellm(body: bytes, now: datetime, where: str) -> Snapshot:
     """Read LiteLLM's price map into a Snapshot; every price is effective `now`."""
-    if not body.strip():
-        raise FeedError(f"{where}: empty body, expected LiteLLM's price map (JSON)")
-    try:
-        data = json.loads(body)
-    except ValueError as exc:
-        raise FeedError(f"{where}: not valid JSON: {exc}") from None
+    data = read_json(body, where, "LiteLLM's price map (JSON)")
     if not isinstance(data, dict):
         raise FeedError(
             f"{where}: not LiteLLM's price map: expected an object of models, "

@@ -18,7 +18,6 @@ No history: every price is effective at the fetch.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
 
@@ -33,6 +32,8 @@ from bot.sources.base import (
     Rejected,
     Snapshot,
     apply_free_variants,
+    first_error,
+    read_json,
 )
 from bot.sources.identity import FREE_VARIANT_CAP, model_id, split_variant, vendor_name
 from storage import FreeOffer, Money, Price, PriceKind, Quote
@@ -105,25 +106,14 @@ def _mode(model: OpenRouterModel) -> str:
     return outputs[0][:32]
 
 
-def _first_error(exc: ValidationError) -> str:
-    first = exc.errors()[0]
-    where = ".".join(str(part) for part in first["loc"])
-    return f"{where}: {first['msg']}" if where else first["msg"]
-
-
 def parse_openrouter(body: bytes, now: datetime, where: str) -> Snapshot:
     """Read the models API response into a Snapshot; every price is effective `now`."""
-    if not body.strip():
-        raise FeedError(f"{where}: empty body, expected OpenRouter's models JSON")
-    try:
-        raw = json.loads(body)
-    except ValueError as exc:
-        raise FeedError(f"{where}: not valid JSON: {exc}") from None
+    raw = read_json(body, where, "OpenRouter's models JSON")
     try:
         feed = OpenRouterFeed.model_validate(raw)
     except ValidationError as exc:
         raise FeedError(
-            f"{where}: not OpenRouter's models list ({{'data': [...]}}): {_first_error(exc)}"
+            f"{where}: not OpenRouter's models list ({{'data': [...]}}): {first_error(exc)}"
         ) from None
     amounts = AmountReader(PER_TOKEN, zero_is_free=True)
     rejected: list[Rejected] = []
@@ -136,7 +126,7 @@ def parse_openrouter(body: bytes, now: datetime, where: str) -> Snapshot:
         try:
             model = OpenRouterModel.model_validate(item)
         except ValidationError as exc:
-            rejected.append(Rejected(str(item.get("id", "?")), _first_error(exc)))
+            rejected.append(Rejected(str(item.get("id", "?")), first_error(exc)))
             continue
         base, variant = split_variant(model.id)
         if variant == "batch":
