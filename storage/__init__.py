@@ -37,6 +37,7 @@ from storage.source_state import (
 )
 from storage.subscriptions import SubscriptionStore
 from storage.values import (
+    DateBasis,
     EventType,
     FreeOffer,
     ModelPrices,
@@ -58,6 +59,7 @@ __all__ = [
     "ChatSettings",
     "ClaimedDelivery",
     "Conversion",
+    "DateBasis",
     "DeliveryRecord",
     "DeliveryStatus",
     "DeliveryStore",

@@ -39,13 +39,26 @@ class SourceStatusRow(Base):
 
 
 class SourceModelRow(Base):
-    """The models of a source's last accepted snapshot: what "vanished" is measured against."""
+    """Every model (offer) a source has listed, and whether it still does.
+
+    A row with `delisted_at` NULL is listed: in the source's last accepted
+    snapshot, or missing from fewer than the set number of snapshots
+    (`missed`, `missing_since`). `last_seen_at` is the moment the source last
+    described it as listed (a feed: the fetch; a catalog: its own date): it
+    is what keeps a free offer "confirmed". Once delisted, the source's prices
+    for it are no longer current (`PriceStore.current`); it is listed again
+    when it comes back.
+    """
 
     __tablename__ = "source_models"
 
     source: Mapped[str] = mapped_column(String(64), primary_key=True)
     model_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    missing_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    missed: Mapped[int] = mapped_column(Integer, default=0)
+    delisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class HeldSnapshotRow(Base):

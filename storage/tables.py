@@ -28,6 +28,13 @@ class VendorRow(Base):
 
 
 class ModelRow(Base):
+    """One offer: a seller's name for a model (`seller/name`), historically called a model.
+
+    `canonical_id` is the model it sells (`maker/model`); NULL means the offer is
+    its own model (rows written before offers were told apart, until a source
+    lists them again).
+    """
+
     __tablename__ = "models"
 
     id: Mapped[str] = mapped_column(String(200), primary_key=True)
@@ -36,6 +43,7 @@ class ModelRow(Base):
     context_window: Mapped[int | None] = mapped_column(Integer)
     mode: Mapped[str] = mapped_column(String(32), default="chat")
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    canonical_id: Mapped[str | None] = mapped_column(String(200), index=True)
 
 
 class ModelAliasRow(Base):
@@ -63,6 +71,8 @@ class PricePointRow(Base):
     observed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     source: Mapped[str] = mapped_column(String(64))
     source_ref: Mapped[str | None] = mapped_column(Text)
+    # effective (stated), observed (first seen) or inferred: see storage.values.DateBasis.
+    date_basis: Mapped[str] = mapped_column(String(16), default="effective")
 
 
 class FreeOfferRow(Base):
@@ -101,6 +111,9 @@ class PriceEventRow(Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
     source: Mapped[str] = mapped_column(String(64))
     history: Mapped[bool] = mapped_column(Boolean, default=False)
+    date_basis: Mapped[str] = mapped_column(String(16), default="effective")
+    # For an observed change: the last sighting of the old price (it changed after this).
+    not_before: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class FxRateRow(Base):

@@ -22,6 +22,21 @@ class PriceKind(StrEnum):
     CACHE_WRITE = "cache_write"
 
 
+class DateBasis(StrEnum):
+    """Where a price point's date comes from.
+
+    EFFECTIVE: the vendor or the feed stated it ("from 2025-06-10").
+    OBSERVED: pricebot first saw the price then (a feed without dates); nothing is
+    known about it before that moment.
+    INFERRED: in force before a dated change whose feed gives no start for it; dated
+    by the model's own dated snapshot name (o3-2025-04-16) or the day before the change.
+    """
+
+    EFFECTIVE = "effective"
+    OBSERVED = "observed"
+    INFERRED = "inferred"
+
+
 class EventType(StrEnum):
     """What changed between two prices of the same model, kind and tier."""
 
@@ -81,7 +96,12 @@ class FreeOffer:
 
 @dataclass(frozen=True, slots=True)
 class Quote:
-    """What one source says one model costs from a date on."""
+    """What one source says one offer costs from a date on.
+
+    `model_id` names the offer (`seller/the seller's name for it`);
+    `canonical_id` names the model it sells (`maker/model`, see
+    bot/sources/identity.py); None means the offer is its own model.
+    """
 
     model_id: str
     vendor: str
@@ -96,6 +116,9 @@ class Quote:
     mode: str = "chat"
     # A URL or a citation for the figures.
     source_ref: str | None = None
+    canonical_id: str | None = None
+    # Where `effective_at` comes from: stated, first seen (the fetch), or inferred.
+    date_basis: DateBasis = DateBasis.EFFECTIVE
 
     def __post_init__(self) -> None:
         require_utc(self.effective_at, "effective_at")
@@ -116,6 +139,7 @@ class PricePoint:
     observed_at: datetime
     # A URL or a citation for the figures.
     source_ref: str | None = None
+    date_basis: DateBasis = DateBasis.EFFECTIVE
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,11 +162,19 @@ class PriceEvent:
     history: bool = False
     recorded_at: datetime | None = None
     id: int | None = None
+    # OBSERVED: the feed gives no date; the change happened after `not_before` (the
+    # last sighting of the old price) and by `effective_at` (the first of the new).
+    date_basis: DateBasis = DateBasis.EFFECTIVE
+    not_before: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class ModelPrices:
-    """A model with its prices in force at one moment: the input to ranking."""
+    """One offer with its prices in force at one moment: the input to ranking.
+
+    `model_id` is the offer (`seller/name`), `vendor` its seller; `canonical_id`
+    the model it sells (`maker/model`). Ranking groups offers by `canonical_id`.
+    """
 
     model_id: str
     vendor: str
@@ -152,6 +184,30 @@ class ModelPrices:
     mode: str
     prices: dict[tuple[PriceKind, int], PricePoint] = field(default_factory=dict)
     free_offer: FreeOffer | None = None
+    # The model this offer sells; "" means the offer is its own model.
+    canonical_id: str = ""
+    # The latest moment a source vouched for the active free offer (its start, or a
+    # later snapshot still listing it); None when there is no active free offer.
+    free_confirmed_at: datetime | None = None
+
+    @property
+    def model_key(self) -> str:
+        """The model this offer sells: `canonical_id`, or the offer itself."""
+        return self.canonical_id or self.model_id
+
+    @property
+    def maker(self) -> str:
+        """Who made the model (the first part of its id)."""
+        return self.model_key.split("/", 1)[0]
+
+    @property
+    def seller(self) -> str:
+        return self.vendor
+
+    @property
+    def is_maker_offer(self) -> bool:
+        """Sold by the model's maker (a bare model name means this offer)."""
+        return self.vendor == self.maker
 
     def price(self, kind: PriceKind, tier: int = 0) -> PricePoint | None:
         """The price of `kind` in `tier`, or None when unknown."""

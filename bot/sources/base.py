@@ -77,7 +77,12 @@ class Snapshot:
 
     `source` is the name its prices are recorded under. `entries` counts what
     the feed listed; `rejected` and `unknown_prices` say what could not be used
-    (an unknown price is missing, not free).
+    (an unknown price is missing, not free); `skipped` names entries left out on
+    purpose, with why (a pointer such as `~…-latest`, a router, a batch variant,
+    a model not priced per token). `described_at` is the moment the feed
+    describes: None for a live feed (what is in force at the fetch), a date for
+    a catalog (what it was checked against); it is when a listed offer was last
+    confirmed.
     """
 
     source: str
@@ -87,6 +92,8 @@ class Snapshot:
     entries: int = 0
     rejected: tuple[Rejected, ...] = ()
     unknown_prices: int = 0
+    skipped: tuple[Rejected, ...] = ()
+    described_at: datetime | None = None
     body: bytes | None = field(default=None, repr=False)
     validators: Validators = Validators()
 
