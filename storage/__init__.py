@@ -26,7 +26,7 @@ from storage.db import StoreUnavailable, check_connection, make_engine, pending_
 from storage.deliveries import DeliveryStore, Outcome
 from storage.fx import Conversion, FxRate, NoRateError, convert
 from storage.money import CURRENCIES, Money, MoneyError, Unit, format_money, parse_amount
-from storage.price_store import ModelInfo, PriceStore, RecordPreview
+from storage.price_store import FirstSeen, ModelInfo, PriceStore, RecordPreview
 from storage.slack import SlackStore
 from storage.source_state import (
     HeldSnapshot,
@@ -65,6 +65,7 @@ __all__ = [
     "DeliveryStore",
     "EventType",
     "FanoutResult",
+    "FirstSeen",
     "FreeOffer",
     "FxRate",
     "HeldSnapshot",

@@ -12,13 +12,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storage.fx import Conversion, FxRate, convert
 from storage.money import MAX_AMOUNT, Money
 from storage.recording import Recorder, event_from, point_from
+from storage.source_tables import SourceModelRow
 from storage.tables import (
     FreeOfferRow,
     FxRateRow,
@@ -29,6 +30,7 @@ from storage.tables import (
     VendorRow,
 )
 from storage.values import (
+    DateBasis,
     FreeOffer,
     ModelPrices,
     PriceEvent,
@@ -51,6 +53,16 @@ class ModelInfo:
     display_name: str
     context_window: int | None
     mode: str
+    # The model this offer sells (`maker/model`); "" when the offer is its own model.
+    canonical_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FirstSeen:
+    """When an offer's earliest known price starts, and where that date comes from."""
+
+    at: datetime
+    basis: DateBasis
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,8 +198,19 @@ class PriceStore:
     # ---- reading -------------------------------------------------------------
 
     def current(self, as_of: datetime | None = None) -> list[ModelPrices]:
-        """Every model with its prices in force at `as_of` (default: now)."""
+        """Every offer with its prices in force at `as_of` (default: now).
+
+        A source's prices for an offer it has since delisted (stopped listing) are
+        not current from the delisting on; an offer no source lists is left out.
+        An active free offer carries when a source last vouched for it.
+        """
         moment = require_utc(as_of, "as_of") if as_of else datetime.now(UTC)
+        listed_points = and_(
+            SourceModelRow.source == PricePointRow.source,
+            SourceModelRow.model_id == PricePointRow.model_id,
+        )
+        delisted = SourceModelRow.delisted_at
+        still_listed = or_(delisted.is_(None), delisted > moment)
         latest = (
             select(
                 PricePointRow,
@@ -202,12 +225,18 @@ class PriceStore:
                 )
                 .label("rank"),
             )
-            .where(PricePointRow.effective_at <= moment)
+            .outerjoin(SourceModelRow, listed_points)
+            .where(PricePointRow.effective_at <= moment, still_listed)
             .subquery()
+        )
+        listed_offers = and_(
+            SourceModelRow.source == FreeOfferRow.source,
+            SourceModelRow.model_id == FreeOfferRow.model_id,
         )
         offers = (
             select(
                 FreeOfferRow,
+                SourceModelRow.last_seen_at.label("last_seen_at"),
                 func.row_number()
                 .over(
                     partition_by=FreeOfferRow.model_id,
@@ -219,7 +248,8 @@ class PriceStore:
                 )
                 .label("rank"),
             )
-            .where(FreeOfferRow.effective_at <= moment)
+            .outerjoin(SourceModelRow, listed_offers)
+            .where(FreeOfferRow.effective_at <= moment, still_listed)
             .subquery()
         )
         with Session(self.engine) as session:
@@ -234,11 +264,18 @@ class PriceStore:
                 point = point_from(row)
                 prices[point.model_id][(point.kind, point.tier)] = point
             free: dict[str, FreeOffer] = {}
+            confirmed: dict[str, datetime] = {}
             for row in session.execute(select(offers).where(offers.c.rank == 1)).mappings():
                 offer = FreeOffer(row["active"], row["free_until"], row["cap_note"])
                 if offer.active and offer.until is not None and offer.until <= moment:
                     offer = FreeOffer(False, offer.until, offer.cap_note)
                 free[row["model_id"]] = offer
+                if offer.active:
+                    # Vouched for at its start, and at every later snapshot still listing
+                    # it (up to the moment asked about).
+                    seen = row["last_seen_at"]
+                    start = row["effective_at"]
+                    confirmed[row["model_id"]] = max(start, min(seen, moment)) if seen else start
         result = []
         for model_id in sorted(set(prices) | set(free)):
             model, vendor = infos[model_id]
@@ -252,9 +289,36 @@ class PriceStore:
                     mode=model.mode,
                     prices=prices.get(model_id, {}),
                     free_offer=free.get(model_id),
+                    canonical_id=model.canonical_id or "",
+                    free_confirmed_at=confirmed.get(model_id),
                 )
             )
         return result
+
+    def first_seen(self) -> dict[str, FirstSeen]:
+        """Each offer's earliest known price: when it starts and where that date comes from.
+
+        An as-of answer leaves out offers whose prices start later; those first seen
+        (not dated by their source) may have existed before: the answer says how many.
+        """
+        earliest = select(
+            PricePointRow.model_id,
+            PricePointRow.effective_at,
+            PricePointRow.date_basis,
+            func.row_number()
+            .over(
+                partition_by=PricePointRow.model_id,
+                order_by=(PricePointRow.effective_at, PricePointRow.id),
+            )
+            .label("rank"),
+        ).subquery()
+        with Session(self.engine) as session:
+            return {
+                model_id: FirstSeen(at, DateBasis(basis or DateBasis.EFFECTIVE.value))
+                for model_id, at, basis, _ in session.execute(
+                    select(earliest).where(earliest.c.rank == 1)
+                )
+            }
 
     def history(self, model_id: str) -> list[PricePoint]:
         """Every price ever recorded for a model, oldest effective first."""
@@ -316,7 +380,14 @@ class PriceStore:
         """Every model the store knows."""
         with Session(self.engine) as session:
             return [
-                ModelInfo(m.id, m.vendor_id, m.display_name, m.context_window, m.mode)
+                ModelInfo(
+                    m.id,
+                    m.vendor_id,
+                    m.display_name,
+                    m.context_window,
+                    m.mode,
+                    m.canonical_id or "",
+                )
                 for m in session.scalars(select(ModelRow).order_by(ModelRow.id))
             ]
 

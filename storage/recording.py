@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from storage.fx import FxRate, NoRateError, convert
 from storage.money import Money
 from storage.rules import free_offer_change, price_change
+from storage.source_tables import SourceModelRow
 from storage.tables import (
     FreeOfferRow,
     FxRateRow,
@@ -29,8 +30,10 @@ from storage.tables import (
     VendorRow,
 )
 from storage.values import (
+    DateBasis,
     EventType,
     FreeOffer,
+    Price,
     PriceEvent,
     PriceKind,
     PricePoint,
@@ -160,12 +163,57 @@ class Recorder:
                 .order_by(FreeOfferRow.effective_at, FreeOfferRow.observed_at, FreeOfferRow.id)
             ):
                 self.offers[model_id].add(effective_at, FreeOffer(active, free_until, cap_note))
+        # When this source last listed each offer: an undated change happened after it.
+        self.last_seen: dict[str, datetime] = {}
+        for chunk in chunks(ids):
+            for model_id, seen in s.execute(
+                select(SourceModelRow.model_id, SourceModelRow.last_seen_at).where(
+                    SourceModelRow.source == self.source, SourceModelRow.model_id.in_(chunk)
+                )
+            ):
+                if seen is not None:
+                    self.last_seen[model_id] = seen
+        # Tiers each offer has from this source, and what each batch entry quotes (a
+        # catalog may give one moment's base and tier prices in separate quotes).
+        self.tiers: defaultdict[str, set[tuple[str, int]]] = defaultdict(set)
+        for model_id, kind, tier in self.points:
+            if tier:
+                self.tiers[model_id].add((kind, tier))
+        self.quoted: defaultdict[tuple[str, datetime], set[tuple[PriceKind, int]]] = defaultdict(
+            set
+        )
+        for quote in quotes:
+            self.quoted[(quote.model_id, quote.effective_at)].update(
+                (p.kind, p.tier) for p in quote.prices
+            )
         for quote in quotes:
             self._model(quote)
-            for price in quote.prices:
+            for price in self._with_ended_tiers(quote):
                 self._price(quote, price.kind, price.tier, price.amount)
             if quote.free_offer is not None:
                 self._free_offer(quote, quote.free_offer)
+
+    def _with_ended_tiers(self, quote: Quote) -> list[Price]:
+        """The quote's prices, plus a tier the source had and no longer quotes, at base price.
+
+        A feed that drops a long-context surcharge (flat pricing over the whole
+        window, as Anthropic did for claude-opus-4-6 on 2026-03-13) simply stops
+        giving the tier: prompts over it now cost the base price. That is a cut
+        for long prompts, recorded with its date. Not for an admin's word, which
+        may give one price without the rest.
+        """
+        prices = list(quote.prices)
+        if self.across or not self.tiers.get(quote.model_id):
+            return prices
+        quoted = self.quoted[(quote.model_id, quote.effective_at)]
+        base = {p.kind: p.amount for p in prices if p.tier == 0}
+        for kind, tier in sorted(self.tiers[quote.model_id]):
+            price_kind = PriceKind(kind)
+            if price_kind not in base or (price_kind, tier) in quoted:
+                continue
+            if self.points[(quote.model_id, kind, tier)].at(quote.effective_at) is not None:
+                prices.append(Price(price_kind, base[price_kind], tier))
+        return prices
 
     def write(self) -> None:
         """Insert what `run` collected, parents before the rows that refer to them."""
@@ -199,6 +247,7 @@ class Recorder:
                 "context_window": quote.context_window,
                 "mode": quote.mode,
                 "first_seen_at": self.observed_at,
+                "canonical_id": quote.canonical_id,
             }
             self.created.add(quote.model_id)
             base_input = next(
@@ -218,12 +267,19 @@ class Recorder:
                 new["display_name"] = quote.display_name
             if quote.context_window:
                 new["context_window"] = quote.context_window
+            if quote.canonical_id:
+                new["canonical_id"] = quote.canonical_id
         elif model is not None:
             if quote.display_name and model.display_name != quote.display_name:
                 model.display_name = quote.display_name
                 self.updated_models.add(model.id)
             if quote.context_window and model.context_window != quote.context_window:
                 model.context_window = quote.context_window
+                self.updated_models.add(model.id)
+            # Which model an offer sells is the identity layer's word: the latest wins,
+            # so rows written before offers were told apart get theirs on the next poll.
+            if quote.canonical_id and model.canonical_id != quote.canonical_id:
+                model.canonical_id = quote.canonical_id
                 self.updated_models.add(model.id)
         for alias in quote.aliases:
             key = alias.strip().lower()
@@ -247,9 +303,12 @@ class Recorder:
                 "observed_at": self.observed_at,
                 "source": self.source,
                 "source_ref": quote.source_ref,
+                "date_basis": quote.date_basis.value,
             }
         )
         timeline.add(quote.effective_at, amount)
+        if tier:
+            self.tiers[quote.model_id].add((kind.value, tier))
         if previous is None:
             return
         if previous.currency != amount.currency:
@@ -307,6 +366,11 @@ class Recorder:
             and event_type is not EventType.NEW_MODEL
             and quote.effective_at < self.history_before
         )
+        observed = quote.date_basis is DateBasis.OBSERVED
+        # An undated change happened after the source last listed the old price.
+        not_before = self.last_seen.get(quote.model_id) if observed else None
+        if not_before is not None and not_before >= quote.effective_at:
+            not_before = None
         self.events.append(
             PriceEventRow(
                 type=event_type.value,
@@ -324,6 +388,8 @@ class Recorder:
                 recorded_at=self.observed_at,
                 source=self.source,
                 history=history,
+                date_basis=quote.date_basis.value,
+                not_before=not_before,
             )
         )
 
@@ -353,6 +419,7 @@ def point_from(row: Any) -> PricePoint:
         source=get("source"),
         observed_at=get("observed_at"),
         source_ref=get("source_ref"),
+        date_basis=DateBasis(get("date_basis") or DateBasis.EFFECTIVE.value),
     )
 
 
@@ -376,4 +443,6 @@ def event_from(row: PriceEventRow) -> PriceEvent:
         recorded_at=row.recorded_at,
         source=row.source,
         history=row.history,
+        date_basis=DateBasis(row.date_basis or DateBasis.EFFECTIVE.value),
+        not_before=row.not_before,
     )

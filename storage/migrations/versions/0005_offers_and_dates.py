@@ -119,40 +119,40 @@ def _move_off_1970() -> None:
                 .values(effective_at=moved, date_basis=basis)
             )
         elif row.source in _UNDATED_FEEDS and row.effective_at == row.observed_at:
-            bind.execute(
-                points.update().where(points.c.id == row.id).values(date_basis="observed")
-            )
-    for row in bind.execute(
+            bind.execute(points.update().where(points.c.id == row.id).values(date_basis="observed"))
+    for event in bind.execute(
         sa.select(events.c.id, events.c.source, events.c.effective_at, events.c.recorded_at)
     ).all():
-        if row.effective_at <= _EPOCH:
+        if event.effective_at <= _EPOCH:
             bind.execute(
                 events.update()
-                .where(events.c.id == row.id)
-                .values(effective_at=row.recorded_at, date_basis="observed")
+                .where(events.c.id == event.id)
+                .values(effective_at=event.recorded_at, date_basis="observed")
             )
-        elif row.source in _UNDATED_FEEDS and row.effective_at == row.recorded_at:
+        elif event.source in _UNDATED_FEEDS and event.effective_at == event.recorded_at:
             bind.execute(
-                events.update().where(events.c.id == row.id).values(date_basis="observed")
+                events.update().where(events.c.id == event.id).values(date_basis="observed")
             )
-    for row in bind.execute(
+    for offer in bind.execute(
         sa.select(offers.c.id, offers.c.effective_at, offers.c.observed_at)
     ).all():
-        if row.effective_at <= _EPOCH:
+        if offer.effective_at <= _EPOCH:
             bind.execute(
-                offers.update().where(offers.c.id == row.id).values(effective_at=row.observed_at)
+                offers.update()
+                .where(offers.c.id == offer.id)
+                .values(effective_at=offer.observed_at)
             )
     success = {
         name: at
         for name, at in bind.execute(sa.select(status.c.name, status.c.last_success_at)).all()
     }
-    for row in bind.execute(
+    for member in bind.execute(
         sa.select(listed.c.source, listed.c.model_id, listed.c.first_seen_at)
     ).all():
-        seen = success.get(row.source) or row.first_seen_at
+        seen = success.get(member.source) or member.first_seen_at
         bind.execute(
             listed.update()
-            .where(listed.c.source == row.source, listed.c.model_id == row.model_id)
+            .where(listed.c.source == member.source, listed.c.model_id == member.model_id)
             .values(last_seen_at=seen)
         )
 
