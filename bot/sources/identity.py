@@ -52,6 +52,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import cache, lru_cache
 
 from bot.sources.makers import (
     DOTTED_MAKERS,
@@ -219,8 +220,8 @@ _PREVIEW_DATED = re.compile(rf"-(preview|exp)-{_MONTH}-{_DAY}$")
 _VARIANT = re.compile(r":(free|beta|thinking|extended|nitro|online|floor|exacto)$")
 _HASH = re.compile(r":[0-9a-f]{16,}$")
 _BEDROCK_VERSION = re.compile(r"(-v(\d+))?:(\d+)$")
+_BEDROCK_PLAIN_VERSION = re.compile(r"-v\d+$")
 _VERTEX_VERSION = re.compile(r"@([a-z0-9-]+)$")
-_LATEST = re.compile(r"-latest$")
 _LLAMA = re.compile(r"^llama-?v?(\d)")
 _QWEN = re.compile(r"^qwen-(\d)")
 _CLAUDE_ORDER = re.compile(r"^claude-(\d+)(-\d+)?-(opus|sonnet|haiku)(?=$|-)")
@@ -252,6 +253,7 @@ class Identity:
         return not self.pointer and self.refused is None
 
 
+@cache
 def vendor_id(raw: str) -> str:
     """pricebot's id for a seller as a feed spells it."""
     key = raw.strip().lower()
@@ -318,6 +320,7 @@ def snapshot_date(name: str) -> date | None:
 FREE_VARIANT_CAP = ":free variant, rate-limited"
 
 
+@lru_cache(maxsize=65536)
 def identify(
     seller: str, key: str, *, display_name: str | None = None, slug: str | None = None
 ) -> Identity:
@@ -356,6 +359,11 @@ def identify(
         if maker == "deepseek" and not last.startswith("deepseek"):
             # Bedrock drops the maker word DeepSeek keeps: deepseek.r1 is deepseek-r1.
             last = f"deepseek-{last}"
+        version = _BEDROCK_PLAIN_VERSION.search(last)
+        if version and re.search(r"\d", last[: version.start()]):
+            # Bedrock's API version (claude-opus-4-6-v1); titan-text-express-v1 keeps its own.
+            steps.append(f"version suffix '{version[0]}' dropped")
+            last = last[: version.start()]
     if maker is None and slug and "/" in slug:
         maker = maker_id(slug.strip().lower().split("/", 1)[0])
         steps.append(f"maker {maker!r} from the slug {slug.strip().lower()!r}")
@@ -393,6 +401,22 @@ def identify(
         steps.append(f"model id longer than {MAX_ID} characters: the offer is its own model")
         return Identity(offer, vendor, offer, None, steps=tuple(steps))
     return Identity(offer, vendor, canonical_id, maker, steps=tuple(steps))
+
+
+def spelling_of(who: Identity, seller: str, key: str) -> str | None:
+    """The offer id another spelling of `who`'s offer would have, cheaply (an alias).
+
+    `key` is another name the feed gives the same offer (genai-prices' match
+    names): same seller, the seller's prefix taken off, OpenRouter's maker prefix
+    as `who` has it. None when it cannot be an id.
+    """
+    if not who.offer_id:
+        return None
+    name = model_name(_seller_name(key.strip().lower(), seller, vendor_id(seller), []))
+    if who.seller == "openrouter" and "/" not in name and name:
+        org = who.offer_id.split("/")[1] if who.offer_id.count("/") >= 2 else None
+        name = f"{org}/{name}" if org else name
+    return model_id(who.seller, name)
 
 
 def _seller_name(name: str, raw_seller: str, vendor: str, steps: list[str]) -> str:
@@ -489,6 +513,8 @@ Rule = Callable[[str, str], tuple[str, str] | None]
 
 
 def _variant(name: str, vendor: str) -> tuple[str, str] | None:
+    if ":" not in name:
+        return None
     match = _VARIANT.search(name) or _HASH.search(name)
     if match is None:
         return None
@@ -496,6 +522,8 @@ def _variant(name: str, vendor: str) -> tuple[str, str] | None:
 
 
 def _bedrock_version(name: str, vendor: str) -> tuple[str, str] | None:
+    if ":" not in name:
+        return None
     match = _BEDROCK_VERSION.search(name)
     if match is None:
         return None
@@ -508,6 +536,8 @@ def _bedrock_version(name: str, vendor: str) -> tuple[str, str] | None:
 
 
 def _vertex_version(name: str, vendor: str) -> tuple[str, str] | None:
+    if "@" not in name:
+        return None
     match = _VERTEX_VERSION.search(name)
     if match is None:
         return None
@@ -522,13 +552,15 @@ def _vertex_version(name: str, vendor: str) -> tuple[str, str] | None:
 
 
 def _latest(name: str, vendor: str) -> tuple[str, str] | None:
-    if not _LATEST.search(name) or name == "latest":
+    if not name.endswith("-latest"):
         return None
     rest = name[: -len("-latest")]
     return rest, f"'-latest' points at {rest}: an offer of it"
 
 
 def _dated(name: str, vendor: str) -> tuple[str, str] | None:
+    if not name[-1:].isdigit():
+        return None
     for pattern in (*_DATED, *_SHORT_DATED):
         match = pattern.search(name)
         if match and match.start() > 0:
@@ -542,7 +574,7 @@ def _dated(name: str, vendor: str) -> tuple[str, str] | None:
 
 
 def _digits(name: str, vendor: str) -> tuple[str, str] | None:
-    changed = _DIGIT_DOT.sub("-", name)
+    changed = _DIGIT_DOT.sub("-", name) if "." in name else name
     if vendor == "fireworks":
         changed = _DIGIT_P.sub("-", changed)  # Fireworks writes 3.1 as 3p1
     if changed == name:
@@ -551,6 +583,8 @@ def _digits(name: str, vendor: str) -> tuple[str, str] | None:
 
 
 def _spelling(name: str, vendor: str) -> tuple[str, str] | None:
+    if not name.startswith(("llama", "qwen-", "claude-")):
+        return None
     changed = _LLAMA.sub(r"llama-\1", name, count=1)
     changed = _QWEN.sub(r"qwen\1", changed, count=1)
     order = _CLAUDE_ORDER.match(changed)
@@ -568,7 +602,7 @@ def _maker_word(name: str, vendor: str) -> tuple[str, str] | None:
     if match is None:
         return None
     word, rest = match.groups()
-    if is_reseller(vendor) and word == vendor.replace("_", "-"):
+    if word == vendor.replace("_", "-") and is_reseller(vendor):
         return rest, f"seller's name '{word}-' dropped"
     maker = MAKER_ALIASES.get(word) or (word if word in KNOWN_MAKERS else None)
     if maker is None or family(rest) != maker:
