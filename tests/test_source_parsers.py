@@ -419,6 +419,35 @@ def test_openrouter_free_variants_and_batch(tmp_path: Path) -> None:
     assert quotes["openrouter/acme/a2"].free_offer == FreeOffer(active=False)
 
 
+def test_openrouter_zero_per_token_is_free_only_for_a_text_model_priced_per_token(
+    tmp_path: Path,
+) -> None:
+    body = json.dumps(
+        {
+            "data": [
+                _or("acme/gift", "0", "0"),
+                {**_or("acme/per-call", "0", "0"), "pricing": {"prompt": "0", "request": "0.005"}},
+                {
+                    **_or("acme/painter", "0", "0"),
+                    "pricing": {"prompt": "0", "completion": "0", "image": "0.04"},
+                },
+                {
+                    **_or("acme/singer", "0", "0"),
+                    "architecture": {"output_modalities": ["audio"]},
+                },
+            ]
+        }
+    )
+    snapshot = parse_openrouter(write(tmp_path, "models.json", body), NOW, "models.json")
+    assert [q.model_id for q in snapshot.quotes] == ["openrouter/acme/gift"]
+    assert {r.entry: r.reason for r in snapshot.skipped} == {
+        "acme/per-call": "priced per request: not priced per token",
+        "acme/painter": "priced per image: not priced per token",
+        "acme/singer": "makes audio: not priced per token",
+    }
+    assert snapshot.unknown_prices == 5  # their zeros: unknown, never free
+
+
 def test_openrouter_duplicate_ids(tmp_path: Path) -> None:
     body = json.dumps(
         {

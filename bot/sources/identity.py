@@ -336,7 +336,7 @@ def identify(
     if vendor != seller.strip().lower():
         steps.append(f"seller {seller.strip()!r} is {vendor!r}")
     name = _seller_name(key.strip().lower(), seller, vendor, steps)
-    if not model_name(name):
+    if not model_name(name).strip("/"):
         return _refused(vendor, steps, "the key is empty")
     if name.startswith("~") or name in _ROUTERS:
         return _pointer(vendor, name, steps)
@@ -451,7 +451,10 @@ def _path_maker(
             skip_next = True
         elif _REGION_SEGMENT.fullmatch(segment):
             steps.append(f"region '{segment}/' dropped")
-        elif _ROUTE_SEGMENT.fullmatch(segment) or vendor_id(segment) == vendor:
+        elif _ROUTE_SEGMENT.fullmatch(segment) or is_reseller(seller := vendor_id(segment)):
+            # A reseller in a path routes to a model; it does not make it.
+            steps.append(f"path '{segment}/' dropped")
+        elif seller == vendor:
             steps.append(f"path '{segment}/' dropped")
         else:
             kept.append(segment)
