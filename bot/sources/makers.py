@@ -7,7 +7,7 @@ Three ways a feed key names its maker, tried in this order by `identity`:
   `maker_id` turns the prefix into pricebot's maker id;
 - the model's family, read from the start of its name (`claude-…` is
   Anthropic's, `gpt-…` OpenAI's): `family`;
-- the seller itself, when it sells only what it makes (see `identity.RESELLERS`).
+- the seller itself, when it sells only what it makes (see `sellers.RESELLERS`).
 
 Every table here is matched by one precompiled regex or a dict lookup: no scan
 of a table per key.
