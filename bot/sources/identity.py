@@ -26,24 +26,31 @@ same seller's spellings of one offer meet.
 - the maker comes from an explicit prefix (`meta-llama/…`, Bedrock's
   `anthropic.`, LiteLLM's `vertex_ai/meta/…`), else from the seller when it is
   not a reseller (`RESELLERS`) and the name's family does not say otherwise, else
-  from the family (`claude…` → anthropic, `gpt…` → openai: `makers.family`);
-  with none, the maker is unknown and the offer is its own model
-  (`canonical_id == offer_id`);
+  from the family (`claude…` → anthropic, `gpt…` → openai: `makers.family`),
+  else from the display name's family; with none, the maker is unknown and the
+  offer is its own model (`canonical_id == offer_id`). A reseller in a path
+  (`openrouter/`, `bedrock/`) routes, it does not make;
 - the name is lower-cased; region (`global.`, `eu.`, `us-east-1/`) and maker
   prefixes go; Bedrock version suffixes (`-v1:0`), Vertex versions (`@20240620`,
   `@default`), dated snapshot suffixes (`-20240620`, `-2024-05-13`, `-0613`;
   not `-2507`, which is no month), `-latest` and OpenRouter variants (`:free`,
   `:thinking`, …) go; dots between digits become hyphens; Claude 4+ puts the
-  tier first (`claude-4.5-sonnet` → `claude-sonnet-4-5`). A dated snapshot is an
-  offer of its own (its own price) of the undated model.
+  tier first (`claude-4.5-sonnet` → `claude-sonnet-4-5`); a few makers' own
+  spellings meet (`llama3` → `llama-3`, `qwen-3` → `qwen3`, Fireworks' `3p1` →
+  `3-1`, Vertex's `mistral-large@2407` → Mistral's `mistral-large-2407`). A
+  dated snapshot is an offer of its own (its own price) of the undated model.
+  The rules live in `model_names`, applied until none changes the name.
 
 **Pointers** are not models: OpenRouter's `~anthropic/claude-opus-latest` moves
 to whatever is latest, and routers (`openrouter/auto`) pick a model per request.
 `Identity.pointer` is True; they are not quoted.
 
 Canonical ids are fixed points: read as a `maker/model` slug, a canonical id
-gives itself back. Ids are lower-case and at most 200 characters; a key that
-cannot make one is refused (`Identity.refused`), never an exception.
+gives itself back, and so does the maker's own bare name of it (unless the name's
+family is another maker's: a fine-tune under its own org, `nvidia/llama-…`).
+Ids are lower-case and at most 200 characters; a key that cannot make one is
+refused (`Identity.refused`), never an exception. Results are cached (the
+function is pure), so a feed read again costs little.
 """
 
 from __future__ import annotations
