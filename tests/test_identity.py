@@ -193,6 +193,15 @@ def test_the_maker_comes_from_a_prefix_the_seller_or_the_family() -> None:
     assert (odd.maker, odd.canonical_id) == (None, "groq/some-house-model")
 
 
+def test_a_display_name_and_a_slug_help_only_when_the_key_says_nothing() -> None:
+    who = identify("groq", "house-8b", display_name="Meta: Llama 3.1 8B Instruct")
+    assert (who.maker, who.canonical_id) == ("meta", "meta/house-8b")
+    assert identify("groq", "llama-3.1-8b-instant", display_name="Qwen").maker == "meta"
+    # genai-prices' bare OpenRouter entry takes its maker from its prefixed twin.
+    twin = identify("openrouter", "codellama-7b-instruct-solidity", slug="alfredpros/x")
+    assert twin.offer_id == "openrouter/alfredpros/codellama-7b-instruct-solidity"
+
+
 def test_family_table() -> None:
     assert {
         name: family(name)
