@@ -19,6 +19,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from bot.sources.base import FeedError, FeedSource, Snapshot
+from bot.sources.identity import identify
 from storage import FreeOffer, FxRate, Money, MoneyError, Price, PriceKind, Quote
 from storage.money import parse_amount, parse_currency, parse_unit
 
@@ -178,7 +179,7 @@ def _quotes(raw: CatalogFile, where: str) -> Iterator[Quote]:
             aliases=tuple(model.aliases),
             mode=model.mode,
             source_ref=row.source,
-            canonical_id=model.model,
+            canonical_id=model.model or identify(vendor_id, model.id.split("/", 1)[1]).canonical_id,
         )
 
 
