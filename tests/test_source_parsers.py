@@ -205,6 +205,30 @@ def test_genai_free_variants_are_free_only_when_priced_at_zero(tmp_path: Path) -
     assert "empty price set" in skipped["openai/sub-only"]
 
 
+def test_genai_two_spellings_of_one_offer_keep_the_sellers_own_id(tmp_path: Path) -> None:
+    """genai-prices lists some OpenRouter models twice: the old bare key and the real slug."""
+    router = {
+        "id": "openrouter",
+        "name": "OpenRouter",
+        "models": [
+            {"id": "magnum-72b", "prices": {"input_mtok": 4, "output_mtok": 6}},
+            {"id": "anthracite-org/magnum-72b", "prices": {"input_mtok": 3, "output_mtok": 5}},
+            {"id": "lfm-7b", "prices": {"input_mtok": 0.01, "output_mtok": 0.01}},
+            {"id": "liquid/lfm-7b", "prices": {"input_mtok": 0.01, "output_mtok": 0.01}},
+        ],
+    }
+    body = write(tmp_path, "data.json", json.dumps([router]))
+    snapshot = parse_genai_prices(body, NOW, "f")
+    quotes = by_id(snapshot.quotes)
+    [magnum] = quotes["openrouter/anthracite-org/magnum-72b"]
+    assert prices(magnum) == {("input", 0): usd("3"), ("output", 0): usd("5")}
+    assert len(quotes["openrouter/liquid/lfm-7b"]) == 1
+    assert {r.entry: r.reason for r in snapshot.skipped}["openrouter/magnum-72b"] == (
+        "an older spelling whose prices disagree; kept the seller's own id"
+    )
+    assert snapshot.rejected == ()
+
+
 def test_genai_bundled_data_tells_the_truth_about_dates_and_free() -> None:
     snapshot = read_bundled(NOW)
     assert snapshot.entries > 2000 and snapshot.location.startswith("bundled:genai-prices ")

@@ -302,6 +302,10 @@ class _Reader:
         templates: dict[str, Quote] = {}
         free: dict[str, FreeOffer] = {}
         conflicting: set[str] = set()
+        # Whether an offer's quotes came from an entry spelled the seller's own way
+        # (OpenRouter's `liquid/lfm-7b`, not the older bare `lfm-7b`).
+        own_spelling: dict[str, bool] = {}
+        spelled: dict[str, str] = {}
         for raw in provider.models:
             self.entries += 1
             try:
@@ -335,18 +339,31 @@ class _Reader:
                 continue
             timeline = list(self.timeline(model, entries, template))
             mid = who.offer_id
+            own = provider.id != "openrouter" or "/" in name
             if mid in quotes:
                 # Listed twice (lfm-7b and liquid/lfm-7b): one offer. Figures that agree
-                # (one entry may list more kinds) are merged; figures that differ cannot
-                # both be right, so the offer is skipped this time.
+                # (one entry may list more kinds) are merged. Figures that differ cannot
+                # both be right: the seller's own spelling (OpenRouter's real id) wins
+                # over an older bare one; between equals, the offer is skipped this time.
                 merged = _merged(quotes[mid], timeline)
-                if merged is None:
-                    conflicting.add(mid)
-                else:
+                if merged is not None:
                     quotes[mid] = merged
+                elif own != own_spelling[mid]:
+                    loser = entry if own_spelling[mid] else spelled[mid]
+                    if own:
+                        quotes[mid], own_spelling[mid], spelled[mid] = timeline, True, entry
+                    self.skipped.append(
+                        Rejected(
+                            loser,
+                            "an older spelling whose prices disagree; kept the seller's own id",
+                        )
+                    )
+                else:
+                    conflicting.add(mid)
                 continue
             if timeline:
                 quotes[mid] = timeline
+                own_spelling[mid], spelled[mid] = own, entry
         for mid in sorted(conflicting):
             quotes.pop(mid, None)
             self.rejected.append(
