@@ -1,8 +1,14 @@
-"""Import genai-prices' bundled data into an empty store, then again, on SQLite and PostgreSQL.
+"""Import three feeds at their real sizes into an empty store, then again: SQLite and PostgreSQL.
 
-Targets: the first import under 5 s, the second under 1 s and writing nothing.
-Both go through the real ingest step (guards included), as `pricebot sources
-refresh genai-prices` does. Run:
+The feeds: genai-prices' bundled data (~1,900 offers), a LiteLLM-shaped price map
+of 3,500 chat entries and an OpenRouter-shaped `/api/v1/models` response of 2,600
+entries (synthetic, in each feed's real format: about 8,000 offers of ~3,000
+models, resellers, tiers, `:free` variants, pointers). Each goes through its real
+parser and the real ingest step (guards included), as `pricebot sources refresh`
+does.
+
+Targets (issue 11): the full import under 5 s; the re-import under 1 s, writing
+nothing. Run:
 
     .venv/bin/python bench/bench_import.py
 
@@ -13,12 +19,16 @@ afterwards.
 
 from __future__ import annotations
 
+import json
 import os
+import random
 import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from urllib.parse import quote
 
@@ -26,12 +36,83 @@ from sqlalchemy import create_engine, func, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bot.sources.base import Snapshot
 from bot.sources.genai_prices import read_bundled
 from bot.sources.ingest import Guards, ingest
+from bot.sources.litellm import parse_litellm
+from bot.sources.openrouter import parse_openrouter
 from storage import PriceStore, SourceState, make_engine, upgrade
 from storage.tables import FreeOfferRow, PriceEventRow, PricePointRow
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+MAKERS = {
+    "anthropic": "claude-{n}",
+    "openai": "gpt-{n}",
+    "google": "gemini-{n}",
+    "meta-llama": "llama-{n}-instruct",
+    "mistralai": "mistral-{n}",
+    "qwen": "qwen3-{n}",
+    "deepseek": "deepseek-{n}",
+    "z-ai": "glm-{n}",
+}
+LITELLM_SELLERS = ("bedrock", "vertex_ai", "azure", "together_ai", "fireworks_ai", "groq")
+
+
+def _per_token(per_million: Decimal) -> float:
+    return float(per_million / 1_000_000)
+
+
+def litellm_map(rng: random.Random, entries: int) -> bytes:
+    """A LiteLLM price map: each model under its maker and under resellers, some tiered."""
+    data: dict[str, object] = {"sample_spec": {"mode": "chat", "litellm_provider": "x"}}
+    n = 0
+    while len(data) <= entries:
+        n += 1
+        maker, pattern = rng.choice(list(MAKERS.items()))
+        name = pattern.format(n=f"{n // 10}.{n % 10}-b{n}")
+        for seller in ("", *rng.sample(LITELLM_SELLERS, rng.randint(1, 4))):
+            inp = Decimal(rng.randint(5, 15_000)) / 1000
+            entry: dict[str, object] = {
+                "litellm_provider": seller or maker,
+                "mode": "chat",
+                "max_input_tokens": rng.choice((32_000, 128_000, 1_000_000)),
+                "input_cost_per_token": _per_token(inp),
+                "output_cost_per_token": _per_token(inp * 4),
+            }
+            if rng.random() < 0.1:
+                entry["input_cost_per_token_above_200k_tokens"] = _per_token(inp * 2)
+            data[f"{seller}/{name}" if seller else f"{maker}/{name}"] = entry
+    return json.dumps(data).encode()
+
+
+def openrouter_models(rng: random.Random, entries: int) -> bytes:
+    """An OpenRouter models response: maker/model slugs, `:free` variants, `~` pointers."""
+    data = []
+    for n in range(entries):
+        maker, pattern = rng.choice(list(MAKERS.items()))
+        slug = f"{maker}/{pattern.format(n=f'{n // 10}.{n % 10}-r{n}')}"
+        if n % 97 == 0:
+            slug = f"~{maker}/latest-{n}"
+        inp = Decimal(rng.randint(5, 15_000)) / 1000
+        pricing = {
+            "prompt": format(inp / 1_000_000, "f"),
+            "completion": format(inp * 4 / 1_000_000, "f"),
+        }
+        model = {
+            "id": slug,
+            "canonical_slug": slug,
+            "name": slug.upper(),
+            "created": 1767225600,
+            "context_length": 128_000,
+            "architecture": {"input_modalities": ["text"], "output_modalities": ["text"]},
+            "pricing": pricing,
+        }
+        data.append(model)
+        if n % 13 == 0:
+            data.append(
+                {**model, "id": slug + ":free", "pricing": {"prompt": "0", "completion": "0"}}
+            )
+    return json.dumps({"data": data}).encode()
 
 
 def rows(store: PriceStore) -> int:
@@ -42,34 +123,45 @@ def rows(store: PriceStore) -> int:
         )
 
 
+def feeds(now: datetime) -> list[tuple[str, Callable[[datetime], Snapshot]]]:
+    litellm = litellm_map(random.Random(11), 3_500)
+    openrouter = openrouter_models(random.Random(12), 2_400)
+    return [
+        ("genai-prices", read_bundled),
+        ("litellm", lambda at: parse_litellm(litellm, at, "bench:litellm")),
+        ("openrouter", lambda at: parse_openrouter(openrouter, at, "bench:openrouter")),
+    ]
+
+
 def run(label: str, url: str) -> None:
     engine = make_engine(url)
     upgrade(engine)
     store = PriceStore(engine)
     state = SourceState(engine)
     now = datetime.now(UTC)
-
-    started = time.perf_counter()
-    snapshot = read_bundled(now)
-    parsed = time.perf_counter() - started
-
-    started = time.perf_counter()
-    first = ingest(store, state, snapshot, name="genai-prices", now=now, guards=Guards())
-    first_time = time.perf_counter() - started
-    after_first = rows(store)
-
-    later = now + timedelta(hours=12)
-    again = read_bundled(later)
-    started = time.perf_counter()
-    second = ingest(store, state, again, name="genai-prices", now=later, guards=Guards())
-    second_time = time.perf_counter() - started
-    written = rows(store) - after_first
-
-    print(
-        f"{label:10}  read bundled data {parsed:5.2f} s  "
-        f"first import {first_time:5.2f} s ({first.models} models, {after_first} rows)  "
-        f"second import {second_time:5.2f} s ({written} rows written, {second.outcome.value})"
-    )
+    sources = feeds(now)
+    for round_name, at in (("first import", now), ("re-import", now + timedelta(hours=12))):
+        before = rows(store)
+        parse_total = ingest_total = 0.0
+        offers = 0
+        parts = []
+        for name, read in sources:
+            started = time.perf_counter()
+            snapshot = read(at)
+            parsed = time.perf_counter() - started
+            started = time.perf_counter()
+            report = ingest(store, state, snapshot, name=name, now=at, guards=Guards())
+            took = time.perf_counter() - started
+            parse_total += parsed
+            ingest_total += took
+            offers += report.models
+            parts.append(f"{name} {parsed + took:.2f} s ({report.outcome.value})")
+        written = rows(store) - before
+        print(
+            f"{label:10}  {round_name:12} {parse_total + ingest_total:5.2f} s "
+            f"(parse {parse_total:.2f} s, record {ingest_total:.2f} s) · {offers} offers · "
+            f"{written} rows written · " + ", ".join(parts)
+        )
     engine.dispose()
 
 

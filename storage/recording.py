@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from storage.fx import FxRate, NoRateError, convert
@@ -46,6 +46,15 @@ _CHUNK = 500
 def chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
     for start in range(0, len(items), _CHUNK):
         yield items[start : start + _CHUNK]
+
+
+@dataclass(slots=True)
+class _Offer:
+    """What the recorder compares of an offer already stored (its metadata)."""
+
+    display_name: str
+    context_window: int | None
+    canonical_id: str | None
 
 
 @dataclass
@@ -99,7 +108,7 @@ class Recorder:
         self.new_aliases: list[dict[str, Any]] = []
         self.new_points: list[dict[str, Any]] = []
         self.new_offers: list[dict[str, Any]] = []
-        self.updated_models: set[str] = set()
+        self.updated_models: dict[str, dict[str, Any]] = {}
 
     @property
     def writes(self) -> int:
@@ -116,13 +125,25 @@ class Recorder:
 
     def run(self, quotes: list[Quote]) -> None:
         s = self.session
-        aliases = {a.alias: a.model_id for a in s.scalars(select(ModelAliasRow))}
+        # Plain column tuples, not ORM objects, here and below: a feed of thousands of
+        # offers read back as ORM instances cost most of a re-import that writes nothing.
+        aliases = {
+            alias: model_id
+            for alias, model_id in s.execute(select(ModelAliasRow.alias, ModelAliasRow.model_id))
+        }
         quotes = [_canonical(q, aliases) for q in quotes]
         ids = sorted({q.model_id for q in quotes})
-        self.models = {
-            m.id: m
+        self.models: dict[str, _Offer] = {
+            model_id: _Offer(name, window, canonical)
             for chunk in chunks(ids)
-            for m in s.scalars(select(ModelRow).where(ModelRow.id.in_(chunk)))
+            for model_id, name, window, canonical in s.execute(
+                select(
+                    ModelRow.id,
+                    ModelRow.display_name,
+                    ModelRow.context_window,
+                    ModelRow.canonical_id,
+                ).where(ModelRow.id.in_(chunk))
+            )
         }
         self.vendors = set(s.scalars(select(VendorRow.id)))
         self.aliases = aliases
@@ -227,6 +248,8 @@ class Recorder:
         ):
             if rows:
                 s.execute(insert(entity), rows)
+        if self.updated_models:
+            s.execute(update(ModelRow), [{"id": k, **v} for k, v in self.updated_models.items()])
         s.add_all(self.events)
         s.flush()
 
@@ -270,17 +293,17 @@ class Recorder:
             if quote.canonical_id:
                 new["canonical_id"] = quote.canonical_id
         elif model is not None:
+            changed = self.updated_models.setdefault(quote.model_id, {})
             if quote.display_name and model.display_name != quote.display_name:
-                model.display_name = quote.display_name
-                self.updated_models.add(model.id)
+                model.display_name = changed["display_name"] = quote.display_name
             if quote.context_window and model.context_window != quote.context_window:
-                model.context_window = quote.context_window
-                self.updated_models.add(model.id)
+                model.context_window = changed["context_window"] = quote.context_window
             # Which model an offer sells is the identity layer's word: the latest wins,
             # so rows written before offers were told apart get theirs on the next poll.
             if quote.canonical_id and model.canonical_id != quote.canonical_id:
-                model.canonical_id = quote.canonical_id
-                self.updated_models.add(model.id)
+                model.canonical_id = changed["canonical_id"] = quote.canonical_id
+            if not changed:
+                del self.updated_models[quote.model_id]
         for alias in quote.aliases:
             key = alias.strip().lower()
             if key and key != quote.model_id and key not in self.aliases:
