@@ -119,9 +119,7 @@ def _move_off_1970() -> None:
                 .values(effective_at=moved, date_basis=basis)
             )
         elif row.source in _UNDATED_FEEDS and row.effective_at == row.observed_at:
-            bind.execute(
-                points.update().where(points.c.id == row.id).values(date_basis="observed")
-            )
+            bind.execute(points.update().where(points.c.id == row.id).values(date_basis="observed"))
     for row in bind.execute(
         sa.select(events.c.id, events.c.source, events.c.effective_at, events.c.recorded_at)
     ).all():
@@ -132,9 +130,7 @@ def _move_off_1970() -> None:
                 .values(effective_at=row.recorded_at, date_basis="observed")
             )
         elif row.source in _UNDATED_FEEDS and row.effective_at == row.recorded_at:
-            bind.execute(
-                events.update().where(events.c.id == row.id).values(date_basis="observed")
-            )
+            bind.execute(events.update().where(events.c.id == row.id).values(date_basis="observed"))
     for row in bind.execute(
         sa.select(offers.c.id, offers.c.effective_at, offers.c.observed_at)
     ).all():
