@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 
-from sqlalchemy import Engine, func, or_, select, text, update
+from sqlalchemy import Engine, func, or_, select, text
 from sqlalchemy.orm import Session, undefer
 
 from storage.source_listings import (
@@ -272,11 +272,7 @@ class SourceState:
         *,
         location: str | None = None,
     ) -> None:
-        """A refresh that ended without data to accept: not modified, busy elsewhere.
-
-        Not modified writes nothing to the price store; the offers of the last
-        accepted snapshot count as seen now (the server vouched the feed is the same).
-        """
+        """A refresh that ended without data to accept (busy elsewhere): say so."""
         now = require_utc(now, "now")
         with Session(self.engine) as session, session.begin():
             row = self._row(session, name)
@@ -284,21 +280,49 @@ class SourceState:
             row.last_attempt_at = now
             row.last_outcome = outcome.value
             row.last_message = message
-            if outcome is SourceOutcome.NOT_MODIFIED:
-                # The server vouched for the data we accepted last time: that is a success.
-                row.last_success_at = now
-                row.consecutive_failures = 0
-                row.not_modified_count = (row.not_modified_count or 0) + 1
-                session.execute(
-                    update(SourceModelRow)
-                    .where(
-                        SourceModelRow.source == name,
-                        SourceModelRow.delisted_at.is_(None),
-                        SourceModelRow.missed == 0,
-                    )
-                    .values(last_seen_at=now)
-                    .execution_options(synchronize_session=False)
-                )
+
+    def unchanged_listings(self, name: str, now: datetime, rule: DelistRule) -> ListingPlan:
+        """What the last accepted snapshot, said again (a 304), does to the listings.
+
+        The server vouched for what we accepted last: its offers were seen now, the
+        ones missing from it are missed once more (and may now be delisted).
+        """
+        listings = self.listings_of(name)
+        return plan_listings(
+            listings,
+            [m for m, listing in listings.items() if listing.in_last_snapshot],
+            source=name,
+            seen_at=now,
+            now=now,
+            rule=rule,
+        )
+
+    def record_not_modified(
+        self,
+        name: str,
+        now: datetime,
+        message: str,
+        *,
+        listings: ListingPlan | None = None,
+        location: str | None = None,
+    ) -> None:
+        """The server answered 304: nothing is written to the price store.
+
+        It counts as a success (and is counted); `listings` is from
+        `unchanged_listings`.
+        """
+        now = require_utc(now, "now")
+        with Session(self.engine) as session, session.begin():
+            row = self._row(session, name)
+            row.location = location or row.location
+            row.last_attempt_at = now
+            row.last_success_at = now
+            row.consecutive_failures = 0
+            row.not_modified_count = (row.not_modified_count or 0) + 1
+            row.last_outcome = SourceOutcome.NOT_MODIFIED.value
+            row.last_message = message
+            if listings is not None:
+                apply_plan(session, listings)
 
     def record_held(
         self,

@@ -61,7 +61,7 @@ from storage.values import require_utc
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Guards", "IngestReport", "forced_note", "ingest", "ingest_rates"]
+__all__ = ["Guards", "IngestReport", "forced_note", "ingest", "ingest_rates", "listing_notes"]
 
 
 def forced_note(command: str) -> str:
@@ -117,7 +117,8 @@ def _notes(snapshot: Snapshot, usable: Usable) -> list[str]:
     return notes
 
 
-def _listing_notes(plan: ListingPlan, guards: Guards) -> list[str]:
+def listing_notes(plan: ListingPlan, guards: Guards) -> list[str]:
+    """What an accepted snapshot (or a 304) changed in the listings, for the status line."""
     notes = []
     if plan.relisted:
         shown = [f"{m} (delisted since {_day(at)})" for m, at in plan.relisted.items()]
@@ -442,7 +443,7 @@ def _accept(
         now=now,
         rule=guards.delist,
     )
-    full = "; ".join([message, *notes, *_listing_notes(plan, guards)])
+    full = "; ".join([message, *notes, *listing_notes(plan, guards)])
     outcome = SourceOutcome.RECORDED if events else SourceOutcome.UNCHANGED
     state.record_success(
         name,

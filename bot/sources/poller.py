@@ -40,7 +40,7 @@ from bot.settings import Settings
 from bot.sources import registry
 from bot.sources.base import FeedError, NotModified, Source, Validators
 from bot.sources.fetch import Fetcher
-from bot.sources.ingest import Guards, IngestReport, ingest
+from bot.sources.ingest import Guards, IngestReport, ingest, listing_notes
 from storage import PriceStore, SourceOutcome, SourceState, SourceStatus
 
 log = logging.getLogger(__name__)
@@ -181,12 +181,14 @@ async def refresh_source(
         if isinstance(got, NotModified):
             count = (status.not_modified_count if status else 0) + 1
             message = f"not modified since the last accepted fetch (HTTP 304; {count} in all)"
+            plan = await _db(poller.state.unchanged_listings, name, now, poller.guards.delist)
+            message = "; ".join([message, *listing_notes(plan, poller.guards)])
             await _db(
-                poller.state.record_outcome,
+                poller.state.record_not_modified,
                 name,
                 now,
-                SourceOutcome.NOT_MODIFIED,
                 message,
+                listings=plan,
                 location=got.location,
             )
             log.info("source %s: %s", name, message)
