@@ -27,7 +27,7 @@ from werkzeug import Request, Response
 
 from storage import PriceStore, make_engine
 from tests import feeds
-from tests.replicas import free_port, wait_for
+from tests.replicas import Replica, free_port, wait_for
 from tests.test_run import Running
 
 # Seconds between polls of each source (the settings take minutes).
@@ -363,3 +363,41 @@ def test_a_source_that_keeps_failing_is_reported_while_the_others_go_on(
     assert "failing: " in text and "times in a row" in text
     assert "keeps failing" in bot.stderr()
     stop(bot)
+
+
+def test_a_new_leader_polls_on_the_old_leaders_schedule(
+    pg_url: str, tmp_path: Path, live: Feeds
+) -> None:
+    """Scale-out: the leader dies between two polls; the new one keeps the schedule.
+
+    What is due comes from the database (the last attempt), so the new leader polls
+    an interval after the old leader's last poll, not an interval after its election.
+    """
+    every = 30.0
+    env = live.env(
+        PRICEBOT_SOURCES="openrouter",
+        PRICEBOT_OPENROUTER_INTERVAL_MINUTES=str(every / 60),
+        PRICEBOT_POLL_SOURCES="true",
+    )
+    first = Replica(pg_url, tmp_path, **env)
+    second: Replica | None = None
+    try:
+        first.wait_ready()
+        wait_for(lambda: live.openrouter.requests() == 1, 20, "the leader's first poll")
+        polled = live.openrouter.seen[0][0]
+        second = Replica(pg_url, tmp_path, **env)
+        second.wait_ready()
+        assert first.is_leader() and not second.is_leader()
+        time.sleep(max(0.0, polled + 12 - time.monotonic()))
+        assert live.openrouter.requests() == 1  # a follower does not poll, even at start
+        first.kill()
+        wait_for(second.is_leader, 15, "the second replica leads")
+        wait_for(lambda: live.openrouter.requests() == 2, every, "the new leader's poll")
+        took = live.openrouter.seen[1][0] - polled
+        # An interval after the last poll (a leader elected ~12 s later would otherwise
+        # wait a whole interval from its election: ~42 s).
+        assert every - 1 <= took < every + 6, took
+    finally:
+        first.stop()
+        if second is not None:
+            second.stop()
