@@ -5,9 +5,9 @@ the database (`source_status.last_attempt_at`), so a restart or a new leader
 picks up where the last one stopped. For `pricebot run` (the composition root):
 
     jobs = SourceJobs(Poller.from_settings(store, settings))
-    jobs.plan_start(now)          # on the leader at start: every source runs once, soon
-    await jobs.tick(now)          # every PRICEBOT_SOURCES_TICK_SECONDS, on the leader only
-    await jobs.stop()             # at shutdown
+    jobs.plan_start(now)  # on the leader at start: every source runs once, soon
+    await jobs.tick(now)  # every PRICEBOT_SOURCES_TICK_SECONDS, on the leader only
+    await jobs.stop()  # at shutdown
 
 A source runs right after start (spread by `stagger` and a random delay of up
 to PRICEBOT_SOURCES_JITTER_SECONDS), then whenever its interval
