@@ -139,6 +139,18 @@ class Feeds:
         """`pricebot sources status` as people read it."""
         return self.cli(url, "sources", "status").stdout
 
+    def wait_imported(self, url: str, bot: Running, *names: str, timeout: float = 30) -> None:
+        """Wait until every named source has recorded its first import.
+
+        The CLI is not run before the bot has fetched something: two processes
+        migrating one fresh SQLite file at once can collide ("table already exists").
+        """
+        try:
+            wait_for(lambda: self.openrouter.requests() > 0, timeout, "the bot's first fetch")
+            wait_for(self.imported(url, *names), timeout, "first imports")
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}\n{self.text(url)}\n{bot.stderr()[-4000:]}") from None
+
     def imported(self, url: str, *names: str) -> Callable[[], bool]:
         """A condition: every named source has recorded its first import."""
 
@@ -188,7 +200,7 @@ def test_every_source_is_fetched_within_seconds_of_start(tmp_path: Path, live: F
         wait_for(lambda f=feed: f.requests() > 0, 20, f"{feed.name} fetched")
     took = time.monotonic() - started  # including the interpreter's start
     assert took < 15, took
-    wait_for(live.imported(url, "openrouter", "litellm", "genai-prices"), 20, "first imports")
+    live.wait_imported(url, bot, "openrouter", "litellm", "genai-prices")
     rows = live.status(url)
     for name in ("openrouter", "litellm", "genai-prices"):
         assert rows[name]["last_run"] is not None and rows[name]["next_run"] is not None
@@ -207,7 +219,7 @@ def test_a_30_percent_cut_reaches_a_subscribed_chat_on_the_next_poll(
     bot = Running(url, tmp_path, **live.env())
     bot.say("/subscribe all")
     bot.wait_for(lambda line: line == "Subscribed")
-    wait_for(live.imported(url, "openrouter", "litellm", "genai-prices"), 30, "first imports")
+    live.wait_imported(url, bot, "openrouter", "litellm", "genai-prices")
     changed = time.monotonic()
     live.openrouter.set(feeds.ten_models() | {"m4": ("3.5", "10")})  # $5 → $3.50
     title = bot.wait_for(lambda line: line.startswith("🔔 ALERT"), timeout=EVERY + 15)
@@ -226,7 +238,7 @@ def test_a_new_model_at_a_placeholder_price_is_announced_only_once_confirmed(
     bot = Running(url, tmp_path, **live.env())
     bot.say("/subscribe all new")
     bot.wait_for(lambda line: line == "Subscribed")
-    wait_for(live.imported(url, "openrouter", "litellm", "genai-prices"), 30, "first imports")
+    live.wait_imported(url, bot, "openrouter", "litellm", "genai-prices")
     changed = time.monotonic()
     live.litellm.set(feeds.ten_models() | {"tiny": ("0.001", "0.001")})
 
@@ -254,7 +266,7 @@ def test_cuts_that_add_up_are_confirmed_like_one_big_cut(tmp_path: Path, live: F
     bot = Running(url, tmp_path, **live.env())
     bot.say("/subscribe all")
     bot.wait_for(lambda line: line == "Subscribed")
-    wait_for(live.imported(url, "openrouter"), 30, "first import")
+    live.wait_imported(url, bot, "openrouter")
     live.openrouter.set(hundred | {"m9": ("15", "200")})  # 85%: news at once
     first = bot.wait_for(lambda line: "per 1M" in line, timeout=EVERY + 15)
     assert first.strip().startswith("input: $100.00 → $15.00 per 1M (−85%)")
@@ -272,7 +284,7 @@ def test_cuts_that_add_up_are_confirmed_like_one_big_cut(tmp_path: Path, live: F
 def test_a_delisted_model_is_named_and_no_longer_listed(tmp_path: Path, live: Feeds) -> None:
     url = f"sqlite:///{tmp_path / 'pricebot.db'}"
     bot = Running(url, tmp_path, **live.env())
-    wait_for(live.imported(url, "openrouter"), 30, "first import")
+    live.wait_imported(url, bot, "openrouter")
     live.openrouter.set({k: v for k, v in feeds.ten_models().items() if k != "m5"})
 
     def delisted() -> list[object]:
@@ -298,7 +310,7 @@ def test_a_delisted_model_is_named_and_no_longer_listed(tmp_path: Path, live: Fe
 def test_a_delisted_model_stops_being_current(tmp_path: Path, live: Feeds) -> None:
     url = f"sqlite:///{tmp_path / 'pricebot.db'}"
     bot = Running(url, tmp_path, **live.env())
-    wait_for(live.imported(url, "openrouter"), 30, "first import")
+    live.wait_imported(url, bot, "openrouter")
     live.openrouter.set({k: v for k, v in feeds.ten_models().items() if k != "m5"})
     wait_for(lambda: bool(live.status(url)["openrouter"]["delisted"]), 3 * EVERY + 10, "delisted")
     stop(bot)
@@ -311,7 +323,7 @@ def test_a_not_modified_feed_writes_nothing_and_is_counted(tmp_path: Path, live:
     url = f"sqlite:///{tmp_path / 'pricebot.db'}"
     port = free_port()
     bot = Running(url, tmp_path, PRICEBOT_HTTP_PORT=str(port), **live.env())
-    wait_for(live.imported(url, "openrouter", "litellm", "genai-prices"), 30, "first imports")
+    live.wait_imported(url, bot, "openrouter", "litellm", "genai-prices")
     store = PriceStore(make_engine(url))
     before = store.data_version()
     # ETag (OpenRouter, genai-prices) and If-Modified-Since (LiteLLM) both honoured.
@@ -347,7 +359,7 @@ def test_a_source_that_keeps_failing_is_reported_while_the_others_go_on(
     bot = Running(url, tmp_path, **live.env())
     bot.say("/subscribe all")
     bot.wait_for(lambda line: line == "Subscribed")
-    wait_for(live.imported(url, "openrouter", "genai-prices"), 30, "first imports")
+    live.wait_imported(url, bot, "openrouter", "genai-prices")
 
     def failing_twice() -> bool:
         return int(live.status(url).get("litellm", {}).get("consecutive_failures") or 0) >= 2
