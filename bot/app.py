@@ -12,7 +12,9 @@ front-ends; `App.start()` and `App.stop()` bring them up and down in a known ord
            at once) → database
 
 Scale-out (docs/scaling.md): every replica dispatches; only the one holding the
-leader lock runs the jobs marked `leader_only` and the price sources.
+leader lock runs the jobs marked `leader_only`, the price sources among them. A
+replica that becomes the leader runs its leader-only jobs at once: the sources
+that are due (by their last attempt, in the database) do not wait for a timer.
 
 Nothing owns the event loop but `asyncio.run` in `pricebot run`: no
 `run_polling()`, no `AsyncApp.start()`.
@@ -46,7 +48,7 @@ from bot.chat.slack import SlackFrontEnd, slack_enabled
 from bot.leader import Leader, leader_for
 from bot.metrics import Metrics
 from bot.settings import Settings
-from bot.sources.poller import schedule_sources
+from bot.sources.poller import Poller, SourceJobs
 from bot.web import WebServer, database_ready
 from storage import (
     AlertMatcher,
@@ -61,8 +63,8 @@ from storage.db import exclusive_start
 
 log = logging.getLogger(__name__)
 
-# The price sources' scheduled jobs (bot.sources.poller.schedule_sources): leader only.
-SOURCE_JOBS = "pricebot:source"
+# The leader-only job that starts the price sources' refreshes (bot.sources.poller).
+SOURCES_JOB = "sources"
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +97,8 @@ class App:
     metrics: Metrics = field(default_factory=Metrics)
     # Seconds between leader-lock checks: a dead leader is replaced within about this.
     leader_interval: float = 2.0
+    # The price sources' refreshes (their tick is one of `jobs`); None: not polled.
+    sources: SourceJobs | None = None
 
     def __post_init__(self) -> None:
         self.scheduler = AsyncIOScheduler(timezone=UTC)
@@ -135,6 +139,9 @@ class App:
 
     async def start(self) -> None:
         await self.leader.start()
+        if self.sources is not None and self.leader.is_leader:
+            # Every source runs once right after start (docs/sources.md, "The poller").
+            self.sources.plan_start(self.clock())
         for job in self.jobs:
             self.scheduler.add_job(
                 self._run_job,
@@ -181,6 +188,8 @@ class App:
             self.scheduler.pause()
         if self._running:
             await asyncio.gather(*self._running, return_exceptions=True)
+        if self.sources is not None:
+            await self.sources.stop()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         await self.dispatcher.stop()
@@ -195,13 +204,18 @@ class App:
         self.dispatcher.limits.share(count)
 
     def _leadership_changed(self, leader: bool) -> None:
-        """Only the leader polls the price sources (their jobs are paused elsewhere)."""
+        """A new leader runs its leader-only jobs now, not an interval later.
+
+        Followers skip those jobs in `_run_job`; nothing is paused or resumed (resuming
+        an APScheduler job moves its next run a whole interval away).
+        """
         self.metrics.set_leader(leader)
-        if not self.scheduler.running:
+        if not leader or not self.scheduler.running:
             return
-        for job in self.scheduler.get_jobs():
-            if job.id.startswith(SOURCE_JOBS):
-                (self.scheduler.resume_job if leader else self.scheduler.pause_job)(job.id)
+        now = datetime.now(UTC)
+        for job in self.jobs:
+            if job.leader_only and self.scheduler.get_job(job.name) is not None:
+                self.scheduler.modify_job(job.name, next_run_time=now)
 
     async def _run_job(self, job: ScheduledJob) -> None:
         if job.name in self._busy or (job.leader_only and not self.leader.is_leader):
@@ -392,5 +406,13 @@ def build_app(
     holder.append(app)
     if settings.poll_sources:
         # The price sources refresh on their own intervals (docs/sources.md).
-        schedule_sources(app.scheduler, store, settings)
+        app.sources = SourceJobs(
+            Poller.from_settings(store, settings),
+            on_failure=lambda name: metrics.job_failed(f"{SOURCES_JOB}:{name}"),
+        )
+        app.add_job(
+            ScheduledJob(
+                SOURCES_JOB, app.sources.tick, settings.sources_tick_seconds, leader_only=True
+            )
+        )
     return app

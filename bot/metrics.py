@@ -32,7 +32,7 @@ from sqlalchemy import Connection, Engine, func, select
 
 from storage.alert_matching import FANOUT_CURSOR
 from storage.alert_tables import AlertCursorRow, ChatRow, DeliveryRow
-from storage.source_tables import SourceStatusRow
+from storage.source_tables import PendingConfirmationRow, SourceModelRow, SourceStatusRow
 from storage.tables import PriceEventRow
 
 log = logging.getLogger(__name__)
@@ -209,9 +209,19 @@ def read_sources(conn: Connection) -> Iterable[Metric]:
         "Unix time of each source's last successful refresh.",
         labels=["source"],
     )
+    attempt = GaugeMetricFamily(
+        "pricebot_source_last_attempt_timestamp_seconds",
+        "Unix time of each source's last refresh, whatever its outcome.",
+        labels=["source"],
+    )
     held = CounterMetricFamily(
         "pricebot_source_held_back_snapshots",
         "Snapshots held back as suspect instead of recorded, by source.",
+        labels=["source"],
+    )
+    not_modified = CounterMetricFamily(
+        "pricebot_source_not_modified",
+        "Fetches the server answered 304 Not Modified (nothing written), by source.",
         labels=["source"],
     )
     failing = GaugeMetricFamily(
@@ -222,23 +232,58 @@ def read_sources(conn: Connection) -> Iterable[Metric]:
     models = GaugeMetricFamily(
         "pricebot_source_models", "Models in each source's last good snapshot.", labels=["source"]
     )
+    left_out = GaugeMetricFamily(
+        "pricebot_source_entries_left_out",
+        "Entries of each source's last good snapshot not recorded: skipped on purpose "
+        "(pointers, routers, not priced per token) or rejected (could not be read).",
+        labels=["source", "why"],
+    )
+    pending = GaugeMetricFamily(
+        "pricebot_source_pending_confirmations",
+        "Suspect changes awaiting confirmation, by source.",
+        labels=["source"],
+    )
+    delisted = GaugeMetricFamily(
+        "pricebot_source_delisted_models",
+        "Offers a source no longer lists (their prices from it are not current), by source.",
+        labels=["source"],
+    )
     status = SourceStatusRow.__table__.c
     rows = conn.execute(
         select(
             status.name,
             status.last_success_at,
+            status.last_attempt_at,
             status.held_back_count,
+            status.not_modified_count,
             status.consecutive_failures,
             status.model_count,
+            status.skipped_count,
+            status.rejected_count,
         )
     )
-    for name, last_success_at, held_back, failures, model_count in rows:
-        if last_success_at is not None:
-            last.add_metric([name], last_success_at.timestamp())
+    for name, success, attempted, held_back, unchanged, failures, count, skipped, rejected in rows:
+        if success is not None:
+            last.add_metric([name], success.timestamp())
+        if attempted is not None:
+            attempt.add_metric([name], attempted.timestamp())
         held.add_metric([name], held_back or 0)
+        not_modified.add_metric([name], unchanged or 0)
         failing.add_metric([name], failures or 0)
-        models.add_metric([name], model_count or 0)
-    yield from (last, held, failing, models)
+        models.add_metric([name], count or 0)
+        left_out.add_metric([name, "skipped"], skipped or 0)
+        left_out.add_metric([name, "rejected"], rejected or 0)
+    waiting = PendingConfirmationRow.__table__.c
+    for name, count in conn.execute(select(waiting.source, func.count()).group_by(waiting.source)):
+        pending.add_metric([name], count)
+    listed = SourceModelRow.__table__.c
+    for name, count in conn.execute(
+        select(listed.source, func.count())
+        .where(listed.delisted_at.is_not(None))
+        .group_by(listed.source)
+    ):
+        delisted.add_metric([name], count)
+    yield from (last, attempt, held, not_modified, failing, models, left_out, pending, delisted)
 
 
 _OWED = ("pending", "sending")

@@ -79,19 +79,34 @@ class Settings(BaseSettings):
     litellm_url: str = "https://raw.githubusercontent.com/BerriAI/litellm/main/model_prices_and_context_window.json"
     openrouter_url: str = "https://openrouter.ai/api/v1/models"
     ecb_url: str = "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml"
-    catalog_interval_minutes: int = Field(default=1440, ge=1)
-    genai_prices_interval_minutes: int = Field(default=720, ge=1)
-    litellm_interval_minutes: int = Field(default=360, ge=1)
-    openrouter_interval_minutes: int = Field(default=60, ge=1)
-    ecb_interval_minutes: int = Field(default=720, ge=1)
-    sources_jitter_seconds: int = Field(default=300, ge=0)
+    # Minutes between polls of each source (fractions allowed: tests poll every few seconds).
+    catalog_interval_minutes: float = Field(default=1440, gt=0)
+    genai_prices_interval_minutes: float = Field(default=720, gt=0)
+    litellm_interval_minutes: float = Field(default=360, gt=0)
+    openrouter_interval_minutes: float = Field(default=60, gt=0)
+    ecb_interval_minutes: float = Field(default=720, gt=0)
+    # The first polls after `pricebot run` starts are spread over up to this many seconds.
+    sources_jitter_seconds: float = Field(default=30, ge=0)
+    # How often the leader looks (in the database) for sources that are due.
+    sources_tick_seconds: float = Field(default=5, gt=0)
     sources_timeout_seconds: float = Field(default=30.0, gt=0)
     sources_retries: int = Field(default=2, ge=0)
     sources_backoff_seconds: float = Field(default=5.0, ge=0)
     sources_max_vanished_share: float = Field(default=0.3, gt=0, le=1)
     sources_max_changed_share: float = Field(default=0.3, gt=0, le=1)
     sources_alarming_cut_percent: Decimal = Field(default=Decimal(90), ge=0, le=100)
-    sources_confirm_after_minutes: int = Field(default=15, ge=1)
+    # A suspect change is confirmed by a fetch saying the same at least this much later.
+    sources_confirm_after_minutes: float = Field(default=15, gt=0)
+    # Cuts of one price within this many days add up against the alarming threshold.
+    sources_cumulative_window_days: float = Field(default=7, ge=0)
+    # A new offer at or under this (USD per 1M, input and output) waits for confirmation …
+    sources_placeholder_usd: Decimal = Field(default=Decimal("0.001"), ge=0)
+    # … as does one under 1/this of the median of its source's offers of the same mode.
+    sources_far_below_ratio: Decimal = Field(default=Decimal(100), ge=1)
+    # An offer absent from this many accepted snapshots in a row and for this many days
+    # is delisted (its source's prices for it stop being current).
+    sources_delist_after_snapshots: int = Field(default=3, ge=1)
+    sources_delist_after_days: float = Field(default=2, ge=0)
     sources_news_horizon_days: int = Field(default=7, ge=0)
     sources_failures_to_report: int = Field(default=3, ge=1)
 

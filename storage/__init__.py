@@ -28,8 +28,10 @@ from storage.fx import Conversion, FxRate, NoRateError, convert
 from storage.money import CURRENCIES, Money, MoneyError, Unit, format_money, parse_amount
 from storage.price_store import FirstSeen, ModelInfo, PriceStore, RecordPreview
 from storage.slack import SlackStore
+from storage.source_listings import Listing
 from storage.source_state import (
     HeldSnapshot,
+    LeftOut,
     PendingConfirmation,
     SourceOutcome,
     SourceState,
@@ -69,6 +71,8 @@ __all__ = [
     "FreeOffer",
     "FxRate",
     "HeldSnapshot",
+    "LeftOut",
+    "Listing",
     "Mode",
     "ModelInfo",
     "ModelPrices",

@@ -1,96 +1,55 @@
 """What pricebot remembers about each price source between polls.
 
-Status (last success, last error, validators for conditional requests), the
-models of the last accepted snapshot, held-back snapshots and alarming changes
-waiting for confirmation all live in the database, so a restart forgets nothing
-and several processes sharing PostgreSQL agree.
+Status (last success, last error, validators for conditional requests, what
+was left out), every offer each source has listed (and whether it still does),
+held-back snapshots and alarming changes waiting for confirmation all live in
+the database, so a restart forgets nothing and several processes sharing
+PostgreSQL agree.
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
-from sqlalchemy import Engine, delete, func, insert, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, func, or_, select, text
+from sqlalchemy.orm import Session, undefer
 
+from storage.source_listings import (
+    DelistRule,
+    Listing,
+    ListingPlan,
+    apply_plan,
+    listing_from,
+    plan_listings,
+)
 from storage.source_tables import (
     HeldSnapshotRow,
     PendingConfirmationRow,
     SourceModelRow,
     SourceStatusRow,
 )
+from storage.source_values import (
+    HeldSnapshot,
+    LeftOut,
+    LeftOutEntry,
+    PendingConfirmation,
+    SourceOutcome,
+    SourceStatus,
+)
 from storage.values import require_utc
 
-
-class SourceOutcome(StrEnum):
-    """How one refresh of a source ended."""
-
-    RECORDED = "recorded"
-    UNCHANGED = "unchanged"
-    NOT_MODIFIED = "not_modified"
-    HELD_BACK = "held_back"
-    FAILED = "failed"
-    BUSY = "busy"
+# Names kept per kind of left-out entry: enough to read, bounded for a huge feed.
+LEFT_OUT_NAMES = 2000
 
 
-@dataclass(frozen=True, slots=True)
-class SourceStatus:
-    """A source's state as `pricebot sources status` shows it."""
-
-    name: str
-    location: str | None
-    first_success_at: datetime | None
-    last_attempt_at: datetime | None
-    last_success_at: datetime | None
-    last_error_at: datetime | None
-    last_error: str | None
-    consecutive_failures: int
-    model_count: int
-    etag: str | None
-    last_modified: str | None
-    last_outcome: SourceOutcome | None
-    last_message: str | None
-    held_back_count: int
-    pending: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class PendingConfirmation:
-    """An alarming change seen once; recorded only when a later poll says the same."""
-
-    model_id: str
-    fingerprint: str
-    description: str
-    first_seen_at: datetime
-    last_seen_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class HeldSnapshot:
-    """A snapshot that was held back, and why."""
-
-    id: int
-    source: str
-    held_at: datetime
-    last_seen_at: datetime
-    times_seen: int
-    reason: str
-    model_count: int
-    digest: str
-    location: str | None
-
-    def body(self, state: SourceState) -> bytes | None:
-        """The held body as fetched, when one was kept."""
-        return state.held_body(self.id)
-
-
-def _status_from(row: SourceStatusRow, pending: int) -> SourceStatus:
+def _status_from(
+    row: SourceStatusRow, pending: int, pending_since: datetime | None = None
+) -> SourceStatus:
     return SourceStatus(
         name=row.name,
         location=row.location,
@@ -107,6 +66,10 @@ def _status_from(row: SourceStatusRow, pending: int) -> SourceStatus:
         last_message=row.last_message,
         held_back_count=row.held_back_count,
         pending=pending,
+        pending_since=pending_since,
+        not_modified_count=row.not_modified_count or 0,
+        skipped_count=row.skipped_count or 0,
+        rejected_count=row.rejected_count or 0,
     )
 
 
@@ -130,35 +93,97 @@ class SourceState:
             row = session.get(SourceStatusRow, name)
             if row is None:
                 return None
-            pending = session.scalar(
-                select(func.count())
-                .select_from(PendingConfirmationRow)
-                .where(PendingConfirmationRow.source == name)
-            )
-            return _status_from(row, pending or 0)
+            pending, since = session.execute(
+                select(func.count(), func.min(PendingConfirmationRow.first_seen_at)).where(
+                    PendingConfirmationRow.source == name
+                )
+            ).one()
+            return _status_from(row, pending or 0, since)
 
     def statuses(self) -> dict[str, SourceStatus]:
         """Every source that was ever fetched, by name."""
         with Session(self.engine) as session:
             pending = {
-                source: count
-                for source, count in session.execute(
-                    select(PendingConfirmationRow.source, func.count()).group_by(
-                        PendingConfirmationRow.source
-                    )
+                source: (count, since)
+                for source, count, since in session.execute(
+                    select(
+                        PendingConfirmationRow.source,
+                        func.count(),
+                        func.min(PendingConfirmationRow.first_seen_at),
+                    ).group_by(PendingConfirmationRow.source)
                 )
             }
             return {
-                row.name: _status_from(row, pending.get(row.name, 0))
+                row.name: _status_from(row, *pending.get(row.name, (0, None)))
                 for row in session.scalars(select(SourceStatusRow).order_by(SourceStatusRow.name))
             }
 
+    def left_out(self, name: str) -> LeftOut:
+        """The entries the source's last accepted snapshot left out or refused, named."""
+        with Session(self.engine) as session:
+            row = session.get(SourceStatusRow, name, options=[undefer(SourceStatusRow.left_out)])
+            if row is None:
+                return LeftOut()
+            named = json.loads(row.left_out) if row.left_out else {}
+            return LeftOut(
+                skipped=tuple((str(e), str(r)) for e, r in named.get("skipped", ())),
+                rejected=tuple((str(e), str(r)) for e, r in named.get("rejected", ())),
+                skipped_count=row.skipped_count or 0,
+                rejected_count=row.rejected_count or 0,
+            )
+
     def members(self, name: str) -> set[str]:
-        """The models of the source's last accepted snapshot."""
+        """The offers of the source's last accepted snapshot (listed, none missing).
+
+        What the "vanished at once" guard compares a new snapshot with.
+        """
         with Session(self.engine) as session:
             return set(
                 session.scalars(
-                    select(SourceModelRow.model_id).where(SourceModelRow.source == name)
+                    select(SourceModelRow.model_id).where(
+                        SourceModelRow.source == name,
+                        SourceModelRow.delisted_at.is_(None),
+                        SourceModelRow.missed == 0,
+                    )
+                )
+            )
+
+    def listings_of(self, source: str) -> dict[str, Listing]:
+        """Every offer the recorded source ever listed (delisted ones too), by offer id."""
+        with Session(self.engine) as session:
+            return {
+                row.model_id: listing_from(row)
+                for row in session.scalars(
+                    select(SourceModelRow).where(SourceModelRow.source == source)
+                )
+            }
+
+    def listings(self, model_id: str) -> list[Listing]:
+        """Which sources list (or listed) an offer, and since when; for `prices show`."""
+        with Session(self.engine) as session:
+            return [
+                listing_from(row)
+                for row in session.scalars(
+                    select(SourceModelRow)
+                    .where(SourceModelRow.model_id == model_id)
+                    .order_by(SourceModelRow.source)
+                )
+            ]
+
+    def recorded_sources(self, name: str) -> list[str]:
+        """The sources a refresh of `name` records under: itself, or `name:<catalog>`."""
+        with Session(self.engine) as session:
+            return list(
+                session.scalars(
+                    select(SourceModelRow.source)
+                    .where(
+                        or_(
+                            SourceModelRow.source == name,
+                            SourceModelRow.source.startswith(f"{name}:", autoescape=True),
+                        )
+                    )
+                    .distinct()
+                    .order_by(SourceModelRow.source)
                 )
             )
 
@@ -247,7 +272,7 @@ class SourceState:
         *,
         location: str | None = None,
     ) -> None:
-        """A refresh that ended without data to accept: not modified, busy elsewhere."""
+        """A refresh that ended without data to accept (busy elsewhere): say so."""
         now = require_utc(now, "now")
         with Session(self.engine) as session, session.begin():
             row = self._row(session, name)
@@ -255,10 +280,49 @@ class SourceState:
             row.last_attempt_at = now
             row.last_outcome = outcome.value
             row.last_message = message
-            if outcome is SourceOutcome.NOT_MODIFIED:
-                # The server vouched for the data we accepted last time: that is a success.
-                row.last_success_at = now
-                row.consecutive_failures = 0
+
+    def unchanged_listings(self, name: str, now: datetime, rule: DelistRule) -> ListingPlan:
+        """What the last accepted snapshot, said again (a 304), does to the listings.
+
+        The server vouched for what we accepted last: its offers were seen now, the
+        ones missing from it are missed once more (and may now be delisted).
+        """
+        listings = self.listings_of(name)
+        return plan_listings(
+            listings,
+            [m for m, listing in listings.items() if listing.in_last_snapshot],
+            source=name,
+            seen_at=now,
+            now=now,
+            rule=rule,
+        )
+
+    def record_not_modified(
+        self,
+        name: str,
+        now: datetime,
+        message: str,
+        *,
+        listings: ListingPlan | None = None,
+        location: str | None = None,
+    ) -> None:
+        """The server answered 304: nothing is written to the price store.
+
+        It counts as a success (and is counted); `listings` is from
+        `unchanged_listings`.
+        """
+        now = require_utc(now, "now")
+        with Session(self.engine) as session, session.begin():
+            row = self._row(session, name)
+            row.location = location or row.location
+            row.last_attempt_at = now
+            row.last_success_at = now
+            row.consecutive_failures = 0
+            row.not_modified_count = (row.not_modified_count or 0) + 1
+            row.last_outcome = SourceOutcome.NOT_MODIFIED.value
+            row.last_message = message
+            if listings is not None:
+                apply_plan(session, listings)
 
     def record_held(
         self,
@@ -315,23 +379,40 @@ class SourceState:
         *,
         outcome: SourceOutcome,
         message: str,
-        members: Iterable[str],
+        listings: ListingPlan | None = None,
+        members: Iterable[str] | None = None,
         members_of: str | None = None,
+        model_count: int | None = None,
         pending: Mapping[str, tuple[str, str]] | None = None,
         etag: str | None = None,
         last_modified: str | None = None,
         location: str | None = None,
+        skipped: Iterable[LeftOutEntry] = (),
+        rejected: Iterable[LeftOutEntry] = (),
     ) -> None:
-        """An accepted snapshot: status, its models, and what still awaits confirmation.
+        """An accepted snapshot: status, its listings, and what still awaits confirmation.
 
-        `members` are the snapshot's models, kept under `members_of` (default
-        `name`: a catalog records under `catalog:<its name>`). `pending` maps
-        each model whose alarming change still waits to
-        (fingerprint, description); every other pending row of the source is
-        dropped (confirmed and recorded, or gone from the feed).
+        `listings` (from `plan_listings`) is applied to the source it names (a
+        catalog records under `catalog:<its name>`); or give the snapshot's
+        `members`, kept under `members_of` (default `name`) with the default
+        delisting rule. `model_count` defaults to the number listed. `pending` maps each offer
+        whose alarming change still waits to (fingerprint, description); every
+        other pending row of the source is dropped (confirmed and recorded, or
+        gone from the feed). `skipped` and `rejected` name what the snapshot left
+        out, kept until the next accepted snapshot.
         """
         now = require_utc(now, "now")
-        wanted = set(members)
+        skipped, rejected = list(skipped), list(rejected)
+        if listings is None and members is not None:
+            source = members_of or name
+            listings = plan_listings(
+                self.listings_of(source),
+                members,
+                source=source,
+                seen_at=now,
+                now=now,
+                rule=DelistRule(),
+            )
         with Session(self.engine) as session, session.begin():
             row = self._row(session, name)
             row.location = location or row.location
@@ -339,31 +420,28 @@ class SourceState:
             row.last_attempt_at = now
             row.last_success_at = now
             row.consecutive_failures = 0
-            row.model_count = len(wanted)
+            if model_count is None:
+                model_count = len(listings.listed) if listings is not None else 0
+            row.model_count = model_count
             row.etag = etag
             row.last_modified = last_modified
             row.last_outcome = outcome.value
             row.last_message = message
-            listed = members_of or name
-            have = set(
-                session.scalars(
-                    select(SourceModelRow.model_id).where(SourceModelRow.source == listed)
+            row.skipped_count = len(skipped)
+            row.rejected_count = len(rejected)
+            row.left_out = (
+                json.dumps(
+                    {
+                        "skipped": skipped[:LEFT_OUT_NAMES],
+                        "rejected": rejected[:LEFT_OUT_NAMES],
+                    },
+                    ensure_ascii=False,
                 )
+                if skipped or rejected
+                else None
             )
-            gone = sorted(have - wanted)
-            for start in range(0, len(gone), 500):
-                session.execute(
-                    delete(SourceModelRow).where(
-                        SourceModelRow.source == listed,
-                        SourceModelRow.model_id.in_(gone[start : start + 500]),
-                    )
-                )
-            new = [
-                {"source": listed, "model_id": model_id, "first_seen_at": now}
-                for model_id in sorted(wanted - have)
-            ]
-            if new:
-                session.execute(insert(SourceModelRow), new)
+            if listings is not None:
+                apply_plan(session, listings)
             self._set_pending(session, name, now, pending or {})
 
     def _set_pending(

@@ -36,6 +36,13 @@ class SourceStatusRow(Base):
     last_outcome: Mapped[str | None] = mapped_column(String(32))
     last_message: Mapped[str | None] = mapped_column(Text)
     held_back_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Fetches answered 304 Not Modified (they write nothing else).
+    not_modified_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Entries of the last accepted snapshot left out on purpose / refused, and their
+    # names with the reasons (JSON: {"skipped": [[entry, reason], …], "rejected": …}).
+    skipped_count: Mapped[int] = mapped_column(Integer, default=0)
+    rejected_count: Mapped[int] = mapped_column(Integer, default=0)
+    left_out: Mapped[str | None] = mapped_column(Text, deferred=True)
 
 
 class SourceModelRow(Base):

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from pytest_httpserver import HTTPServer
@@ -54,20 +55,26 @@ def test_offline_refresh_then_status(database_url: str) -> None:
     status = pricebot(database_url, "sources", "status")
     assert status.returncode == 0, status.stderr
     header, _, catalog, genai = status.stdout.splitlines()[:4]
-    assert header.split() == [
+    assert [c.strip() for c in header.split("  ") if c.strip()] == [
         "source",
-        "last",
-        "success",
-        "last",
-        "error",
+        "last run",
+        "next run",
+        "last success",
         "models",
-        "held",
-        "back",
+        "held back",
         "pending",
         "last",
     ]
-    assert catalog.split()[0] == "catalog" and catalog.split()[5] == "14"
+    assert catalog.split()[0] == "catalog" and catalog.split()[10] == "14"
     assert genai.split()[0] == "genai-prices" and genai.split()[-1] == "unchanged"
+    rows = {
+        r["source"]: r
+        for r in json.loads(pricebot(database_url, "sources", "status", "--json").stdout)
+    }
+    genai_row = rows["genai-prices"]
+    # The next run is an interval (12 hours) after the last.
+    last, upcoming = (datetime.fromisoformat(genai_row[k]) for k in ("last_run", "next_run"))
+    assert upcoming - last == timedelta(hours=12)
     shown = pricebot(database_url, "prices", "show", "openai/o3")
     assert "2025-06-10" in shown.stdout and "$2.00" in shown.stdout
 
@@ -105,7 +112,7 @@ def test_import_a_feed_by_hand_with_the_same_guards(
 
     forced = pricebot(database_url, "sources", "import", "openrouter", str(partial), "--force")
     assert forced.returncode == 0, forced.stderr
-    assert "9 models left the feed" in forced.stdout
+    assert "9 models missing from the feed, their last prices stay current" in forced.stdout
 
 
 def test_mistakes_get_one_line_and_an_example(tmp_path: Path) -> None:
@@ -131,7 +138,7 @@ def test_every_sources_command_has_help() -> None:
     says = {
         "list": "The sources pricebot knows",
         "refresh": "Fetch sources now",
-        "status": "last success, last error",
+        "status": "last and next run, last success",
         "import": "Import one feed file once",
     }
     for command, text in says.items():
@@ -139,3 +146,45 @@ def test_every_sources_command_has_help() -> None:
         assert shown.exit_code == 0, shown.output
         flat = " ".join(shown.output.split())
         assert f"sources {command} [OPTIONS]" in flat and text in flat
+
+
+def test_a_second_import_right_away_confirms_nothing_force_does_and_says_so(
+    database_url: str, tmp_path: Path
+) -> None:
+    feed = tmp_path / "models.json"
+    feed.write_bytes(feeds.openrouter(feeds.ten_models()))
+    assert pricebot(database_url, "sources", "import", "openrouter", str(feed)).returncode == 0
+    feed.write_bytes(feeds.openrouter(feeds.ten_models() | {"m9": ("0.1", "20")}))
+    for _ in range(2):
+        again = pricebot(database_url, "sources", "import", "openrouter", str(feed))
+        assert again.returncode == 0, again.stderr
+        assert "1 alarming changes await a second poll (openrouter/acme/m9 input" in again.stdout
+        assert "confirmed" not in again.stdout
+    status = pricebot(database_url, "sources", "status")
+    waiting = [line for line in status.stdout.splitlines() if "awaiting confirmation" in line]
+    assert len(waiting) == 1
+    assert "decided by the first import after " in waiting[0]
+    assert "openrouter/acme/m9 input $10.00 → $0.10 (cut 99%)" in waiting[0]
+    [row] = [
+        r
+        for r in json.loads(pricebot(database_url, "sources", "status", "--json").stdout)
+        if r["source"] == "openrouter"
+    ]
+    [pending] = row["pending"]
+    assert pending["model"] == "openrouter/acme/m9"
+    first_seen = datetime.fromisoformat(pending["first_seen"])
+    decided = f"{first_seen + timedelta(minutes=15):%Y-%m-%d %H:%M} UTC"
+    assert pending["decided"] == f"by the first import after {decided}"
+
+    forced = pricebot(database_url, "sources", "import", "openrouter", str(feed), "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert (
+        "forced by operator via `pricebot sources import --force`: openrouter/acme/m9"
+        in forced.stdout
+    )
+    assert "cut openrouter/acme/m9 input $10.00 → $0.10 (-99%)" in forced.stdout
+    shown = json.loads(
+        pricebot(database_url, "prices", "show", "openrouter/acme/m9", "--json").stdout
+    )
+    refs = {p["amount"]: p["source_ref"] for p in shown["history"] if p["kind"] == "input"}
+    assert refs["0.1"].startswith("forced by operator via `pricebot sources import --force`")

@@ -155,7 +155,7 @@ def test_many_models_vanishing_at_once_is_held_back(store: PriceStore) -> None:
 
     forced = run(store, openrouter(few, T3), T3, force=True)
     assert forced.outcome is SourceOutcome.UNCHANGED
-    assert "4 models left the feed" in forced.message
+    assert "4 models missing from the feed, their last prices stay current" in forced.message
     assert len(state.members("openrouter")) == 6
 
 
@@ -177,10 +177,11 @@ def test_a_model_leaving_the_feed_is_not_a_price_change(store: PriceStore) -> No
     fewer = {k: v for k, v in feeds.ten_models().items() if k != "m5"}
     report = run(store, openrouter(fewer, T1), T1)
     assert report.events == ()
-    assert "1 models left the feed" in report.message
+    assert "1 models missing from the feed, their last prices stay current" in report.message
+    assert "openrouter/acme/m5 since 2026-11-01 10:00 UTC" in report.message
     assert inputs(store, T1)["openrouter/acme/m5"] == Decimal(6)
     back = run(store, openrouter(feeds.ten_models(), T2), T2)
-    assert back.events == ()
+    assert back.events == () and "missing" not in back.message
 
 
 def _genai_with_change(start: date, now: datetime) -> Snapshot:

@@ -1,26 +1,27 @@
 """The poller against real HTTP on loopback: conditional requests, retries, failing sources,
-due-ness, the advisory lock, and the jobs it gives a real APScheduler."""
+due-ness, the advisory lock, and the refreshes `pricebot run` starts (start, interval,
+leadership, one task per source)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.interval import IntervalTrigger
 from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
 
-from bot.settings import Settings
 from bot.sources import Guards, catalog, litellm, openrouter
 from bot.sources.poller import (
     Poller,
+    SourceJobs,
     refresh_due,
     refresh_source,
     refresh_sources,
-    schedule_sources,
 )
 from storage import PriceStore, SourceOutcome, SourceState
 from tests import feeds
@@ -42,8 +43,17 @@ def poller_for(store: PriceStore, urls: dict[str, str], *, retries: int = 0) -> 
         timeout=2.0,
         retries=retries,
         backoff=0.01,
-        confirm_after=timedelta(minutes=15),
     )
+
+
+@pytest.fixture
+def threaded() -> Iterator[HTTPServer]:
+    """A feed server that answers requests side by side (one may be slow)."""
+    server = HTTPServer(threaded=True)
+    server.start()
+    yield server
+    server.clear()
+    server.stop()
 
 
 def sent(server: HTTPServer) -> list[dict[str, str]]:
@@ -68,7 +78,7 @@ async def test_etag_makes_the_next_request_conditional(
     last = store.last_event_id()
     second = await refresh_source(poller, "openrouter", now=T0 + timedelta(hours=1))
     assert second.outcome is SourceOutcome.NOT_MODIFIED
-    assert second.message == "not modified since the last accepted fetch"
+    assert second.message == "not modified since the last accepted fetch (HTTP 304; 1 in all)"
     headers = sent(httpserver)
     assert "If-None-Match" not in headers[0]
     assert headers[1]["If-Modified-Since"] == "Sun, 01 Nov 2026 08:00:00 GMT"
@@ -180,43 +190,176 @@ async def test_one_process_refreshes_a_source_at_a_time(
     assert (await refresh_source(poller, "openrouter", now=T0)).outcome is SourceOutcome.RECORDED
 
 
-async def test_schedule_sources_gives_the_scheduler_one_job_per_source(
-    sqlite_store: PriceStore,
+async def _settle(jobs: SourceJobs) -> None:
+    """Wait until the refreshes `tick` started have finished."""
+    for _ in range(200):
+        if not jobs.running:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"still running: {jobs.running}")
+
+
+async def test_every_source_runs_right_after_start_then_on_its_interval(
+    store: PriceStore, httpserver: HTTPServer
 ) -> None:
-    settings = Settings(
-        database_url=str(sqlite_store.engine.url),
-        sources="catalog,genai-prices",
-        sources_jitter_seconds=0,
-        catalog_interval_minutes=1440,
-        genai_prices_interval_minutes=720,
+    httpserver.expect_request("/or").respond_with_data(
+        feeds.openrouter(feeds.ten_models()), content_type=JSON
     )
-    scheduler = AsyncIOScheduler(timezone="UTC")
-    poller = schedule_sources(scheduler, sqlite_store, settings, stagger=timedelta(0))
-    jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {
-        "pricebot:source:catalog",
-        "pricebot:source:genai-prices",
-        "pricebot:source-confirmations",
+    httpserver.expect_request("/ll").respond_with_data(
+        feeds.litellm(feeds.ten_models()), content_type=JSON
+    )
+    poller = poller_for(
+        store, {"openrouter": httpserver.url_for("/or"), "litellm": httpserver.url_for("/ll")}
+    )
+    # Both were fetched 10 minutes ago (another process, an earlier run): a start runs
+    # them again all the same, spread by the stagger and the jitter.
+    await refresh_sources(poller, now=T0 - timedelta(minutes=10))
+    poller.jitter_seconds, poller.stagger = 10, timedelta(seconds=2)
+    jobs = SourceJobs(poller, random=lambda: 0.5)
+    assert jobs.plan_start(T0) == {
+        "openrouter": T0 + timedelta(seconds=5),
+        "litellm": T0 + timedelta(seconds=7),
     }
-    trigger = jobs["pricebot:source:genai-prices"].trigger
-    assert isinstance(trigger, IntervalTrigger) and trigger.interval == timedelta(hours=12)
-    scheduler.start()
-    try:
-        for _ in range(200):  # the first run is right after start
-            statuses = poller.state.statuses()
-            if (
-                all(s.last_outcome is SourceOutcome.RECORDED for s in statuses.values())
-                and len(statuses) == 2
-            ):
-                break
-            await asyncio.sleep(0.1)
-    finally:
-        scheduler.shutdown(wait=False)
-    assert {n: s.last_outcome for n, s in poller.state.statuses().items()} == {
-        "catalog": SourceOutcome.RECORDED,
-        "genai-prices": SourceOutcome.RECORDED,
-    }
-    assert sqlite_store.resolve_model("openai/o3") == "openai/o3"
+    await jobs.tick(T0)
+    assert jobs.running == []
+    await jobs.tick(T0 + timedelta(seconds=6))
+    assert jobs.running == ["openrouter"]
+    await _settle(jobs)
+    await jobs.tick(T0 + timedelta(seconds=8))
+    await _settle(jobs)
+    assert len(httpserver.log) == 4
+    # Then each on its interval (an hour here) after its last attempt.
+    await jobs.tick(T0 + timedelta(minutes=30))
+    assert jobs.running == []
+    await jobs.tick(T0 + timedelta(minutes=61))
+    assert jobs.running == ["litellm", "openrouter"]
+    await _settle(jobs)
+    assert len(httpserver.log) == 6
+    statuses = poller.state.statuses()
+    assert poller.next_run("openrouter", statuses["openrouter"]) == T0 + timedelta(minutes=121)
+
+
+async def test_a_new_leader_runs_what_is_due_at_once(
+    store: PriceStore, httpserver: HTTPServer
+) -> None:
+    httpserver.expect_request("/or").respond_with_data(
+        feeds.openrouter(feeds.ten_models()), content_type=JSON
+    )
+    poller = poller_for(store, {"openrouter": httpserver.url_for("/or")})
+    await refresh_source(poller, "openrouter", now=T0)
+    # Another process led and fetched at T0; this one is elected 70 minutes later
+    # (no start plan: it was a follower when it started). The source is overdue.
+    jobs = SourceJobs(poller)
+    assert jobs.due(poller.state.statuses(), T0 + timedelta(minutes=59)) == []
+    await jobs.tick(T0 + timedelta(minutes=70))
+    assert jobs.running == ["openrouter"]
+    await _settle(jobs)
+    assert len(httpserver.log) == 2
+
+
+async def test_a_slow_source_does_not_hold_up_the_others(
+    store: PriceStore, threaded: HTTPServer
+) -> None:
+    httpserver = threaded
+
+    def slow(request: Request) -> Response:
+        time.sleep(3)
+        return Response(feeds.litellm(feeds.ten_models()), content_type=JSON)
+
+    httpserver.expect_request("/ll").respond_with_handler(slow)
+    httpserver.expect_request("/or").respond_with_data(
+        feeds.openrouter(feeds.ten_models()), content_type=JSON
+    )
+    poller = poller_for(
+        store, {"litellm": httpserver.url_for("/ll"), "openrouter": httpserver.url_for("/or")}
+    )
+    jobs = SourceJobs(poller)
+    await jobs.tick(T0)
+    for _ in range(40):  # up to 2 s: OpenRouter is done while LiteLLM still loads
+        if jobs.running == ["litellm"]:
+            break
+        await asyncio.sleep(0.05)
+    assert jobs.running == ["litellm"]
+    status = poller.state.status("openrouter")
+    assert status is not None and status.last_outcome is SourceOutcome.RECORDED
+    assert poller.state.status("litellm") is None
+    await jobs.tick(T0 + timedelta(seconds=1))
+    assert jobs.running == ["litellm"]  # never twice at once
+    await _settle(jobs)
+
+
+async def test_stopping_ends_a_fetch_in_flight(store: PriceStore, threaded: HTTPServer) -> None:
+    httpserver = threaded
+
+    def slow(request: Request) -> Response:
+        time.sleep(1.0)
+        return Response(feeds.openrouter(feeds.ten_models()), content_type=JSON)
+
+    httpserver.expect_request("/or").respond_with_handler(slow)
+    poller = poller_for(store, {"openrouter": httpserver.url_for("/or")})
+    jobs = SourceJobs(poller)
+    await jobs.tick(T0)
+    await asyncio.sleep(0.2)
+    await asyncio.wait_for(jobs.stop(), timeout=0.5)
+    assert jobs.running == [] and poller.state.status("openrouter") is None
+
+
+async def test_a_change_awaiting_confirmation_brings_the_next_poll_forward(
+    store: PriceStore, httpserver: HTTPServer
+) -> None:
+    httpserver.expect_ordered_request("/or").respond_with_data(
+        feeds.openrouter(feeds.ten_models()), content_type=JSON
+    )
+    httpserver.expect_request("/or").respond_with_data(
+        feeds.openrouter(feeds.ten_models() | {"m0": ("0", "0")}), content_type=JSON
+    )
+    poller = poller_for(store, {"openrouter": httpserver.url_for("/or")})
+    await refresh_source(poller, "openrouter", now=T0)
+    t1 = T0 + timedelta(hours=1)
+    await refresh_source(poller, "openrouter", now=t1)
+    status = poller.state.status("openrouter")
+    assert status is not None and status.pending == 1 and status.pending_since == t1
+    assert poller.next_run("openrouter", status) == t1 + timedelta(minutes=15)
+    [report] = await refresh_due(poller, now=t1 + timedelta(minutes=15))
+    assert report.confirmed == ("openrouter/acme/m0",)
+    assert poller.next_run("openrouter", poller.state.status("openrouter")) == (
+        t1 + timedelta(minutes=75)
+    )
+
+
+async def test_a_not_modified_answer_writes_nothing_and_is_counted(
+    store: PriceStore, httpserver: HTTPServer
+) -> None:
+    httpserver.expect_ordered_request("/models").respond_with_data(
+        feeds.openrouter(feeds.ten_models()),
+        content_type=JSON,
+        headers={"Last-Modified": "Sun, 01 Nov 2026 08:00:00 GMT"},
+    )
+    for _ in range(2):
+        httpserver.expect_ordered_request(
+            "/models", headers={"If-Modified-Since": "Sun, 01 Nov 2026 08:00:00 GMT"}
+        ).respond_with_data("", status=304)
+    poller = poller_for(store, {"openrouter": httpserver.url_for("/models")})
+    await refresh_source(poller, "openrouter", now=T0)
+    written = (
+        store.data_version(),
+        [store.history(m) for m in sorted(poller.state.members("openrouter"))],
+    )
+    for hour in (1, 2):
+        report = await refresh_source(poller, "openrouter", now=T0 + timedelta(hours=hour))
+        assert report.outcome is SourceOutcome.NOT_MODIFIED
+    assert report.message == "not modified since the last accepted fetch (HTTP 304; 2 in all)"
+    assert (
+        store.data_version(),
+        [store.history(m) for m in sorted(poller.state.members("openrouter"))],
+    ) == written
+    status = poller.state.status("openrouter")
+    assert status is not None and status.not_modified_count == 2
+    assert status.last_attempt_at == T0 + timedelta(hours=2)
+    # The server vouched the listing is unchanged: its offers were seen now.
+    [listing] = poller.state.listings("openrouter/acme/m1")
+    assert listing.last_seen_at == T0 + timedelta(hours=2)
+    httpserver.check_assertions()
 
 
 NEGOTIATED = """

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import typer
@@ -14,7 +15,9 @@ from bot.settings import SOURCE_NAMES, load_settings
 from bot.sources import registry
 from bot.sources.ingest import IngestReport
 from bot.sources.poller import Poller, refresh_source, refresh_sources
-from storage import SourceOutcome, SourceStatus
+from storage import PendingConfirmation, SourceOutcome, SourceStatus
+from storage.source_listings import Listing
+from storage.source_state import LeftOut
 
 app = typer.Typer(
     help="Price sources: list them, refresh them, see their status, import a feed file.",
@@ -66,7 +69,7 @@ def sources_list(
             "source": name,
             "enabled": name in enabled,
             "location": source.location,
-            "interval_minutes": int(every[name].total_seconds() // 60),
+            "interval_minutes": every[name] / timedelta(minutes=1),
             "description": source.description,
         }
         for name, source in built.items()
@@ -80,7 +83,7 @@ def sources_list(
             [
                 str(r["source"]),
                 "yes" if r["enabled"] else "no",
-                f"{r['interval_minutes']} min",
+                f"{r['interval_minutes']:g} min",
                 str(r["location"]),
                 str(r["description"]),
             ]
@@ -101,8 +104,8 @@ def sources_refresh(
         bool,
         typer.Option(
             "--force",
-            help="Accept a snapshot even if many models vanished or changed at once "
-            "(validation and confirmation of alarming changes still apply).",
+            help="Vouch for the feed: accept it even if many models vanished or changed at "
+            "once, and confirm its suspect changes now (their price points say so).",
         ),
     ] = False,
 ) -> None:
@@ -120,10 +123,20 @@ def sources_import(
         str, typer.Argument(metavar="PATH_OR_URL", help="A file downloaded by hand, or a URL.")
     ],
     force: Annotated[
-        bool, typer.Option("--force", help="Accept even if many models vanished or changed.")
+        bool,
+        typer.Option(
+            "--force",
+            help="Vouch for the file: accept it even if many models vanished or changed, and "
+            "confirm its suspect changes now (their price points say so).",
+        ),
     ] = False,
 ) -> None:
-    """Import one feed file once (an air-gapped site, a file fetched by hand), with the guards."""
+    """Import one feed file once (an air-gapped site, a file fetched by hand), with the guards.
+
+    A suspect change it brings (going free, a deep cut, a placeholder-priced new
+    model) waits like a polled one: a second import confirms it only after the
+    confirmation delay, unless another source already agrees or --force is given.
+    """
     source = _name(name, "sources import litellm ./model_prices_and_context_window.json")
     poller = _poller()
     now = datetime.now(UTC)
@@ -134,14 +147,77 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
-def _status_json(name: str, enabled: bool, status: SourceStatus | None) -> dict[str, object]:
+@dataclass(frozen=True)
+class _Shown:
+    """What `sources status` says about one source, gathered once for text and JSON."""
+
+    name: str
+    enabled: bool
+    status: SourceStatus | None
+    # None: due at once; a string: why it is not polled.
+    next_run: datetime | str | None
+    pending: list[tuple[PendingConfirmation, datetime | str]]
+    left_out: LeftOut
+    missing: list[Listing]
+    delisted: list[Listing]
+
+
+def _gather(poller: Poller, polled: bool, name: str, status: SourceStatus | None) -> _Shown:
+    enabled = name in poller.enabled
+    if not enabled:
+        next_run: datetime | str | None = "not polled: not in PRICEBOT_SOURCES"
+    elif not polled:
+        next_run = "not polled: PRICEBOT_POLL_SOURCES is off"
+    else:
+        next_run = poller.next_run(name, status)
+    pending = []
+    for item in poller.state.pending(name).values():
+        earliest = item.first_seen_at + poller.confirm_after
+        decided: datetime | str
+        if isinstance(next_run, str):
+            decided = f"by the first import after {_when(earliest)}"
+        else:
+            decided = earliest if next_run is None else max(next_run, earliest)
+        pending.append((item, decided))
+    listings = [
+        listing
+        for recorded in poller.state.recorded_sources(name)
+        for listing in poller.state.listings_of(recorded).values()
+    ]
+    return _Shown(
+        name,
+        enabled,
+        status,
+        next_run,
+        pending,
+        poller.state.left_out(name),
+        sorted((x for x in listings if x.missed and not x.delisted), key=lambda x: x.model_id),
+        sorted((x for x in listings if x.delisted), key=lambda x: x.model_id),
+    )
+
+
+def _next(next_run: datetime | str | None, now: datetime) -> str:
+    if next_run is None:
+        return "due now"
+    if isinstance(next_run, str):
+        return "not polled"
+    return "due now" if next_run <= now else _when(next_run)
+
+
+def _status_json(shown: _Shown, now: datetime) -> dict[str, object]:
+    status = shown.status
+    row: dict[str, object] = {"source": shown.name, "enabled": shown.enabled}
+    if isinstance(shown.next_run, str):
+        row["next_run"], row["not_polled"] = None, shown.next_run
+    else:
+        row["next_run"] = _iso(shown.next_run or now)
     if status is None:
-        return {"source": name, "enabled": enabled, "fetched": False}
+        return {**row, "fetched": False}
     return {
-        "source": name,
-        "enabled": enabled,
+        **row,
         "fetched": True,
         "location": status.location,
+        "last_run": _iso(status.last_attempt_at),
         "last_attempt": _iso(status.last_attempt_at),
         "last_success": _iso(status.last_success_at),
         "last_error_at": _iso(status.last_error_at),
@@ -149,35 +225,125 @@ def _status_json(name: str, enabled: bool, status: SourceStatus | None) -> dict[
         "consecutive_failures": status.consecutive_failures,
         "models": status.model_count,
         "held_back": status.held_back_count,
+        "not_modified": status.not_modified_count,
         "pending_confirmations": status.pending,
+        "pending": [
+            {
+                "model": item.model_id,
+                "what": item.description,
+                "first_seen": _iso(item.first_seen_at),
+                "decided": decided if isinstance(decided, str) else _iso(decided),
+            }
+            for item, decided in shown.pending
+        ],
+        "skipped_count": status.skipped_count,
+        "skipped": [{"entry": e, "reason": r} for e, r in shown.left_out.skipped],
+        "rejected_count": status.rejected_count,
+        "rejected": [{"entry": e, "reason": r} for e, r in shown.left_out.rejected],
+        "missing": [
+            {"model": x.model_id, "since": _iso(x.missing_since), "missed": x.missed}
+            for x in shown.missing
+        ],
+        "delisted": [{"model": x.model_id, "since": _iso(x.delisted_at)} for x in shown.delisted],
         "last_outcome": status.last_outcome.value if status.last_outcome else None,
         "last_message": status.last_message,
     }
+
+
+def _entries(entries: tuple[tuple[str, str], ...], count: int, limit: int = 5) -> str:
+    shown = "; ".join(f"{entry}: {reason}" for entry, reason in entries[:limit])
+    more = count - min(limit, len(entries))
+    return shown + (f"; and {more} more (--json names them all)" if more > 0 else "")
+
+
+def _details(shown: _Shown, poller: Poller, now: datetime) -> None:
+    status = shown.status
+    assert status is not None
+    typer.echo(f"\n{shown.name}: {status.last_message or ''}")
+    if status.last_error and status.last_outcome is not SourceOutcome.FAILED:
+        typer.echo(f"  last error ({_when(status.last_error_at)}): {status.last_error}")
+    if status.consecutive_failures:
+        typer.echo(f"  failing: {status.consecutive_failures} times in a row")
+    if status.not_modified_count:
+        typer.echo(f"  not modified (HTTP 304, nothing written): {status.not_modified_count} times")
+    if status.skipped_count:
+        typer.echo(
+            f"  left out on purpose: {status.skipped_count} "
+            f"({_entries(shown.left_out.skipped, status.skipped_count)})"
+        )
+    if status.rejected_count:
+        typer.echo(
+            f"  refused (could not be read): {status.rejected_count} "
+            f"({_entries(shown.left_out.rejected, status.rejected_count)})"
+        )
+    for held in poller.state.held(shown.name, limit=3):
+        seen = f", seen {held.times_seen} times" if held.times_seen > 1 else ""
+        typer.echo(f"  held back {_when(held.held_at)}{seen}: {held.reason}")
+    for item, decided in shown.pending:
+        when = decided if isinstance(decided, str) else f"at the poll due {_next(decided, now)}"
+        typer.echo(
+            f"  awaiting confirmation since {_when(item.first_seen_at)}, decided {when}: "
+            f"{item.description}"
+        )
+    if shown.missing:
+        listed = ", ".join(
+            f"{x.model_id} (since {_when(x.missing_since)})" for x in shown.missing[:5]
+        )
+        more = f" and {len(shown.missing) - 5} more" if len(shown.missing) > 5 else ""
+        typer.echo(
+            f"  missing from the feed, still current: {len(shown.missing)} ({listed}{more}; "
+            f"{poller.guards.delist.describe()})"
+        )
+    if shown.delisted:
+        listed = ", ".join(
+            f"{x.model_id} (since {_when(x.delisted_at)})" for x in shown.delisted[:5]
+        )
+        more = f" and {len(shown.delisted) - 5} more" if len(shown.delisted) > 5 else ""
+        typer.echo(f"  no longer listed: {len(shown.delisted)} ({listed}{more})")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 @app.command("status")
 def sources_status(
     json_out: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
-    """Each source's last success, last error, models, held-back snapshots, pending changes."""
-    poller = _poller()
+    """Each source's last and next run, last success, models, held-back and pending changes."""
+    settings = load_settings()
+    poller = Poller.from_settings(open_store(settings), settings)
+    now = _now()
     statuses = poller.state.statuses()
     names = [n for n in SOURCE_NAMES if n in poller.enabled or n in statuses]
+    shown = [_gather(poller, settings.poll_sources, n, statuses.get(n)) for n in names]
     if json_out:
-        print_json([_status_json(n, n in poller.enabled, statuses.get(n)) for n in names])
+        print_json([_status_json(s, now) for s in shown])
         return
     rows = []
-    for name in names:
-        status = statuses.get(name)
-        label = name if name in poller.enabled else f"{name} (disabled)"
+    for item in shown:
+        status = item.status
+        label = item.name if item.enabled else f"{item.name} (disabled)"
         if status is None:
-            rows.append([label, "never", "—", "—", "—", "—", "not fetched yet"])
+            rows.append(
+                [
+                    label,
+                    "never",
+                    _next(item.next_run, now),
+                    "never",
+                    "—",
+                    "—",
+                    "—",
+                    "not fetched yet",
+                ]
+            )
             continue
         rows.append(
             [
                 label,
+                _when(status.last_attempt_at),
+                _next(item.next_run, now),
                 _when(status.last_success_at),
-                _when(status.last_error_at),
                 str(status.model_count),
                 str(status.held_back_count),
                 str(status.pending),
@@ -185,22 +351,18 @@ def sources_status(
             ]
         )
     print_table(
-        ["source", "last success", "last error", "models", "held back", "pending", "last"], rows
+        [
+            "source",
+            "last run",
+            "next run",
+            "last success",
+            "models",
+            "held back",
+            "pending",
+            "last",
+        ],
+        rows,
     )
-    for name in names:
-        status = statuses.get(name)
-        if status is None:
-            continue
-        typer.echo(f"\n{name}: {status.last_message or ''}")
-        if status.last_error and status.last_outcome is not SourceOutcome.FAILED:
-            typer.echo(f"  last error ({_when(status.last_error_at)}): {status.last_error}")
-        if status.consecutive_failures:
-            typer.echo(f"  failing: {status.consecutive_failures} times in a row")
-        for held in poller.state.held(name, limit=3):
-            seen = f", seen {held.times_seen} times" if held.times_seen > 1 else ""
-            typer.echo(f"  held back {_when(held.held_at)}{seen}: {held.reason}")
-        for pending in poller.state.pending(name).values():
-            typer.echo(
-                f"  awaiting a second poll since {_when(pending.first_seen_at)}: "
-                f"{pending.description}"
-            )
+    for item in shown:
+        if item.status is not None:
+            _details(item, poller, now)

@@ -13,22 +13,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Annotated, Protocol, runtime_checkable
+from typing import Annotated, Protocol, runtime_checkable
 
 from pydantic import PlainValidator, ValidationError
 
+# Fetching sits below the contract: `fetch` never imports this module.
+from bot.sources.fetch import FeedError, Fetcher, NotModified, Validators
 from storage import DateBasis, FreeOffer, FxRate, Quote
 from storage.money import MAX_AMOUNT
 
-if TYPE_CHECKING:
-    from bot.sources.fetch import Fetcher
-
 PER_TOKEN = Decimal(1_000_000)
 PER_MILLION = Decimal(1)
-
-
-class FeedError(Exception):
-    """A feed that could not be fetched or read; the message says where and why."""
 
 
 def read_json(body: bytes, where: str, expected: str) -> object:
@@ -46,21 +41,6 @@ def first_error(exc: ValidationError) -> str:
     first = exc.errors()[0]
     where = ".".join(str(part) for part in first["loc"])
     return f"{where}: {first['msg']}" if where else first["msg"]
-
-
-@dataclass(frozen=True, slots=True)
-class Validators:
-    """What a server said about the body we accepted last, for a conditional request."""
-
-    etag: str | None = None
-    last_modified: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class NotModified:
-    """The server says the feed has not changed since the validators we sent."""
-
-    location: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +75,7 @@ class Snapshot:
     skipped: tuple[Rejected, ...] = ()
     described_at: datetime | None = None
     body: bytes | None = field(default=None, repr=False)
-    validators: Validators = Validators()
+    validators: Validators = field(default_factory=Validators)
 
 
 @runtime_checkable

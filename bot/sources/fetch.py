@@ -1,4 +1,8 @@
-"""Getting a feed's bytes: HTTP with timeouts, conditional requests and retries, or a file."""
+"""Getting a feed's bytes: HTTP with timeouts, conditional requests and retries, or a file.
+
+The lowest layer of `bot.sources`: it imports nothing from the other modules, and
+`base` (the Source contract) builds on the types defined here.
+"""
 
 from __future__ import annotations
 
@@ -11,14 +15,31 @@ from urllib.parse import unquote, urlparse
 
 import httpx
 
-from bot.sources.base import FeedError, NotModified, Validators
-
 log = logging.getLogger(__name__)
 
 USER_AGENT = "pricebot/0.1 (+https://github.com/; LLM price alerts)"
 
 # Worth another try (with every 5xx): the server may be fine in a moment.
 _RETRY_STATUS = frozenset({408, 425, 429})
+
+
+class FeedError(Exception):
+    """A feed that could not be fetched or read; the message says where and why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Validators:
+    """What a server said about the body we accepted last, for a conditional request."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NotModified:
+    """The server says the feed has not changed since the validators we sent."""
+
+    location: str
 
 
 @dataclass(frozen=True, slots=True)

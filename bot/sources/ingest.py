@@ -11,55 +11,62 @@ do, so a snapshot passes these guards before anything reaches the event log:
    of the source's models vanished or changed price at once, is held back as
    suspect: logged, counted, kept for a person to look at, not recorded. The
    last good data stays current.
-3. An alarming change (a model going free, a cut beyond the threshold) is
-   recorded only when a second poll says the same; until then it waits in the
-   database (`source_pending`), and the model's last good price stays current.
+3. Suspect entries wait for confirmation (`bot.sources.guards`): an alarming
+   change (going free, a deep cut), cuts that add up past the threshold, and a
+   new offer that is free, at a placeholder price or far below its peers. Only
+   they wait; the rest of the snapshot is recorded. One is confirmed by a later
+   snapshot saying the same at least `Guards.confirm_after` later, by another
+   source whose current price already says the same, or by an operator's
+   `--force` (named in the price points' `source_ref`). Until then it waits in
+   the database (`source_pending`) and the last good price stays current.
 4. History is not news: a source's first import, and dated changes older than
    the news horizon, are recorded as history (kept in the log, never alerted).
-
-A model that drops out of a feed is not a price change: its last price stays
-on record; only the source's list of models shrinks.
+5. An offer that drops out of a feed is not a price change: it is missing, then
+   delisted (`storage.source_listings`), and listed again if it comes back.
 """
 
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
 from bot.sources.base import Snapshot
+from bot.sources.guards import (
+    Guards,
+    Suspect,
+    ToUsd,
+    agreeing_source,
+    alarming_changes,
+    cumulative_cuts,
+    suspect_new_offers,
+)
+from bot.sources.usable import CHANGES, Usable, restated, usable_quotes
 from storage import (
     EventType,
-    Price,
+    Money,
+    NoRateError,
     PriceEvent,
+    PricePoint,
     PriceStore,
     Quote,
     SourceOutcome,
     SourceState,
-    format_money,
+    convert,
 )
+from storage.source_listings import Listing, ListingPlan, plan_listings
 from storage.values import require_utc
 
 log = logging.getLogger(__name__)
 
-_CHANGES = frozenset({EventType.CUT, EventType.INCREASE, EventType.FREE, EventType.PAID_AGAIN})
+__all__ = ["Guards", "IngestReport", "forced_note", "ingest", "ingest_rates", "listing_notes"]
 
 
-@dataclass(frozen=True, slots=True)
-class Guards:
-    """The thresholds of the guards (settings: PRICEBOT_SOURCES_*)."""
-
-    # Hold a snapshot back when more than this share of the source's models vanished …
-    max_vanished_share: float = 0.3
-    # … or changed price at once.
-    max_changed_share: float = 0.3
-    # A cut beyond this percent waits for a second poll, like a model going free.
-    alarming_cut_percent: Decimal = Decimal(90)
-    # Dated changes older than this, found now, are history rather than news.
-    news_horizon: timedelta = timedelta(days=7)
+def forced_note(command: str) -> str:
+    """What a forced change says about itself (price points' `source_ref`, the report)."""
+    return f"forced by operator via `{command}`"
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +80,7 @@ class IngestReport:
     models: int = 0
     pending: tuple[str, ...] = ()
     confirmed: tuple[str, ...] = ()
+    forced: tuple[str, ...] = ()
 
     @property
     def news(self) -> tuple[PriceEvent, ...]:
@@ -83,133 +91,48 @@ class IngestReport:
         return f"{self.source}: {self.outcome.value}: {self.message}"
 
 
-@dataclass
-class _Usable:
-    quotes: list[Quote]
-    members: set[str]
-    conflicting: list[str]
-    unpriced: int
+def _named(entries: list[str] | tuple[str, ...], limit: int = 3) -> str:
+    shown = ", ".join(entries[:limit])
+    return shown + (f" and {len(entries) - limit} more" if len(entries) > limit else "")
 
 
-def _merge(group: list[Quote]) -> Quote | None:
-    """Quotes of one model at one moment as one quote; None when they disagree.
-
-    A catalog may give a model's tiers in separate entries; a feed may list a
-    model twice. Different amounts for the same price, or different free
-    offers, cannot both be right.
-    """
-    prices: dict[tuple[str, int], Price] = {}
-    offers = {q.free_offer for q in group if q.free_offer is not None}
-    if len(offers) > 1:
-        return None
-    for quote in group:
-        for price in quote.prices:
-            seen = prices.setdefault((price.kind.value, price.tier), price)
-            if not seen.amount.same_as(price.amount):
-                return None
-    return replace(
-        group[0],
-        prices=tuple(prices.values()),
-        free_offer=next(iter(offers), None),
-        aliases=tuple(dict.fromkeys(a for q in group for a in q.aliases)),
-    )
+def _day(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
-def _usable(quotes: Iterable[Quote], aliases: dict[str, str]) -> _Usable:
-    """Quotes under their canonical ids, without priceless models or conflicting duplicates."""
-    groups: defaultdict[tuple[str, datetime], list[Quote]] = defaultdict(list)
-    unpriced: set[str] = set()
-    for quote in quotes:
-        target = aliases.get(quote.model_id)
-        if target and target != quote.model_id:
-            quote = replace(quote, model_id=target)
-        offer = quote.free_offer
-        if not quote.prices and (offer is None or not offer.active):
-            unpriced.add(quote.model_id)
-            continue
-        groups[(quote.model_id, quote.effective_at)].append(quote)
-    merged = {key: _merge(group) if len(group) > 1 else group[0] for key, group in groups.items()}
-    conflicting = sorted({mid for (mid, _), quote in merged.items() if quote is None})
-    kept = [q for (mid, _), q in merged.items() if q is not None and mid not in conflicting]
-    members = {q.model_id for q in kept}
-    return _Usable(kept, members, conflicting, len(unpriced - members - set(conflicting)))
-
-
-def _describe(event: PriceEvent) -> str:
-    what = event.kind.value if event.kind else "free offer"
-    if event.old is not None and event.new is not None:
-        change = f"{format_money(event.old)} → {format_money(event.new)}"
-    else:
-        change = "starts"
-    label = f"cut {event.percent}%" if event.type is EventType.CUT else event.type.value
-    return f"{event.model_id} {what} {change} ({label})"
-
-
-def _alarming(
-    events: Iterable[PriceEvent], guards: Guards, now: datetime
-) -> dict[str, tuple[str, str]]:
-    """Models whose news would be alarming if false: model → (fingerprint, description).
-
-    The fingerprint is what a second poll must repeat: which price, its new
-    amount, and its date when the feed dates it (not the time of the fetch).
-    """
-    found: defaultdict[str, list[PriceEvent]] = defaultdict(list)
-    for event in events:
-        if event.type is EventType.FREE or (
-            event.type is EventType.CUT
-            and event.percent is not None
-            and event.percent > guards.alarming_cut_percent
-        ):
-            found[event.model_id].append(event)
-    result = {}
-    for model, listed in found.items():
-        parts = sorted(
-            f"{e.type.value}:{e.kind.value if e.kind else 'offer'}:{e.tier}:"
-            f"{e.new.amount.normalize() if e.new else ''}:{e.new.currency if e.new else ''}:"
-            f"{e.effective_at.isoformat() if e.effective_at != now else ''}"
-            for e in listed
-        )
-        result[model] = ("|".join(parts), "; ".join(_describe(e) for e in listed))
-    return result
-
-
-def _restated(events: list[PriceEvent], now: datetime) -> set[str]:
-    """Models whose change "now" only repeats a change the same feed dates earlier.
-
-    A feed with history (genai-prices) may add a back-dated change after we
-    recorded the older price as in force now; the price now then changes too.
-    The dated change is the event (history or news by its date); the change
-    now is a correction of what is current and must not alert a second time.
-    """
-    back_dated = {
-        (e.model_id, e.kind, e.tier, e.new.amount if e.new else None)
-        for e in events
-        if e.effective_at < now and e.type in _CHANGES
-    }
-    return {
-        e.model_id
-        for e in events
-        if not e.history
-        and e.effective_at == now
-        and (e.model_id, e.kind, e.tier, e.new.amount if e.new else None) in back_dated
-    }
-
-
-def _notes(snapshot: Snapshot, usable: _Usable, left: int) -> list[str]:
+def _notes(snapshot: Snapshot, usable: Usable) -> list[str]:
     notes = []
     if snapshot.unknown_prices:
         notes.append(f"{snapshot.unknown_prices} prices unknown (missing, negative, NaN or zero)")
-    if snapshot.rejected:
-        first = snapshot.rejected[0]
-        more = f" and {len(snapshot.rejected) - 1} more" if len(snapshot.rejected) > 1 else ""
-        notes.append(
-            f"{len(snapshot.rejected)} entries refused ({first.entry}: {first.reason}{more})"
-        )
+    for what, entries in (("left out", snapshot.skipped), ("refused", snapshot.rejected)):
+        if entries:
+            first = entries[0]
+            more = f" and {len(entries) - 1} more" if len(entries) > 1 else ""
+            notes.append(f"{len(entries)} entries {what} ({first.entry}: {first.reason}{more})")
     if usable.conflicting:
-        shown = ", ".join(usable.conflicting[:3])
-        notes.append(f"{len(usable.conflicting)} listed twice with different prices ({shown})")
-    if left:
-        notes.append(f"{left} models left the feed (their last prices stay on record)")
+        notes.append(
+            f"{len(usable.conflicting)} listed twice with different prices "
+            f"({_named(usable.conflicting)})"
+        )
+    return notes
+
+
+def listing_notes(plan: ListingPlan, guards: Guards) -> list[str]:
+    """What an accepted snapshot (or a 304) changed in the listings, for the status line."""
+    notes = []
+    if plan.relisted:
+        shown = [f"{m} (delisted since {_day(at)})" for m, at in plan.relisted.items()]
+        notes.append(f"{len(shown)} listed again: {_named(shown)}")
+    if plan.delisted:
+        shown = [f"{m} since {_day(at)}" for m, at in plan.delisted.items()]
+        notes.append(f"{len(shown)} no longer listed, delisted: {_named(shown)}")
+    waiting = [m for m in plan.missing if m not in plan.delisted]
+    if waiting:
+        shown = [f"{m} since {_day(plan.missing[m][1])}" for m in waiting]
+        notes.append(
+            f"{len(shown)} models missing from the feed, their last prices stay current "
+            f"({_named(shown)}; {guards.delist.describe()})"
+        )
     return notes
 
 
@@ -253,13 +176,75 @@ def ingest_rates(
         now,
         outcome=outcome,
         message=message,
-        members=(),
         etag=snapshot.validators.etag,
         last_modified=snapshot.validators.last_modified,
         location=snapshot.location,
+        rejected=[(r.entry, r.reason) for r in snapshot.rejected],
     )
     log.info("source %s: %s", name, message)
     return IngestReport(name, outcome, message)
+
+
+@dataclass
+class _Decision:
+    """Which suspects are confirmed now (and why), which wait."""
+
+    confirmed: dict[str, str]
+    forced: list[str]
+    waiting: dict[str, Suspect]
+
+
+def _decide(
+    store: PriceStore,
+    state: SourceState,
+    suspects: dict[str, Suspect],
+    *,
+    name: str,
+    source: str,
+    now: datetime,
+    guards: Guards,
+    force: bool,
+) -> _Decision:
+    """Confirmed: said again after the delay, another source agrees, or an operator forced it."""
+    before = state.pending(name)
+    decision = _Decision({}, [], {})
+    for model, suspect in sorted(suspects.items()):
+        seen = before.get(model)
+        if (
+            seen is not None
+            and seen.fingerprint == suspect.fingerprint
+            and now - seen.first_seen_at >= guards.confirm_after
+        ):
+            decision.confirmed[model] = f"said again since {_day(seen.first_seen_at)}"
+            continue
+        gone = [listing.source for listing in state.listings(model) if listing.delisted]
+        other = agreeing_source(suspect, store.history(model), source=source, now=now, ignore=gone)
+        if other is not None:
+            decision.confirmed[model] = f"{other} agrees"
+        elif force:
+            decision.forced.append(model)
+        else:
+            decision.waiting[model] = suspect
+    return decision
+
+
+def _own_points(
+    store: PriceStore, models: Iterable[str], source: str
+) -> dict[str, list[PricePoint]]:
+    return {m: [p for p in store.history(m) if p.source == source] for m in models}
+
+
+def _to_usd(store: PriceStore, now: datetime) -> ToUsd:
+    """Amounts in USD with the store's rate in force at `now`; None without a rate."""
+    rates = store.rates()
+
+    def to_usd(money: Money) -> Decimal | None:
+        try:
+            return convert(money, "USD", rates, now.date()).money.amount
+        except NoRateError:
+            return None
+
+    return to_usd
 
 
 def ingest(
@@ -271,40 +256,41 @@ def ingest(
     now: datetime,
     guards: Guards,
     force: bool = False,
+    forced_by: str = "pricebot sources refresh --force",
 ) -> IngestReport:
     """Pass a snapshot through the guards and record what survives; say what happened.
 
-    `force` skips the vanished/changed share checks (a person vouches for a
-    feed that really did change that much); nothing else.
+    `force` (a person vouches for the feed) skips the vanished/changed share
+    checks and confirms suspect entries at once; their price points name
+    `forced_by` in `source_ref`.
     """
     now = require_utc(now, "now")
     if snapshot.rates and not snapshot.quotes:
         return ingest_rates(store, state, snapshot, name=name, now=now)
     if snapshot.rates:
         store.record_rates(snapshot.rates)
-    # Models are tracked per recorded source: a catalog file imported by hand is a
+    # Offers are tracked per recorded source: a catalog file imported by hand is a
     # source of its own, and its first import is history like any other.
-    previous = state.members(snapshot.source)
-    first = not previous
-    usable = _usable(snapshot.quotes, store.aliases())
+    listings = state.listings_of(snapshot.source)
+    previous = {m for m, listing in listings.items() if listing.in_last_snapshot}
+    first = not listings
+    usable = usable_quotes(snapshot.quotes, store.aliases())
     if not usable.members:
-        why = "; ".join(_notes(snapshot, usable, 0))
+        why = "; ".join(_notes(snapshot, usable))
         reason = f"no usable prices among {snapshot.entries} entries" + (f" ({why})" if why else "")
         return _hold(state, name, snapshot, now, reason, 0)
-    left = len(previous - usable.members)
-    if not first and not force:
-        share = left / len(previous)
-        if share > guards.max_vanished_share:
-            return _hold(
-                state,
-                name,
-                snapshot,
-                now,
-                f"{left} of {len(previous)} models vanished at once "
-                f"(more than {guards.max_vanished_share:.0%})",
-                len(usable.members),
-            )
-    notes = _notes(snapshot, usable, left if not first else 0)
+    left = len(previous - usable.members - set(usable.conflicting))
+    if previous and not force and left / len(previous) > guards.max_vanished_share:
+        return _hold(
+            state,
+            name,
+            snapshot,
+            now,
+            f"{left} of {len(previous)} models vanished at once "
+            f"(more than {guards.max_vanished_share:.0%})",
+            len(usable.members),
+        )
+    notes = _notes(snapshot, usable)
     if first:
         backfill = store.record(
             usable.quotes, source=snapshot.source, observed_at=now, history=True
@@ -312,18 +298,30 @@ def ingest(
         message = (
             f"first import: {len(usable.members)} models, {len(backfill)} events kept as history"
         )
-        return _accept(state, name, snapshot, now, usable, backfill, message, notes, {}, ())
+        return _accept(
+            state,
+            snapshot,
+            now,
+            usable,
+            backfill,
+            message,
+            notes,
+            _Decision({}, [], {}),
+            name=name,
+            listings=listings,
+            guards=guards,
+        )
     history_before = now - guards.news_horizon
     preview = store.preview(
         usable.quotes, source=snapshot.source, observed_at=now, history_before=history_before
     )
-    restated = _restated(preview.events, now)
+    restating = restated(preview.events, now)
     news = [
         e
         for e in preview.events
-        if not e.history and not (e.model_id in restated and e.effective_at == now)
+        if not e.history and not (e.model_id in restating and e.effective_at == now)
     ]
-    changed = {e.model_id for e in news if e.type in _CHANGES}
+    changed = {e.model_id for e in news if e.type in CHANGES}
     if previous and not force and len(changed) / len(previous) > guards.max_changed_share:
         return _hold(
             state,
@@ -334,71 +332,132 @@ def ingest(
             f"(more than {guards.max_changed_share:.0%})",
             len(usable.members),
         )
-    alarming = _alarming(news, guards, now)
-    waiting_before = state.pending(name)
-    confirmed = tuple(
-        sorted(
-            m
-            for m, (fingerprint, _) in alarming.items()
-            if m in waiting_before and waiting_before[m].fingerprint == fingerprint
-        )
+    suspects = alarming_changes(news, guards, now)
+    cuts = [e for e in news if e.type is EventType.CUT and e.model_id not in suspects]
+    own = _own_points(store, {e.model_id for e in cuts}, snapshot.source)
+    suspects |= cumulative_cuts(cuts, own, guards, now)
+    fresh = usable.members - set(listings)
+    suspects |= suspect_new_offers(
+        usable.quotes, fresh, guards, now=now, to_usd=_to_usd(store, now)
     )
-    waiting = {m: v for m, v in alarming.items() if m not in confirmed}
+    decision = _decide(
+        store,
+        state,
+        suspects,
+        name=name,
+        source=snapshot.source,
+        now=now,
+        guards=guards,
+        force=force,
+    )
     events: list[PriceEvent] = []
+    kept = [
+        _forced(q, forced_by) if q.model_id in decision.forced else q
+        for q in usable.quotes
+        if q.model_id not in decision.waiting
+    ]
     if preview.writes:
-        kept = [q for q in usable.quotes if q.model_id not in waiting]
         events = store.record(
-            [q for q in kept if not (q.model_id in restated and q.effective_at == now)],
+            [q for q in kept if not (q.model_id in restating and q.effective_at == now)],
             source=snapshot.source,
             observed_at=now,
             history_before=history_before,
         )
         # The price in force now, restating a change the feed dates in the past:
         # it corrects what is current and must not alert a second time.
-        corrections = [q for q in kept if q.model_id in restated and q.effective_at == now]
+        corrections = [q for q in kept if q.model_id in restating and q.effective_at == now]
         if corrections:
             events += store.record(
                 corrections, source=snapshot.source, observed_at=now, history=True
             )
-    if waiting:
-        shown = "; ".join(description for _, description in list(waiting.values())[:3])
-        notes.insert(0, f"{len(waiting)} alarming changes await a second poll ({shown})")
-        log.warning("source %s: alarming changes await confirmation: %s", name, shown)
-    if confirmed:
-        notes.insert(0, f"confirmed by a second poll: {', '.join(confirmed)}")
+    notes[:0] = _decision_notes(decision, forced_by)
+    if decision.waiting:
+        shown = "; ".join(s.description for s in list(decision.waiting.values())[:3])
+        log.warning("source %s: suspect entries await confirmation: %s", name, shown)
     if events:
-        fresh = sum(1 for e in events if not e.history)
-        message = f"{len(usable.members)} models; {len(events)} events ({fresh} news)"
+        fresh_news = sum(1 for e in events if not e.history)
+        message = f"{len(usable.members)} models; {len(events)} events ({fresh_news} news)"
     else:
         message = f"{len(usable.members)} models; no changes"
-    return _accept(state, name, snapshot, now, usable, events, message, notes, waiting, confirmed)
+    return _accept(
+        state,
+        snapshot,
+        now,
+        usable,
+        events,
+        message,
+        notes,
+        decision,
+        name=name,
+        listings=listings,
+        guards=guards,
+    )
+
+
+def _forced(quote: Quote, forced_by: str) -> Quote:
+    note = forced_note(forced_by)
+    return replace(quote, source_ref=f"{note}; {quote.source_ref}" if quote.source_ref else note)
+
+
+def _decision_notes(decision: _Decision, forced_by: str) -> list[str]:
+    notes = []
+    if decision.waiting:
+        more = len(decision.waiting) - 3
+        shown = "; ".join(s.description for s in list(decision.waiting.values())[:3])
+        notes.append(
+            f"{len(decision.waiting)} alarming changes await a second poll ({shown}"
+            + (f"; and {more} more" if more > 0 else "")
+            + ")"
+        )
+    if decision.confirmed:
+        shown = ", ".join(f"{m} ({why})" for m, why in decision.confirmed.items())
+        notes.append(f"confirmed: {shown}")
+    if decision.forced:
+        notes.append(f"{forced_note(forced_by)}: {', '.join(decision.forced)}")
+    return notes
 
 
 def _accept(
     state: SourceState,
-    name: str,
     snapshot: Snapshot,
     now: datetime,
-    usable: _Usable,
+    usable: Usable,
     events: list[PriceEvent],
     message: str,
     notes: list[str],
-    waiting: dict[str, tuple[str, str]],
-    confirmed: tuple[str, ...],
+    decision: _Decision,
+    *,
+    name: str,
+    listings: dict[str, Listing],
+    guards: Guards,
 ) -> IngestReport:
-    full = "; ".join([message, *notes])
+    # A new offer still waiting is not listed yet: it has no price on record.
+    waiting_new = {m for m in decision.waiting if m not in listings}
+    plan = plan_listings(
+        listings,
+        (usable.members | set(usable.conflicting)) - waiting_new,
+        source=snapshot.source,
+        seen_at=require_utc(snapshot.described_at, "described_at")
+        if snapshot.described_at
+        else now,
+        now=now,
+        rule=guards.delist,
+    )
+    full = "; ".join([message, *notes, *listing_notes(plan, guards)])
     outcome = SourceOutcome.RECORDED if events else SourceOutcome.UNCHANGED
     state.record_success(
         name,
         now,
         outcome=outcome,
         message=full,
-        members=usable.members,
-        members_of=snapshot.source,
-        pending=waiting,
+        listings=plan,
+        model_count=len(usable.members),
+        pending={m: (s.fingerprint, s.description) for m, s in decision.waiting.items()},
         etag=snapshot.validators.etag,
         last_modified=snapshot.validators.last_modified,
         location=snapshot.location,
+        skipped=[(r.entry, r.reason) for r in snapshot.skipped],
+        rejected=[(r.entry, r.reason) for r in snapshot.rejected],
     )
     log.info("source %s: %s", name, full)
     return IngestReport(
@@ -407,6 +466,7 @@ def _accept(
         full,
         events=tuple(events),
         models=len(usable.members),
-        pending=tuple(sorted(waiting)),
-        confirmed=confirmed,
+        pending=tuple(sorted(decision.waiting)),
+        confirmed=tuple(sorted(decision.confirmed)),
+        forced=tuple(decision.forced),
     )

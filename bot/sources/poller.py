@@ -1,31 +1,38 @@
 """The poller: refreshes each enabled source on its own interval, and says how it went.
 
-Jobs are plain `async def` functions that take `now`; the scheduler only
-decides when they run. For `pricebot run` (the composition root) call
+Jobs are plain `async def` functions that take `now`; what is due is read from
+the database (`source_status.last_attempt_at`), so a restart or a new leader
+picks up where the last one stopped. For `pricebot run` (the composition root):
 
-    poller = schedule_sources(scheduler, store, settings)
+    jobs = SourceJobs(Poller.from_settings(store, settings))
+    jobs.plan_start(now)  # on the leader at start: every source runs once, soon
+    await jobs.tick(now)  # every PRICEBOT_SOURCES_TICK_SECONDS, on the leader only
+    await jobs.stop()  # at shutdown
 
-with an APScheduler 3 `AsyncIOScheduler` (default in-memory job store: the
-jobs hold the store, which does not pickle). It adds one interval job per
-enabled source (`PRICEBOT_<SOURCE>_INTERVAL_MINUTES`, jitter
-`PRICEBOT_SOURCES_JITTER_SECONDS`; the first run is right after start), and
-one job that re-polls sources with an alarming change awaiting confirmation
-every `PRICEBOT_SOURCES_CONFIRM_AFTER_MINUTES`. Each run fetches with httpx
-(timeouts, conditional requests with ETag / If-Modified-Since, retries with
-exponential backoff), passes the snapshot through the ingest guards off the
-event loop, and records the outcome in `source_status`. A source that fails
-is logged (an error once it has failed PRICEBOT_SOURCES_FAILURES_TO_REPORT
-times in a row) and shown by `pricebot sources status`; the others go on. On
-PostgreSQL an advisory lock per source lets one process of many refresh it.
+A source runs right after start (spread by `stagger` and a random delay of up
+to PRICEBOT_SOURCES_JITTER_SECONDS), then whenever its interval
+(`PRICEBOT_<SOURCE>_INTERVAL_MINUTES`) has passed since its last attempt, or
+PRICEBOT_SOURCES_CONFIRM_AFTER_MINUTES after it when a suspect change awaits
+confirmation. Each due source runs as a task of its own, so a slow or failing
+feed never holds up the others. Each run fetches with httpx (timeouts,
+conditional requests with ETag / If-Modified-Since, retries with exponential
+backoff), passes the snapshot through the ingest guards off the event loop, and
+records the outcome in `source_status`. A source that fails is logged (an error
+once it has failed PRICEBOT_SOURCES_FAILURES_TO_REPORT times in a row) and shown
+by `pricebot sources status`. On PostgreSQL an advisory lock per source lets
+one process of many refresh it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 import httpx
 
@@ -33,10 +40,13 @@ from bot.settings import Settings
 from bot.sources import registry
 from bot.sources.base import FeedError, NotModified, Source, Validators
 from bot.sources.fetch import Fetcher
-from bot.sources.ingest import Guards, IngestReport, ingest
+from bot.sources.ingest import Guards, IngestReport, ingest, listing_notes
 from storage import PriceStore, SourceOutcome, SourceState, SourceStatus
 
 log = logging.getLogger(__name__)
+
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -52,9 +62,11 @@ class Poller:
     timeout: float = 30.0
     retries: int = 2
     backoff: float = 5.0
-    confirm_after: timedelta = timedelta(minutes=15)
     failures_to_report: int = 3
-    jitter_seconds: int = 300
+    # The first runs after start are spread over up to this many seconds …
+    jitter_seconds: float = 30.0
+    # … and at least this far apart, in the order the sources are enabled.
+    stagger: timedelta = timedelta(seconds=2)
 
     @classmethod
     def from_settings(cls, store: PriceStore, settings: Settings) -> Poller:
@@ -68,16 +80,36 @@ class Poller:
             timeout=settings.sources_timeout_seconds,
             retries=settings.sources_retries,
             backoff=settings.sources_backoff_seconds,
-            confirm_after=timedelta(minutes=settings.sources_confirm_after_minutes),
             failures_to_report=settings.sources_failures_to_report,
             jitter_seconds=settings.sources_jitter_seconds,
         )
+
+    @property
+    def confirm_after(self) -> timedelta:
+        return self.guards.confirm_after
 
     def source(self, name: str) -> Source:
         try:
             return self.sources[name]
         except KeyError:
             raise ValueError(f"unknown source {name!r}; known: {', '.join(self.sources)}") from None
+
+    def next_run(self, name: str, status: SourceStatus | None) -> datetime | None:
+        """When `name` is due next, by its last attempt; None: never tried, due at once.
+
+        Its interval after the last attempt; sooner, the confirmation delay, while a
+        suspect change awaits confirmation (the next fetch decides it).
+        """
+        if status is None or status.last_attempt_at is None:
+            return None
+        every = self.intervals.get(name, timedelta(hours=1))
+        if status.pending:
+            every = min(every, self.confirm_after)
+        return status.last_attempt_at + every
+
+    def is_due(self, name: str, status: SourceStatus | None, now: datetime) -> bool:
+        due = self.next_run(name, status)
+        return due is None or due <= now
 
 
 def _validators(status: SourceStatus | None) -> Validators | None:
@@ -87,8 +119,23 @@ def _validators(status: SourceStatus | None) -> Validators | None:
     return Validators(status.etag, status.last_modified)
 
 
+async def _db(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Blocking database work in a thread; a cancelled refresh still lets it finish.
+
+    Shutting down cancels a refresh in flight: its fetch stops at once, but a
+    transaction already running completes before the engine is disposed.
+    """
+    work = asyncio.ensure_future(asyncio.to_thread(func, *args, **kwargs))
+    try:
+        return await asyncio.shield(work)
+    except asyncio.CancelledError:
+        with contextlib.suppress(Exception):
+            await work
+        raise
+
+
 async def _failed(poller: Poller, name: str, now: datetime, error: str, where: str) -> IngestReport:
-    status = await asyncio.to_thread(poller.state.record_failure, name, now, error, location=where)
+    status = await _db(poller.state.record_failure, name, now, error, location=where)
     streak = status.consecutive_failures
     message = f"{error}; the last good data stays current"
     if streak >= poller.failures_to_report:
@@ -110,19 +157,18 @@ async def refresh_source(
     """Fetch one source (from `location` instead of its own, for an import) and ingest it.
 
     Never raises for a bad feed: the report says what happened and the status
-    table remembers it.
+    table remembers it. `force` is an operator vouching for the feed (see `ingest`).
     """
     source = poller.source(name)
     if location is not None:
         source = source.at(location)
+    command = "import" if location is not None else "refresh"
     with poller.state.exclusive(name) as mine:
         if not mine:
             message = "another pricebot process is refreshing it"
-            await asyncio.to_thread(
-                poller.state.record_outcome, name, now, SourceOutcome.BUSY, message
-            )
+            await _db(poller.state.record_outcome, name, now, SourceOutcome.BUSY, message)
             return IngestReport(name, SourceOutcome.BUSY, message)
-        status = await asyncio.to_thread(poller.state.status, name)
+        status = await _db(poller.state.status, name)
         validators = None if location is not None or force else _validators(status)
         try:
             async with httpx.AsyncClient(
@@ -133,18 +179,22 @@ async def refresh_source(
         except FeedError as exc:
             return await _failed(poller, name, now, str(exc), source.location)
         if isinstance(got, NotModified):
-            message = "not modified since the last accepted fetch"
-            await asyncio.to_thread(
-                poller.state.record_outcome,
+            count = (status.not_modified_count if status else 0) + 1
+            message = f"not modified since the last accepted fetch (HTTP 304; {count} in all)"
+            plan = await _db(poller.state.unchanged_listings, name, now, poller.guards.delist)
+            message = "; ".join([message, *listing_notes(plan, poller.guards)])
+            await _db(
+                poller.state.record_not_modified,
                 name,
                 now,
-                SourceOutcome.NOT_MODIFIED,
                 message,
+                listings=plan,
                 location=got.location,
             )
+            log.info("source %s: %s", name, message)
             return IngestReport(name, SourceOutcome.NOT_MODIFIED, message)
         try:
-            return await asyncio.to_thread(
+            return await _db(
                 ingest,
                 poller.store,
                 poller.state,
@@ -153,6 +203,7 @@ async def refresh_source(
                 now=now,
                 guards=poller.guards,
                 force=force,
+                forced_by=f"pricebot sources {command} --force",
             )
         except Exception as exc:  # a bug or the database: report it, keep the others going
             log.exception("source %s: could not record %s", name, got.location)
@@ -173,90 +224,83 @@ async def refresh_sources(
     return reports
 
 
-def is_due(poller: Poller, name: str, status: SourceStatus | None, now: datetime) -> bool:
-    """Never fetched, its interval has passed, or a confirmation is waiting long enough."""
-    if status is None or status.last_attempt_at is None:
-        return True
-    since = now - status.last_attempt_at
-    if since >= poller.intervals.get(name, timedelta(hours=1)):
-        return True
-    return status.pending > 0 and since >= poller.confirm_after
-
-
 async def refresh_due(poller: Poller, *, now: datetime) -> list[IngestReport]:
-    """Refresh the enabled sources that are due at `now`."""
-    statuses = await asyncio.to_thread(poller.state.statuses)
-    due = [n for n in poller.enabled if is_due(poller, n, statuses.get(n), now)]
+    """Refresh the enabled sources that are due at `now`, one after another."""
+    statuses = await _db(poller.state.statuses)
+    due = [n for n in poller.enabled if poller.is_due(n, statuses.get(n), now)]
     return await refresh_sources(poller, now=now, names=due)
 
 
-async def confirm_pending(poller: Poller, *, now: datetime) -> list[IngestReport]:
-    """Re-poll the enabled sources with an alarming change waiting long enough."""
-    statuses = await asyncio.to_thread(poller.state.statuses)
-    waiting = [
-        n
-        for n in poller.enabled
-        if (s := statuses.get(n)) is not None
-        and s.pending
-        and (s.last_attempt_at is None or now - s.last_attempt_at >= poller.confirm_after)
-    ]
-    return await refresh_sources(poller, now=now, names=waiting)
+@dataclass
+class SourceJobs:
+    """The poller inside `pricebot run`: each due source refreshed as a task of its own.
 
-
-async def _scheduled_refresh(poller: Poller, name: str) -> None:
-    """One scheduled refresh of one source."""
-    await refresh_source(poller, name, now=datetime.now(UTC))
-
-
-async def _scheduled_confirmations(poller: Poller) -> None:
-    """One scheduled pass over the sources waiting for a second poll."""
-    await confirm_pending(poller, now=datetime.now(UTC))
-
-
-def schedule_sources(
-    scheduler: Any,
-    store: PriceStore,
-    settings: Settings,
-    *,
-    stagger: timedelta = timedelta(seconds=5),
-) -> Poller:
-    """Add the poller's jobs to an APScheduler 3 AsyncIOScheduler; return the poller.
-
-    One interval job per enabled source (id `pricebot:source:<name>`), and one
-    (`pricebot:source-confirmations`) for changes waiting for a second poll.
-    The sources first run right after the scheduler starts, `stagger` apart.
+    `tick` runs on the leader only (the composition root makes it a leader-only
+    job, and runs it at once when this process becomes the leader): what is due
+    comes from the database, so a new leader runs at once whatever the last one
+    left due, and never waits a whole interval.
     """
-    from apscheduler.triggers.interval import IntervalTrigger
 
-    poller = Poller.from_settings(store, settings)
-    start = datetime.now(UTC)
-    for index, name in enumerate(poller.enabled):
-        every = poller.intervals[name]
-        scheduler.add_job(
-            _scheduled_refresh,
-            trigger=IntervalTrigger(
-                seconds=int(every.total_seconds()), jitter=poller.jitter_seconds or None
-            ),
-            args=(poller, name),
-            id=f"pricebot:source:{name}",
-            name=f"refresh source {name}",
-            replace_existing=True,
-            coalesce=True,
-            max_instances=1,
-            # A loop busy for a while should still run the refresh, late, once.
-            misfire_grace_time=max(60, int(every.total_seconds() // 2)),
-            # Right after start, a few seconds apart, so a fresh install has prices.
-            next_run_time=start + stagger * index,
-        )
-    scheduler.add_job(
-        _scheduled_confirmations,
-        trigger=IntervalTrigger(seconds=int(poller.confirm_after.total_seconds())),
-        args=(poller,),
-        id="pricebot:source-confirmations",
-        name="re-poll sources with changes awaiting confirmation",
-        replace_existing=True,
-        coalesce=True,
-        max_instances=1,
-        misfire_grace_time=60,
-    )
-    return poller
+    poller: Poller
+    # Called with the source's name when a refresh raised (a bug, the database down).
+    on_failure: Callable[[str], None] | None = None
+    random: Callable[[], float] = random.random
+    _first: dict[str, datetime] = field(default_factory=dict)
+    _tasks: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+
+    def plan_start(self, now: datetime) -> dict[str, datetime]:
+        """Every enabled source runs once right after start, whenever it last ran.
+
+        A start is when settings change (a new URL, a source just enabled), and a
+        conditional request makes the extra fetch of an unchanged feed cheap.
+        """
+        jitter = self.poller.jitter_seconds
+        self._first = {
+            name: now + self.poller.stagger * index + timedelta(seconds=self.random() * jitter)
+            for index, name in enumerate(self.poller.enabled)
+        }
+        return dict(self._first)
+
+    def due(self, statuses: dict[str, SourceStatus], now: datetime) -> list[str]:
+        """The enabled sources to start now (not already running)."""
+        found = []
+        for name in self.poller.enabled:
+            if name in self._tasks:
+                continue
+            first = self._first.get(name)
+            if first is not None:
+                if first <= now:
+                    found.append(name)
+            elif self.poller.is_due(name, statuses.get(name), now):
+                found.append(name)
+        return found
+
+    async def tick(self, now: datetime) -> None:
+        """Start a refresh of every source that is due; return without waiting for them."""
+        statuses = await _db(self.poller.state.statuses)
+        for name in self.due(statuses, now):
+            self._first.pop(name, None)
+            self._tasks[name] = asyncio.create_task(self._run(name, now), name=f"source:{name}")
+
+    @property
+    def running(self) -> list[str]:
+        return sorted(self._tasks)
+
+    async def _run(self, name: str, now: datetime) -> None:
+        try:
+            await refresh_source(self.poller, name, now=now)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("source %s: the refresh failed; it runs again when due", name)
+            if self.on_failure is not None:
+                self.on_failure(name)
+        finally:
+            self._tasks.pop(name, None)
+
+    async def stop(self) -> None:
+        """Stop refreshes in flight: fetches end at once, database work finishes first."""
+        tasks = list(self._tasks.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

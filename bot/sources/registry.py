@@ -7,7 +7,8 @@ from datetime import timedelta
 from bot.settings import SOURCE_NAMES, Settings
 from bot.sources import catalog, ecb, genai_prices, litellm, openrouter
 from bot.sources.base import Source
-from bot.sources.ingest import Guards
+from bot.sources.guards import Guards
+from storage.source_listings import DelistRule
 
 
 def build_sources(settings: Settings) -> dict[str, Source]:
@@ -41,4 +42,12 @@ def guards(settings: Settings) -> Guards:
         max_changed_share=settings.sources_max_changed_share,
         alarming_cut_percent=settings.sources_alarming_cut_percent,
         news_horizon=timedelta(days=settings.sources_news_horizon_days),
+        confirm_after=timedelta(minutes=settings.sources_confirm_after_minutes),
+        cumulative_window=timedelta(days=settings.sources_cumulative_window_days),
+        placeholder_usd=settings.sources_placeholder_usd,
+        far_below=settings.sources_far_below_ratio,
+        delist=DelistRule(
+            snapshots=settings.sources_delist_after_snapshots,
+            after=timedelta(days=settings.sources_delist_after_days),
+        ),
     )
