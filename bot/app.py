@@ -54,6 +54,7 @@ from storage import (
     AlertMatcher,
     DeliveryStore,
     PriceStore,
+    SourceState,
     SubscriptionStore,
     WorkspaceStore,
     make_engine,
@@ -238,16 +239,20 @@ def seed_if_empty(store: PriceStore, *, now: datetime) -> int:
     """A fresh store gets the bundled price-war catalog, as history (no alerts)."""
     if store.models():
         return 0
-    from bot.cli.prices import catalog_source
     from bot.sources import load_catalog
+    from bot.sources.catalog import CATALOG_SOURCE, catalog_snapshot
+    from bot.sources.ingest import record_catalog
 
     catalog = load_catalog()
-    store.record_rates(catalog.fx_rates)
-    events = store.record(
-        catalog.quotes, source=catalog_source(catalog.name), observed_at=now, history=True
+    report = record_catalog(
+        store,
+        SourceState(store.engine),
+        catalog_snapshot(catalog),
+        name=CATALOG_SOURCE,
+        now=now,
     )
-    log.info("fresh store: loaded %s (%s events, as history)", catalog.name, len(events))
-    return len(events)
+    log.info("fresh store: loaded %s (%s events, as history)", catalog.name, len(report.events))
+    return len(report.events)
 
 
 def platform_limits(settings: Settings) -> RateLimits:

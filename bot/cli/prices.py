@@ -9,7 +9,8 @@ import typer
 
 from bot.cli.common import end_of, fail, open_store, parse_date, print_json, print_table, start_of
 from bot.sources import load_catalog
-from bot.sources.catalog import record_name
+from bot.sources.catalog import CATALOG_SOURCE, catalog_snapshot
+from bot.sources.ingest import record_catalog
 from storage import (
     CURRENCIES,
     DateBasis,
@@ -22,6 +23,7 @@ from storage import (
     PriceKind,
     PriceStore,
     Quote,
+    SourceState,
     format_money,
     tier_label,
 )
@@ -35,11 +37,6 @@ prices_app = typer.Typer(
 ADMIN_SOURCE = "admin"
 
 
-def catalog_source(name: str) -> str:
-    """The source name a catalog's prices are recorded under (shared with `sources`)."""
-    return record_name(name)
-
-
 @catalog_app.command("load")
 def catalog_load(
     file: Annotated[
@@ -50,16 +47,16 @@ def catalog_load(
     """Load a catalog file (all of it or nothing); its past changes are history, not alerts."""
     catalog = load_catalog(file)
     store = open_store()
-    store.record_rates(catalog.fx_rates)
-    events = store.record(
-        catalog.quotes,
-        source=catalog_source(catalog.name),
-        observed_at=datetime.now(UTC),
-        history=True,
+    snapshot = catalog_snapshot(catalog)
+    report = record_catalog(
+        store,
+        SourceState(store.engine),
+        snapshot,
+        name=CATALOG_SOURCE if file is None else snapshot.source,
+        now=datetime.now(UTC),
     )
-    typer.echo(
-        f"loaded {catalog.path}: {len(catalog.quotes)} dated quotes, {len(events)} new events"
-    )
+    events = len(report.events)
+    typer.echo(f"loaded {catalog.path}: {len(catalog.quotes)} dated quotes, {events} new events")
 
 
 def _money(

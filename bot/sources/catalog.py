@@ -231,6 +231,11 @@ def record_name(catalog_name: str) -> str:
     return f"catalog:{catalog_name}"[:64]
 
 
+def catalog_snapshot(catalog: Catalog) -> Snapshot:
+    """A loaded catalog as a snapshot, recorded under its own source name."""
+    return _snapshot(catalog)
+
+
 def _snapshot(catalog: Catalog) -> Snapshot:
     return Snapshot(
         source=record_name(catalog.name),

@@ -470,3 +470,45 @@ def _accept(
         confirmed=tuple(sorted(decision.confirmed)),
         forced=tuple(decision.forced),
     )
+
+
+def record_catalog(
+    store: PriceStore,
+    state: SourceState,
+    snapshot: Snapshot,
+    *,
+    name: str,
+    now: datetime,
+) -> IngestReport:
+    """Record a catalog a person loaded (`pricebot catalog load`, or the bundled one on a
+    fresh store): all of it, as history (kept, never alerted), without the guards, since
+    a person vouches for it. Its offers are listed as of the catalog's checked date, so a
+    free offer in it counts as confirmed up to that day, not to the day it was loaded.
+    """
+    now = require_utc(now, "now")
+    if snapshot.rates:
+        store.record_rates(snapshot.rates)
+    events = store.record(snapshot.quotes, source=snapshot.source, observed_at=now, history=True)
+    members = {q.model_id for q in snapshot.quotes}
+    plan = plan_listings(
+        state.listings_of(snapshot.source),
+        members,
+        source=snapshot.source,
+        seen_at=require_utc(snapshot.described_at, "described_at")
+        if snapshot.described_at
+        else now,
+        now=now,
+        rule=Guards().delist,
+    )
+    message = f"loaded {len(snapshot.quotes)} dated quotes, {len(events)} new events (history)"
+    outcome = SourceOutcome.RECORDED if events else SourceOutcome.UNCHANGED
+    state.record_success(
+        name,
+        now,
+        outcome=outcome,
+        message=message,
+        listings=plan,
+        location=snapshot.location,
+    )
+    log.info("source %s: %s", name, message)
+    return IngestReport(name, outcome, message, events=tuple(events), models=len(members))
