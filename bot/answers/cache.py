@@ -1,6 +1,6 @@
 """Snapshots from the store, kept until prices change: the one place answers read the store.
 
-    load_snapshot(store, as_of) -> PriceSnapshot      # reads the store once
+    load_snapshot(store, as_of, dated=False) -> PriceSnapshot   # reads the store once
     cache = SnapshotCache(store)
     cache.now(now) / cache.at(as_of, now=now) / cache.for_query(query, now=now)
     cache.invalidate()                                # e.g. after recording exchange rates
@@ -31,7 +31,7 @@ from bot.answers.ranking import warm
 from bot.answers.replies import answer, refusal_reply
 from bot.answers.snapshot import PriceSnapshot
 from bot.chat.reply import Reply
-from storage import FxRate, ModelInfo, ModelPrices
+from storage import FirstSeen, FxRate, ModelInfo, ModelPrices
 from storage.values import require_utc
 
 
@@ -44,10 +44,16 @@ class PriceSource(Protocol):
     def aliases(self) -> dict[str, str]: ...
     def vendors(self) -> dict[str, str]: ...
     def data_version(self) -> tuple[int, ...]: ...
+    def first_seen(self) -> dict[str, FirstSeen]: ...
 
 
-def load_snapshot(store: PriceSource, as_of: datetime) -> PriceSnapshot:
-    """Read everything a question needs at `as_of`, once."""
+def load_snapshot(store: PriceSource, as_of: datetime, *, dated: bool = False) -> PriceSnapshot:
+    """Read everything a question needs at `as_of`, once.
+
+    `dated`: a question about a past moment; the snapshot then also knows when each
+    offer's earliest price starts (`first_seen`), so the answer can say how many models
+    it leaves out because pricebot first saw them later (one more query: not for now).
+    """
     # The version first: a change recorded while we read makes the next check reload.
     version = store.data_version()
     return PriceSnapshot.build(
@@ -58,6 +64,7 @@ def load_snapshot(store: PriceSource, as_of: datetime) -> PriceSnapshot:
         vendors=store.vendors(),
         rates=store.rates(),
         version=version,
+        first_seen=store.first_seen() if dated else None,
     )
 
 
@@ -113,7 +120,7 @@ class SnapshotCache:
             self._check(now)
             snapshot = self._dated.get(as_of)
             if snapshot is None:
-                snapshot = self._load(as_of)
+                snapshot = self._load(as_of, dated=True)
                 self._dated[as_of] = snapshot
                 while len(self._dated) > self.keep:
                     self._dated.popitem(last=False)
@@ -145,9 +152,9 @@ class SnapshotCache:
             self._current = None
             self._dated.clear()
 
-    def _load(self, as_of: datetime) -> PriceSnapshot:
+    def _load(self, as_of: datetime, *, dated: bool = False) -> PriceSnapshot:
         self.loads += 1
-        snapshot = load_snapshot(self.store, as_of)
+        snapshot = load_snapshot(self.store, as_of, dated=dated)
         if self.warm:
             warm(snapshot)
         self._version = snapshot.version

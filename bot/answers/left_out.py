@@ -1,0 +1,84 @@
+"""What an answer leaves out and counts in a footnote: models in other modes (images,
+audio, video …) the mix would have ranked, and — for a past moment — models whose
+earliest price pricebot first saw (or inferred) only later.
+
+Pure: no I/O, no clock.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.answers.modes import ANSWERING_MODES, QUIET_MODES
+from bot.answers.orders import PASS, filtered, recall, remember, verdict
+from bot.answers.query import Query
+from bot.answers.snapshot import PriceSnapshot
+from storage import DateBasis, ModelPrices, PriceKind
+
+
+def non_text(
+    snapshot: PriceSnapshot, query: Query, ranked: frozenset[str]
+) -> tuple[ModelPrices, ...]:
+    """Models in other modes (images, audio, video …) that the mix would have ranked:
+    priced for what it needs, past the filters. One offer each."""
+    others = recall(snapshot, ("non_text",))
+    if others is None:
+        others = tuple(
+            m
+            for m in snapshot.models
+            if m.mode not in ANSWERING_MODES and m.mode not in QUIET_MODES
+        )
+        remember(snapshot, ("non_text",), others)
+    need_in, need_out = bool(query.mix.input_tokens), bool(query.mix.output_tokens)
+    found: dict[str, ModelPrices] = {}
+    for offer in others:
+        if (need_in and offer.price(PriceKind.INPUT) is None) or (
+            need_out and offer.price(PriceKind.OUTPUT) is None
+        ):
+            continue
+        if offer.model_key in ranked or offer.model_key in found:
+            continue
+        if verdict(offer, query) == PASS:
+            found[offer.model_key] = offer
+    return tuple(found.values())
+
+
+def unseen(snapshot: PriceSnapshot, query: Query) -> int:
+    """For a past moment: answering models left out because their earliest price was
+    first seen (or inferred) after it; nothing dates them earlier."""
+    seen = snapshot.first_seen
+    if seen is None:
+        return 0
+    later = recall(snapshot, ("unseen",))
+    if later is None:
+        earliest: dict[str, tuple[datetime, DateBasis]] = {}
+        vocabulary = snapshot.vocabulary
+        for offer_id, first in seen.items():
+            known = vocabulary.offers.get(offer_id)
+            if known is None or known.mode not in ANSWERING_MODES:
+                continue
+            held = earliest.get(known.model_key)
+            if held is None or first.at < held[0]:
+                earliest[known.model_key] = (first.at, first.basis)
+        dated = (DateBasis.OBSERVED, DateBasis.INFERRED)
+        later = tuple(
+            key for key, (at, basis) in earliest.items() if basis in dated and at > snapshot.as_of
+        )
+        remember(snapshot, ("unseen",), later)
+    if not filtered(query):
+        return len(later)
+    count = 0
+    for key in later:
+        offers = snapshot.vocabulary.models[key].offers
+        for offer_id in offers:
+            known = snapshot.vocabulary.offers[offer_id]
+            seller, maker = known.vendor, known.maker
+            if query.vendors and seller not in query.vendors and maker not in query.vendors:
+                continue
+            if seller in query.exclude_vendors or maker in query.exclude_vendors:
+                continue
+            if query.via and seller not in query.via:
+                continue
+            count += 1
+            break
+    return count
