@@ -10,6 +10,8 @@ A snapshot is reused until the store's `data_version()` moves (a new price point
 offer, event, rate, model or alias; checked at most every `check_every` of the caller's
 clock, so a burst of questions costs one cheap query), an active free offer in it ends,
 or it is `max_age` old (scheduled prices take effect without anything being written).
+Reading a snapshot also computes the orders the last few kinds of question used, so
+a price change does not make the next questions wait.
 `invalidate()` forgets everything at once, e.g. after editing a model's metadata.
 
 Everything else in `bot.answers` is pure; this module does I/O through the store's public
@@ -26,10 +28,11 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.answers.parse import parse_question
-from bot.answers.query import Defaults, Query, Refusal
+from bot.answers.query import Defaults, Query, QueryKind, Refusal
 from bot.answers.ranking import warm
 from bot.answers.replies import answer, refusal_reply
 from bot.answers.snapshot import PriceSnapshot
+from bot.answers.walks import shape_of
 from bot.chat.reply import Reply
 from storage import FirstSeen, FxRate, ModelInfo, ModelPrices
 from storage.values import require_utc
@@ -68,6 +71,10 @@ def load_snapshot(store: PriceSource, as_of: datetime, *, dated: bool = False) -
     )
 
 
+# How many kinds of question (currency, mix, prompt size, filters) a new snapshot warms.
+RECENT_SHAPES = 48
+
+
 class SnapshotCache:
     """Keeps the snapshot for now and a few dated ones until prices change."""
 
@@ -84,8 +91,11 @@ class SnapshotCache:
         self.check_every = check_every
         self.max_age = max_age
         self.keep = keep
-        # Compute the common orders when a snapshot is read, not on the first question.
+        # Compute the common orders when a snapshot is read, not on the first question,
+        # and the orders recent questions used (a price change should not make the next
+        # questions wait: the reading pays, once per change).
         self.warm = warm
+        self._recent: OrderedDict[tuple[object, ...], Query] = OrderedDict()
         # How many times the store was read for a snapshot (benchmarks and tests count them).
         self.loads = 0
         self._lock = threading.Lock()
@@ -156,9 +166,20 @@ class SnapshotCache:
         self.loads += 1
         snapshot = load_snapshot(self.store, as_of, dated=dated)
         if self.warm:
-            warm(snapshot)
+            warm(snapshot, recent=tuple(self._recent.values()))
         self._version = snapshot.version
         return snapshot
+
+    def used(self, query: Query) -> None:
+        """Remember a question's kind of order, to compute it with the next snapshot."""
+        if query.kind not in (QueryKind.CHEAPEST, QueryKind.FREE):
+            return
+        shape = shape_of(query)
+        with self._lock:
+            self._recent[shape] = query
+            self._recent.move_to_end(shape)
+            while len(self._recent) > RECENT_SHAPES:
+                self._recent.popitem(last=False)
 
 
 def ask(
@@ -171,4 +192,6 @@ def ask(
         return refusal_reply(parsed)
     snapshot = cache.for_query(parsed, now=now)
     latest = current if parsed.as_of is not None else None
-    return answer(parsed, snapshot, latest=latest)
+    reply = answer(parsed, snapshot, latest=latest)
+    cache.used(parsed)
+    return reply

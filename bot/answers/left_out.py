@@ -10,17 +10,20 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.answers.modes import ANSWERING_MODES, QUIET_MODES
-from bot.answers.orders import PASS, filtered, recall, remember, verdict
+from bot.answers.orders import recall, remember
 from bot.answers.query import Query
 from bot.answers.snapshot import PriceSnapshot
+from bot.answers.walks import PASS, Walk, filtered, verdict
 from storage import DateBasis, ModelPrices, PriceKind
 
 
-def non_text(
-    snapshot: PriceSnapshot, query: Query, ranked: frozenset[str]
-) -> tuple[ModelPrices, ...]:
+def non_text(snapshot: PriceSnapshot, query: Query, found: Walk) -> tuple[ModelPrices, ...]:
     """Models in other modes (images, audio, video …) that the mix would have ranked:
-    priced for what it needs, past the filters. One offer each."""
+    priced for what it needs, past the filters, and not ranked or free otherwise. One
+    offer each; kept with the walk, which every question of the same kind shares."""
+    cached: tuple[ModelPrices, ...] | None = found.memo.get("non_text")
+    if cached is not None:
+        return cached
     others = recall(snapshot, ("non_text",))
     if others is None:
         others = tuple(
@@ -29,18 +32,21 @@ def non_text(
             if m.mode not in ANSWERING_MODES and m.mode not in QUIET_MODES
         )
         remember(snapshot, ("non_text",), others)
+    ranked = {line.key for line in found.models} | found.free.keys
     need_in, need_out = bool(query.mix.input_tokens), bool(query.mix.output_tokens)
-    found: dict[str, ModelPrices] = {}
+    kept: dict[str, ModelPrices] = {}
     for offer in others:
         if (need_in and offer.price(PriceKind.INPUT) is None) or (
             need_out and offer.price(PriceKind.OUTPUT) is None
         ):
             continue
-        if offer.model_key in ranked or offer.model_key in found:
+        if offer.model_key in ranked or offer.model_key in kept:
             continue
         if verdict(offer, query) == PASS:
-            found[offer.model_key] = offer
-    return tuple(found.values())
+            kept[offer.model_key] = offer
+    result = tuple(kept.values())
+    found.memo["non_text"] = result
+    return result
 
 
 def unseen(snapshot: PriceSnapshot, query: Query) -> int:

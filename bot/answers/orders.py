@@ -1,13 +1,15 @@
-"""The memoised orders ranking walks: offers by cost for one mix, grouped into models.
+"""The memoised orders ranking reads: offers by cost for one mix, placeholders apart.
 
-    order(snapshot, query) -> Order     # every offer, cheapest first, placeholders apart
-    walk(snapshot, query) -> Walk       # the query's filters applied, one row per model
-    free_sets(snapshot, query) -> Free  # models free now (and was free) under the filters
+    columns(snapshot, days, currency, prompt) -> Columns   # every answering offer's prices
+    order(snapshot, query) -> Order                         # cheapest first, set-asides apart
 
 An order is computed once per (currency, prompt size, input:output ratio, free window)
 and kept in the snapshot, so questions differing only in filters, amounts or top-N sort
-nothing; a walk is kept per filter too. Placeholder rules, in order:
+nothing (`bot.answers.walks` applies the filters and groups offers into models). Costs
+are compared as exact whole numbers (prices × 10^n), never floats: fast enough to sort
+thousands of offers for a new mix, and exactly what the Decimal figures say.
 
+Placeholder rules, in order:
 1. an offer's known input and output prices all at or under $0.001 per 1M (USD);
 2. an offer's cost under 1/100 of the next-cheapest offer of the same model;
 3. with at least 5 offers left, a cost under 1/1000 of their median.
@@ -17,30 +19,28 @@ Zero is never a placeholder: it is a price a source called free. Pure: no I/O, n
 
 from __future__ import annotations
 
-from collections import OrderedDict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
-from operator import itemgetter
 from typing import Any
 
 from bot.answers.cost import pick_point
 from bot.answers.modes import ANSWERING_MODES
-from bot.answers.offers import FREE, STALE, active_offer, dearer_tiers, free_kind, is_placeholder
-from bot.answers.query import Query, SellerChoice
+from bot.answers.offers import FREE, STALE, dearer_tiers, free_kind, is_placeholder
+from bot.answers.query import Query
 from bot.answers.snapshot import PriceSnapshot
-from storage import FreeOffer, ModelPrices, PriceKind, PricePoint
+from storage import ModelPrices, PriceKind, PricePoint
 
-SELLERS_FACTOR = Decimal(100)
-SUSPECT_FACTOR = Decimal(1000)
+SELLERS_FACTOR = 100
+SUSPECT_FACTOR = 1000
 SUSPECT_MIN_MODELS = 5
-_MEMO_LIMIT = 128
+_MEMO_LIMIT = 160
 
 PLACEHOLDER = "placeholder"  # rule 1
 BELOW_SELLERS = "below its other sellers"  # rule 2
 BELOW_MEDIAN = "below the median"  # rule 3
 
-PASS, FILTERED, CONTEXT_UNKNOWN = 0, 1, 2
 _Points = tuple[ModelPrices, str | None, PricePoint | None, PricePoint | None, bool]
 
 
@@ -64,49 +64,41 @@ class Line:
     placeholder: bool
 
 
-Cost = tuple[Decimal, Line]
+@dataclass(frozen=True, slots=True)
+class Columns:
+    """The lines of one (currency, prompt size), with their prices as exact whole numbers.
+
+    Sorting thousands of Decimal costs for each new mix is slow; the same prices scaled
+    by 10^`scale` compare and multiply fast, and exactly.
+    """
+
+    lines: tuple[Line, ...]
+    keys: tuple[str, ...]
+    scale: int
+    # Input and output per 1M × 10^scale (0 when unknown).
+    whole_in: tuple[int, ...]
+    whole_out: tuple[int, ...]
+    # Indices of the lines (not free now) with both prices, with input, with output.
+    both: tuple[int, ...]
+    ins: tuple[int, ...]
+    outs: tuple[int, ...]
+    # The lines (not free now) missing a price, for each of the three.
+    missing: tuple[tuple[Line, ...], tuple[Line, ...], tuple[Line, ...]]
+    # Derived per filter or per kind of mix (see bot.answers.walks), filled on first use.
+    memo: dict[object, Any] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Order:
     """Every paid offer with the prices a mix needs, cheapest first, and those set aside."""
 
-    ranked: tuple[Cost, ...]
-    aside: tuple[tuple[Decimal, Line, str], ...]
+    cols: Columns
+    # Line indices, cheapest first (set-asides left out).
+    indices: tuple[int, ...]
+    # Set aside, cheapest first: (line index, rule).
+    aside: tuple[tuple[int, str], ...]
     unknown: tuple[Line, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Free:
-    """Under one query's filters: models free now, their free offers, what was free."""
-
-    # One offer per model free now (FREE first, CAPPED last).
-    models: tuple[tuple[ModelPrices, FreeOffer | None], ...]
-    keys: frozenset[str]
-    capped: dict[str, FreeOffer]
-    # Offers whose free offer was not confirmed within the window (one per model).
-    stale: tuple[ModelPrices, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Walk:
-    """An order with a query's filters applied: one row per model, at its cheapest offer."""
-
-    models: tuple[Cost, ...]
-    aside: tuple[tuple[Decimal, Line, str], ...]
-    # Models whose needed price is unknown at every offer (one line each).
-    unknown: tuple[Line, ...]
-    # Models left out of a context filter because no offer's context window is known.
-    context_unknown: int
-    currencies: frozenset[str]
-    free: Free
-    positions: dict[str, int] = field(default_factory=dict, compare=False)
-
-    def position(self, key: str) -> int | None:
-        """A model's place (1-based) in this walk, or None."""
-        if not self.positions and self.models:
-            self.positions.update({line.key: i for i, (_, line) in enumerate(self.models, 1)})
-        return self.positions.get(key)
+    memo: dict[object, Any] = field(default_factory=dict, compare=False)
 
 
 def _memo(snapshot: PriceSnapshot) -> OrderedDict[tuple[object, ...], Any]:
@@ -169,7 +161,8 @@ def _usable(point: PricePoint | None, free: str | None) -> PricePoint | None:
 
 
 def _points(snapshot: PriceSnapshot, days: int, prompt: int | None) -> tuple[_Points, ...]:
-    """Each answering offer's input and output price for a prompt size, in its currency."""
+    """Each answering offer's input and output price for a prompt size, in its currency,
+    and whether it has tiers (only those price a long prompt differently)."""
     key = ("points", days, prompt)
     cached = recall(snapshot, key)
     if cached is not None:
@@ -181,39 +174,44 @@ def _points(snapshot: PriceSnapshot, days: int, prompt: int | None) -> tuple[_Po
                 free,
                 _usable(offer.price(PriceKind.INPUT, 0), free),
                 _usable(offer.price(PriceKind.OUTPUT, 0), free),
-                bool(dearer_tiers(offer)) if any(t for (_, t) in offer.prices) else False,
+                any(t for (_, t) in offer.prices),
             )
             for offer, free in answering(snapshot, days)
         )
     else:
-        # Only offers with tiers price a long prompt differently: reuse the rest.
         result = tuple(
             (
                 offer,
                 free,
                 _usable(pick_point(offer, PriceKind.INPUT, prompt), free),
                 _usable(pick_point(offer, PriceKind.OUTPUT, prompt), free),
-                False,
+                True,
             )
-            if any(t for (_, t) in offer.prices)
+            if has_tiers
             else (offer, free, in_point, out_point, False)
-            for offer, free, in_point, out_point, _ in _points(snapshot, days, None)
+            for offer, free, in_point, out_point, has_tiers in _points(snapshot, days, None)
         )
     remember(snapshot, key, result)
     return result
 
 
-def lines(
-    snapshot: PriceSnapshot, days: int, currency: str, prompt: int | None
-) -> tuple[Line, ...]:
+def columns(snapshot: PriceSnapshot, days: int, currency: str, prompt: int | None) -> Columns:
     key = ("lines", days, currency, prompt)
     cached = recall(snapshot, key)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
     factors: dict[str, Decimal | None] = {currency: None}
     placeholders = _placeholders(snapshot)
+    # For a prompt size, only offers with tiers change: the others keep their base line.
+    base_cols = columns(snapshot, days, currency, None) if prompt is not None else None
+    base = base_cols.lines if base_cols is not None else None
     found = []
-    for offer, free, in_point, out_point, tiered in _points(snapshot, days, prompt):
+    for index, (offer, free, in_point, out_point, has_tiers) in enumerate(
+        _points(snapshot, days, prompt)
+    ):
+        if base is not None and not has_tiers:
+            found.append(base[index])
+            continue
         values: list[Decimal | None] = [None, None]
         native: set[str] = set()
         no_rate: str | None = None
@@ -245,17 +243,109 @@ def lines(
                 no_rate,
                 frozenset(native),
                 free,
-                tiered,
+                prompt is None and has_tiers and bool(dearer_tiers(offer)),
                 offer.model_id in placeholders,
             )
         )
-    result = tuple(found)
+    paid = [i for i, line in enumerate(found) if line.free != FREE]
+    both = tuple(i for i in paid if found[i].input is not None and found[i].output is not None)
+    ins = tuple(i for i in paid if found[i].input is not None)
+    outs = tuple(i for i in paid if found[i].output is not None)
+    changed = [line for i, line in enumerate(found) if base is None or line is not base[i]]
+    amounts = [v for line in changed for v in (line.input, line.output) if v is not None]
+    scale = max((-int(v.as_tuple().exponent) for v in amounts), default=0)
+    if base_cols is not None and scale <= base_cols.scale:
+        # The base tier's whole numbers serve the lines a prompt size leaves alone.
+        scale = base_cols.scale
+        ins_ = [
+            base_cols.whole_in[i] if line is base[i] else _whole(line.input, scale)  # type: ignore[index]
+            for i, line in enumerate(found)
+        ]
+        outs_ = [
+            base_cols.whole_out[i] if line is base[i] else _whole(line.output, scale)  # type: ignore[index]
+            for i, line in enumerate(found)
+        ]
+    else:
+        if base is not None:
+            every = [v for line in found for v in (line.input, line.output) if v is not None]
+            scale = max((-int(v.as_tuple().exponent) for v in every), default=0)
+        ins_ = [_whole(line.input, scale) for line in found]
+        outs_ = [_whole(line.output, scale) for line in found]
+    result = Columns(
+        tuple(found),
+        tuple(line.key for line in found),
+        scale,
+        tuple(ins_),
+        tuple(outs_),
+        both,
+        ins,
+        outs,
+        (_missing(found, paid, both), _missing(found, paid, ins), _missing(found, paid, outs)),
+    )
     remember(snapshot, key, result)
     return result
 
 
+def _whole(amount: Decimal | None, scale: int) -> int:
+    """`amount` × 10^scale, exactly (every amount has at most `scale` decimal places)."""
+    return 0 if amount is None else int(amount.scaleb(scale))
+
+
+def _missing(found: list[Line], paid: list[int], kept: tuple[int, ...]) -> tuple[Line, ...]:
+    have = set(kept)
+    return tuple(found[i] for i in paid if i not in have)
+
+
+def shared_groups(snapshot: PriceSnapshot, days: int) -> dict[str, Any]:
+    """Groupings of the answering lines that every (currency, prompt size) shares, since
+    their lines are listed in the same order: each model's lines (models with several),
+    and the lines of each (seller, maker, context window)."""
+    key = ("groups", days)
+    cached = recall(snapshot, key)
+    if cached is None:
+        by_model: defaultdict[str, list[int]] = defaultdict(list)
+        by_seller: defaultdict[tuple[str, str, int | None], list[int]] = defaultdict(list)
+        for i, (offer, _) in enumerate(answering(snapshot, days)):
+            model_key = offer.model_key
+            by_model[model_key].append(i)
+            by_seller[(offer.vendor, model_key.split("/", 1)[0], offer.context_window)].append(i)
+        cached = {
+            "models": tuple(tuple(g) for g in by_model.values() if len(g) > 1),
+            "sellers": {k: tuple(v) for k, v in by_seller.items()},
+        }
+        remember(snapshot, key, cached)
+    return cached  # type: ignore[no-any-return]
+
+
+def _candidates(
+    snapshot: PriceSnapshot, days: int, cols: Columns, which: int
+) -> tuple[tuple[int, ...], ...]:
+    """Rule 2 can only set aside an offer of a model with another offer priced over 100
+    times higher on a side the mix uses: those models' lines (rule-1 placeholders left
+    out). Usually none or a few; the rest never need checking."""
+    key = ("candidates", which)
+    found: tuple[tuple[int, ...], ...] | None = cols.memo.get(key)
+    if found is None:
+        lines = cols.lines
+        usable = {i for i in (cols.both, cols.ins, cols.outs)[which] if not lines[i].placeholder}
+        sides = ((cols.whole_in, cols.whole_out), (cols.whole_in,), (cols.whole_out,))[which]
+        kept = []
+        for group in shared_groups(snapshot, days)["models"]:
+            members = [i for i in group if i in usable]
+            if len(members) < 2:
+                continue
+            for side in sides:
+                values = [side[i] for i in members]
+                if min(values) * SELLERS_FACTOR < max(values):
+                    kept.append(tuple(members))
+                    break
+        found = cols.memo[key] = tuple(kept)
+    return found
+
+
 def order(snapshot: PriceSnapshot, query: Query) -> Order:
-    """Every paid offer for the query's currency, prompt size and mix, cheapest first."""
+    """Every paid offer for the query's currency, prompt size and mix, cheapest first
+    (equal costs in the lines' by-name order), and the placeholders set aside."""
     days, currency, prompt, ratio = (
         query.free_confirm_days,
         query.currency,
@@ -266,183 +356,43 @@ def order(snapshot: PriceSnapshot, query: Query) -> Order:
     cached = recall(snapshot, key)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
-    weight_in, weight_out = Decimal(ratio[0]), Decimal(ratio[1])
-    need_in, need_out = bool(ratio[0]), bool(ratio[1])
-    ranked: list[Cost] = []
-    unknown: list[Line] = []
-    zero = Decimal(0)
-    # This loop runs over every offer for each new (currency, prompt, ratio): kept lean.
-    for line in lines(snapshot, days, currency, prompt):
-        if line.free == FREE:
-            continue
-        inp, out = line.input, line.output
-        if (need_in and inp is None) or (need_out and out is None):
-            unknown.append(line)
-            continue
-        unit = (inp * weight_in if need_in else zero) + (out * weight_out if need_out else zero)  # type: ignore[operator]
-        ranked.append((unit, line))
+    cols = columns(snapshot, days, currency, prompt)
+    a, b = ratio
+    which = 0 if a and b else 1 if a else 2
+    picked = (cols.both, cols.ins, cols.outs)[which]
+    whole_in, whole_out = cols.whole_in, cols.whole_out
+    every = [whole_in[i] * a + whole_out[i] * b for i in picked]
     # Stable: equal costs keep the by-name order of `answering`.
-    ranked.sort(key=itemgetter(0))
-    aside: dict[int, str] = {
-        i: PLACEHOLDER for i, (_, line) in enumerate(ranked) if line.placeholder
-    }
-    cheapest: dict[str, int] = {}
-    compared: set[str] = set()
-    for i, (unit, line) in enumerate(ranked):
-        if i in aside or line.key in compared:
-            continue
-        first = cheapest.setdefault(line.key, i)
-        if first != i:
-            compared.add(line.key)
-            low = ranked[first][0]
-            if low > 0 and low * SELLERS_FACTOR < unit:
-                aside[first] = BELOW_SELLERS
-    left = [unit for i, (unit, _) in enumerate(ranked) if i not in aside]
-    if len(left) >= SUSPECT_MIN_MODELS and left[len(left) // 2] > 0:
-        cutoff = left[len(left) // 2] / SUSPECT_FACTOR
-        for i, (unit, _) in enumerate(ranked):
-            if unit >= cutoff:
+    positions = sorted(range(len(picked)), key=every.__getitem__)
+    lines = cols.lines
+    # (cost, position in `picked`) orders set-asides like the order itself.
+    aside: dict[int, tuple[int, int, str]] = {}
+    for p, i in enumerate(picked):
+        if lines[i].placeholder:
+            aside[i] = (every[p], p, PLACEHOLDER)
+    for members in _candidates(snapshot, days, cols, which):
+        cheapest = sorted(whole_in[i] * a + whole_out[i] * b for i in members)
+        low, high = cheapest[0], cheapest[1]
+        if low > 0 and low * SELLERS_FACTOR < high:
+            at = next(i for i in members if whole_in[i] * a + whole_out[i] * b == low)
+            aside[at] = (low, picked.index(at), BELOW_SELLERS)
+    count = len(picked) - len(aside)
+    if count >= SUSPECT_MIN_MODELS:
+        left = [every[p] for p in positions if picked[p] not in aside] if aside else None
+        cutoff = left[count // 2] if left is not None else every[positions[count // 2]]
+        for p in positions:
+            cost = every[p]
+            if cost * SUSPECT_FACTOR >= cutoff:
                 break
-            if unit > 0 and i not in aside:
-                aside[i] = BELOW_MEDIAN
+            if cost > 0 and picked[p] not in aside:
+                aside[picked[p]] = (cost, p, BELOW_MEDIAN)
+    if aside:
+        indices = tuple([picked[p] for p in positions if picked[p] not in aside])
+    else:
+        indices = tuple([picked[p] for p in positions])
+    ordered = sorted(aside.items(), key=lambda item: item[1][:2])
     result = Order(
-        tuple(pair for i, pair in enumerate(ranked) if i not in aside),
-        tuple((ranked[i][0], ranked[i][1], why) for i, why in sorted(aside.items())),
-        tuple(unknown),
-    )
-    remember(snapshot, key, result)
-    return result
-
-
-def filtered(query: Query) -> bool:
-    return bool(
-        query.vendors
-        or query.exclude_vendors
-        or query.via
-        or query.sellers is SellerChoice.DIRECT
-        or query.min_context
-        or query.prompt_tokens
-    )
-
-
-def verdict(offer: ModelPrices, query: Query) -> int:
-    """Whether an offer passes the query's filters (PASS, FILTERED, CONTEXT_UNKNOWN)."""
-    seller, maker = offer.vendor, offer.maker
-    vendors, excluded = query.vendors, query.exclude_vendors
-    if vendors and seller not in vendors and maker not in vendors:
-        return FILTERED
-    if excluded and (seller in excluded or maker in excluded):
-        return FILTERED
-    if query.via and seller not in query.via:
-        return FILTERED
-    if query.sellers is SellerChoice.DIRECT and seller != maker:
-        return FILTERED
-    need = max(query.min_context or 0, query.prompt_tokens or 0)
-    if need:
-        if offer.context_window is None:
-            return CONTEXT_UNKNOWN
-        if offer.context_window < need:
-            return FILTERED
-    return PASS
-
-
-def _filter_key(query: Query) -> tuple[object, ...]:
-    need = max(query.min_context or 0, query.prompt_tokens or 0)
-    direct = query.sellers is SellerChoice.DIRECT
-    return (query.vendors, query.exclude_vendors, query.via, direct, need)
-
-
-def free_sets(snapshot: PriceSnapshot, query: Query) -> Free:
-    """Models free now under the query's filters (one offer each) and those that were."""
-    key = ("free", query.free_confirm_days, *(_filter_key(query) if filtered(query) else ()))
-    cached = recall(snapshot, key)
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]
-    check = filtered(query)
-    best: dict[str, tuple[int, ModelPrices, FreeOffer | None]] = {}
-    capped: dict[str, FreeOffer] = {}
-    stale: dict[str, ModelPrices] = {}
-    for offer, free in answering(snapshot, query.free_confirm_days):
-        if free is None or (check and verdict(offer, query) != PASS):
-            continue
-        model_key = offer.model_key
-        if free == STALE:
-            stale.setdefault(model_key, offer)
-            continue
-        promise = active_offer(offer)
-        if promise is not None and promise.cap_note:
-            capped.setdefault(model_key, promise)
-        # Free without limits first, then free until a date, then free within caps; the
-        # maker's own offer before a reseller's.
-        rank = 0 if promise is None else 2 if promise.cap_note else 1 if promise.until else 0
-        rank = rank * 2 + (not offer.is_maker_offer)
-        held = best.get(model_key)
-        if held is None or rank < held[0]:
-            best[model_key] = (rank, offer, promise)
-    chosen = sorted(best.values(), key=itemgetter(0))
-    result = Free(
-        tuple((offer, promise) for _, offer, promise in chosen),
-        frozenset(k for k, (_, _, p) in best.items() if p is None or not p.cap_note),
-        capped,
-        tuple(o for k, o in stale.items() if k not in best),
-    )
-    remember(snapshot, key, result)
-    return result
-
-
-def walk(snapshot: PriceSnapshot, query: Query) -> Walk:
-    """The order with the query's filters applied: each model once, at its cheapest offer."""
-    check = filtered(query)
-    key: tuple[object, ...] = (
-        "walk",
-        query.free_confirm_days,
-        query.currency,
-        query.prompt_tokens,
-        query.mix.ratio,
-    )
-    if check:
-        key += _filter_key(query)
-    cached = recall(snapshot, key)
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]
-    found = order(snapshot, query)
-    free = free_sets(snapshot, query)
-    # A model free now (without a cap) is listed apart, never ranked.
-    seen: set[str] = set(free.keys)
-    models: list[Cost] = []
-    currencies: set[str] = set()
-    context_keys: set[str] = set()
-    # The filters inlined: this loop runs over every ranked offer.
-    for pair in found.ranked:
-        line = pair[1]
-        model_key = line.key
-        if model_key in seen:
-            continue
-        if check:
-            passed = verdict(line.offer, query)
-            if passed != PASS:
-                if passed == CONTEXT_UNKNOWN:
-                    context_keys.add(model_key)
-                continue
-        seen.add(model_key)
-        models.append(pair)
-        currencies |= line.native
-    aside = tuple(a for a in found.aside if not check or verdict(a[1].offer, query) == PASS)
-    unknown: dict[str, Line] = {}
-    for line in found.unknown:
-        if line.key in seen or line.key in unknown:
-            continue
-        if check and verdict(line.offer, query) != PASS:
-            continue
-        unknown[line.key] = line
-    aside_keys = {a[1].key for a in aside}
-    result = Walk(
-        tuple(models),
-        aside,
-        tuple(v for k, v in unknown.items() if k not in aside_keys),
-        len(context_keys - seen),
-        frozenset(currencies),
-        free,
+        cols, indices, tuple((i, why) for i, (_, _, why) in ordered), cols.missing[which]
     )
     remember(snapshot, key, result)
     return result

@@ -38,18 +38,10 @@ from bot.answers.cost import MILLION, CostBreakdown, cost_of
 from bot.answers.left_out import non_text, unseen
 from bot.answers.modes import ANSWERING_MODES
 from bot.answers.offers import STALE
-from bot.answers.orders import (
-    PASS,
-    Line,
-    answering,
-    filtered,
-    free_sets,
-    order,
-    verdict,
-    walk,
-)
+from bot.answers.orders import Line, answering, order
 from bot.answers.query import Mix, Query, QueryKind
 from bot.answers.snapshot import PriceSnapshot
+from bot.answers.walks import PASS, filtered, free_sets, verdict, walk
 from storage import FreeOffer, FxRate, ModelPrices, Money
 
 
@@ -162,26 +154,39 @@ class Standing:
     seller: str | None = None
 
 
-def warm(snapshot: PriceSnapshot, currencies: tuple[str, ...] | None = None) -> None:
-    """Compute the orders most questions need (blended 3:1, input only, output only, in
-    each currency the snapshot prices or converts) so no question waits for them."""
+def warm(
+    snapshot: PriceSnapshot,
+    currencies: tuple[str, ...] | None = None,
+    *,
+    recent: tuple[Query, ...] = (),
+) -> None:
+    """Compute the orders most questions need (blended 3:1, 1:1, input only, output only,
+    in each currency the snapshot prices or converts) and those of `recent` questions, so
+    no question waits for them."""
     if currencies is None:
         found = {p.amount.currency for m in snapshot.models for p in m.prices.values()}
         found |= {r.base for r in snapshot.rates} | {r.quote for r in snapshot.rates}
         currencies = tuple(sorted(found))
     for currency in currencies:
-        for inp, out in ((750_000, 250_000), (1_000_000, 0), (0, 1_000_000)):
-            query = Query(QueryKind.CHEAPEST, "", Mix(inp, out), currency)
-            walk(snapshot, query)
+        for inp, out in ((750_000, 250_000), (500_000, 500_000), (1_000_000, 0), (0, 1_000_000)):
+            walk(snapshot, Query(QueryKind.CHEAPEST, "", Mix(inp, out), currency))
+    for query in recent:
+        walk(snapshot, query.with_as_of(None))
+    snapshot.offers_of("")  # groups offers by model
     _ = snapshot.free_until_next
 
 
 def free_now(snapshot: PriceSnapshot, query: Query) -> tuple[FreeModel, ...]:
     """Models free now that pass the query's filters: unlimited first, capped last."""
-    return tuple(
-        FreeModel(offer, promise, snapshot.model_name(offer.model_key))
-        for offer, promise in free_sets(snapshot, query).models
-    )
+    found = free_sets(snapshot, query)
+    cached: tuple[FreeModel, ...] | None = found.memo.get("free_now")
+    if cached is None:
+        cached = tuple(
+            FreeModel(offer, promise, snapshot.model_name(offer.model_key))
+            for offer, promise in found.models
+        )
+        found.memo["free_now"] = cached
+    return cached
 
 
 def others(line: Line, query: Query, snapshot: PriceSnapshot) -> int:
@@ -214,14 +219,14 @@ def rank(query: Query, snapshot: PriceSnapshot, *, limit: int | None = None) -> 
     limit = query.top if limit is None else limit
     found = walk(snapshot, query)
     picked = found.models[:limit]
-    top = tuple(_ranked(i + 1, line, query, snapshot) for i, (_, line) in enumerate(picked))
+    top = tuple(_ranked(i + 1, line, query, snapshot) for i, line in enumerate(picked))
     rates = []
     for native in sorted(found.currencies - {query.currency}):
         rate = snapshot.rate(native, query.currency)
         if rate is not None:
             rates.append(snapshot.stated_rate(rate))
     suspects = []
-    for _, line, reason in found.aside[:5]:
+    for line, reason in found.aside[:5]:
         amount = Decimal(0)
         for price, tokens in (
             (line.input, query.mix.input_tokens),
@@ -231,7 +236,6 @@ def rank(query: Query, snapshot: PriceSnapshot, *, limit: int | None = None) -> 
                 amount += price * tokens / MILLION
         converted = bool(line.native - {query.currency})
         suspects.append(SetAside(line.offer, Money(amount, query.currency), reason, converted))
-    ranked_keys = frozenset(line.key for _, line in found.models) | found.free.keys
     return Ranking(
         query=query,
         as_of=snapshot.as_of,
@@ -245,11 +249,11 @@ def rank(query: Query, snapshot: PriceSnapshot, *, limit: int | None = None) -> 
         context_unknown=found.context_unknown,
         suspect=tuple(suspects),
         rates=tuple(rates),
-        tiered=tuple(line.offer for _, line in picked if line.tiered)
+        tiered=tuple(line.offer for line in picked if line.tiered)
         if query.prompt_tokens is None
         else (),
         suspect_total=len(found.aside),
-        non_text=non_text(snapshot, query, ranked_keys),
+        non_text=non_text(snapshot, query, found),
         unseen=unseen(snapshot, query),
         stale=found.free.stale,
     )
@@ -270,7 +274,7 @@ def standing(model_id: str, query: Query, snapshot: PriceSnapshot) -> Standing:
         return Standing(model_id, None, 0, None, free, "not a chat model")
     position = found.position(key)
     if position is not None:
-        line = found.models[position - 1][1]
+        line = found.models[position - 1]
         cost = cost_of(
             line.offer,
             query.mix,
@@ -286,7 +290,7 @@ def standing(model_id: str, query: Query, snapshot: PriceSnapshot) -> Standing:
         return Standing(model_id, None, of, None, True, "free")
     if filtered(query) and not any(verdict(o, query) == PASS for o in offers):
         return Standing(model_id, None, of, None, free, "filtered out")
-    if any(line.key == key for _, line, _ in found.aside):
+    if any(line.key == key for line, _ in found.aside):
         return Standing(model_id, None, of, None, free, "set aside")
     left_out = next((u for u in found.unknown if u.key == key), None)
     reason = "no rate" if left_out is not None and left_out.no_rate else "unknown price"

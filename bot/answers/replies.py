@@ -11,7 +11,8 @@ Pure: no I/O, no clock.
 
 from __future__ import annotations
 
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
 from typing import Any
 
 from bot.answers.model_replies import compare_reply, cost_reply, price_reply
@@ -139,19 +140,38 @@ def _ranked_json(ranked: RankedModel) -> dict[str, Any]:
     }
 
 
+# The same free list (one tuple per snapshot and filter) serves many questions: its JSON
+# is built once, keyed by the tuple's identity (the tuple is kept, so the id stays valid).
+_FREE_JSON: OrderedDict[int, tuple[tuple[FreeModel, ...], tuple[dict[str, Any], ...]]] = (
+    OrderedDict()
+)
+
+
+_FREE_JSON_LOCK = threading.Lock()
+
+
 def _free_json(free: tuple[FreeModel, ...]) -> list[dict[str, Any]]:
-    return [
-        {
-            "model": f.model.model_key,
-            "name": f.name or f.model.display_name,
-            "offer": f.model.model_id,
-            "seller": f.model.vendor,
-            "vendor": f.model.vendor,
-            "cap": f.offer.cap_note if f.offer else None,
-            "until": iso(f.offer.until) if f.offer else None,
-        }
-        for f in free
-    ]
+    with _FREE_JSON_LOCK:
+        held = _FREE_JSON.get(id(free))
+    if held is None or held[0] is not free:
+        entries = tuple(
+            {
+                "model": f.model.model_key,
+                "name": f.name or f.model.display_name,
+                "offer": f.model.model_id,
+                "seller": f.model.vendor,
+                "vendor": f.model.vendor,
+                "cap": f.offer.cap_note if f.offer else None,
+                "until": iso(f.offer.until) if f.offer else None,
+            }
+            for f in free
+        )
+        held = (free, entries)
+        with _FREE_JSON_LOCK:
+            _FREE_JSON[id(free)] = held
+            while len(_FREE_JSON) > 32:
+                _FREE_JSON.popitem(last=False)
+    return list(held[1])
 
 
 def _stale_phrase(offers: tuple[ModelPrices, ...], snapshot: PriceSnapshot, limit: int) -> str:
