@@ -213,12 +213,15 @@ def test_seller_choices_for_a_named_model(market_store: PriceStore) -> None:
     assert aws.data["offer"] == "aws/global.anthropic.claude-opus-4-6-v1:0"
     # LFM 7B is sold only by OpenRouter: the bare name says so and answers with it.
     lfm = reply_to(market_store, "price lfm-7b")
-    assert "liquid does not sell LFM 7B directly here: this is the cheapest offer, from " in (
+    assert "The maker (liquid) does not sell LFM 7B directly here: this is the cheapest offer" in (
         render_text(lfm)
     )
     direct = reply_to(market_store, "price lfm-7b direct only")
     assert direct.data["offer"] is None
-    assert 'liquid does not sell LFM 7B directly here; ask "… via any seller"' in direct.lines[1]
+    assert (
+        'The maker (liquid) does not sell LFM 7B directly here; ask "… via any seller"'
+        in direct.lines[1]
+    )
     anyone = reply_to(market_store, "price llama 3.1 8b instruct any seller")
     assert anyone.data["offer"] == "openrouter/meta-llama/llama-3.1-8b-instruct"
     assert (

@@ -72,7 +72,7 @@ def test_an_as_of_answer_counts_the_models_first_seen_later(dated_store: PriceSt
     )
     later = reply_to(dated_store, "cheapest for 1M tokens as of 2025-05-01")
     assert [r.label for r in later.rows] == ["1. o3"]
-    assert "1 models left out: pricebot first saw their prices after 2025-05-01" in (
+    assert "1 model left out: pricebot first saw their prices after 2025-05-01" in (
         render_text(later)
     )
     price = reply_to(dated_store, "price gpt-5 on 2026-01-01")

@@ -104,7 +104,7 @@ def pick(name: str, query: Query, snapshot: PriceSnapshot) -> Pick:
         if chosen is None and offers:
             if query.sellers is SellerChoice.DIRECT:
                 note = (
-                    f"{maker_name} does not sell {model_name} directly here; "
+                    f"The maker ({maker_name}) does not sell {model_name} directly here; "
                     'ask "… via any seller" for its resellers.'
                 )
             else:
@@ -112,8 +112,8 @@ def pick(name: str, query: Query, snapshot: PriceSnapshot) -> Pick:
                 chosen = best.model if best else None
                 if chosen is not None:
                     note = (
-                        f"{maker_name} does not sell {model_name} directly here: this is the "
-                        f"cheapest offer, from {chosen.vendor_name}."
+                        f"The maker ({maker_name}) does not sell {model_name} directly here: "
+                        f"this is the cheapest offer, from {chosen.vendor_name}."
                     )
     maker = None
     if makers_own and (chosen is None or not chosen.is_maker_offer):

@@ -263,8 +263,9 @@ def _footnotes(ranking: Ranking, snapshot: PriceSnapshot) -> list[str]:
             f"image, song, second or request, or not for text): {names(ranking.non_text, 3)}."
         )
     if ranking.unseen and query.as_of is not None:
+        models = "1 model" if ranking.unseen == 1 else f"{ranking.unseen} models"
         footnotes.append(
-            f"{ranking.unseen} models left out: pricebot first saw their prices after "
+            f"{models} left out: pricebot first saw their prices after "
             f"{query.as_of:%Y-%m-%d}; no earlier date is known."
         )
     return footnotes
