@@ -166,7 +166,9 @@ class SnapshotCache:
         self.loads += 1
         snapshot = load_snapshot(self.store, as_of, dated=dated)
         if self.warm:
-            warm(snapshot, recent=tuple(self._recent.values()))
+            # A dated snapshot serves the odd question about the past: the usual orders do.
+            recent = () if dated else tuple(self._recent.values())
+            warm(snapshot, recent=recent)
         self._version = snapshot.version
         return snapshot
 

@@ -7,6 +7,7 @@ Pure: no I/O, no clock.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 
 from bot.answers.modes import ANSWERING_MODES, QUIET_MODES
@@ -17,6 +18,16 @@ from bot.answers.walks import PASS, Walk, filtered, verdict
 from storage import DateBasis, ModelPrices, PriceKind
 
 
+def non_text_modes(found: Walk, models: tuple[ModelPrices, ...]) -> tuple[str, ...]:
+    """The modes of `non_text`'s models, most common first (kept with the walk)."""
+    cached: tuple[str, ...] | None = found.memo.get("non_text_modes")
+    if cached is None:
+        cached = found.memo["non_text_modes"] = tuple(
+            mode for mode, _ in Counter(m.mode for m in models).most_common()
+        )
+    return cached
+
+
 def non_text(snapshot: PriceSnapshot, query: Query, found: Walk) -> tuple[ModelPrices, ...]:
     """Models in other modes (images, audio, video …) that the mix would have ranked:
     priced for what it needs, past the filters, and not ranked or free otherwise. One
@@ -24,26 +35,27 @@ def non_text(snapshot: PriceSnapshot, query: Query, found: Walk) -> tuple[ModelP
     cached: tuple[ModelPrices, ...] | None = found.memo.get("non_text")
     if cached is not None:
         return cached
-    others = recall(snapshot, ("non_text",))
+    need_in, need_out = bool(query.mix.input_tokens), bool(query.mix.output_tokens)
+    key = ("non_text", need_in, need_out)
+    others: tuple[tuple[str, ModelPrices], ...] | None = recall(snapshot, key)
     if others is None:
         others = tuple(
-            m
+            (m.model_key, m)
             for m in snapshot.models
-            if m.mode not in ANSWERING_MODES and m.mode not in QUIET_MODES
+            if m.mode not in ANSWERING_MODES
+            and m.mode not in QUIET_MODES
+            and not (need_in and m.price(PriceKind.INPUT) is None)
+            and not (need_out and m.price(PriceKind.OUTPUT) is None)
         )
-        remember(snapshot, ("non_text",), others)
-    ranked = {line.key for line in found.models} | found.free.keys
-    need_in, need_out = bool(query.mix.input_tokens), bool(query.mix.output_tokens)
+        remember(snapshot, key, others)
+    ranked = found.keys | found.free.keys
+    check = filtered(query)
     kept: dict[str, ModelPrices] = {}
-    for offer in others:
-        if (need_in and offer.price(PriceKind.INPUT) is None) or (
-            need_out and offer.price(PriceKind.OUTPUT) is None
-        ):
+    for model_key, offer in others:
+        if model_key in ranked or model_key in kept:
             continue
-        if offer.model_key in ranked or offer.model_key in kept:
-            continue
-        if verdict(offer, query) == PASS:
-            kept[offer.model_key] = offer
+        if not check or verdict(offer, query) == PASS:
+            kept[model_key] = offer
     result = tuple(kept.values())
     found.memo["non_text"] = result
     return result

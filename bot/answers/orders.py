@@ -19,10 +19,14 @@ Zero is never a placeholder: it is a price a source called free. Pure: no I/O, n
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import OrderedDict, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
+from itertools import filterfalse, repeat
+from operator import add, mul
 from typing import Any
 
 from bot.answers.cost import pick_point
@@ -35,7 +39,7 @@ from storage import ModelPrices, PriceKind, PricePoint
 SELLERS_FACTOR = 100
 SUSPECT_FACTOR = 1000
 SUSPECT_MIN_MODELS = 5
-_MEMO_LIMIT = 160
+_MEMO_LIMIT = 400
 
 PLACEHOLDER = "placeholder"  # rule 1
 BELOW_SELLERS = "below its other sellers"  # rule 2
@@ -93,12 +97,20 @@ class Order:
     """Every paid offer with the prices a mix needs, cheapest first, and those set aside."""
 
     cols: Columns
-    # Line indices, cheapest first (set-asides left out).
-    indices: tuple[int, ...]
+    # The lines this mix can rank (indices) and their positions cheapest first: the line
+    # at rank r is picked[positions[r]]. Set-asides are in `aside` and `dropped`.
+    picked: tuple[int, ...]
+    positions: list[int]
     # Set aside, cheapest first: (line index, rule).
     aside: tuple[tuple[int, str], ...]
     unknown: tuple[Line, ...]
+    dropped: frozenset[int] = frozenset()
     memo: dict[object, Any] = field(default_factory=dict, compare=False)
+
+    def indices(self) -> Iterator[int]:
+        """The lines cheapest first, set-asides left out."""
+        ordered = map(self.picked.__getitem__, self.positions)
+        return filterfalse(self.dropped.__contains__, ordered) if self.dropped else ordered
 
 
 def _memo(snapshot: PriceSnapshot) -> OrderedDict[tuple[object, ...], Any]:
@@ -299,19 +311,25 @@ def _missing(found: list[Line], paid: list[int], kept: tuple[int, ...]) -> tuple
 def shared_groups(snapshot: PriceSnapshot, days: int) -> dict[str, Any]:
     """Groupings of the answering lines that every (currency, prompt size) shares, since
     their lines are listed in the same order: each model's lines (models with several),
-    and the lines of each (seller, maker, context window)."""
+    the lines of each (seller, maker) and of each context window, and the offers that
+    are free (or were)."""
     key = ("groups", days)
     cached = recall(snapshot, key)
     if cached is None:
         by_model: defaultdict[str, list[int]] = defaultdict(list)
-        by_seller: defaultdict[tuple[str, str, int | None], list[int]] = defaultdict(list)
-        for i, (offer, _) in enumerate(answering(snapshot, days)):
+        by_seller: defaultdict[tuple[str, str], list[int]] = defaultdict(list)
+        by_context: defaultdict[int | None, list[int]] = defaultdict(list)
+        offers = answering(snapshot, days)
+        for i, (offer, _) in enumerate(offers):
             model_key = offer.model_key
             by_model[model_key].append(i)
-            by_seller[(offer.vendor, model_key.split("/", 1)[0], offer.context_window)].append(i)
+            by_seller[(offer.vendor, model_key.split("/", 1)[0])].append(i)
+            by_context[offer.context_window].append(i)
         cached = {
             "models": tuple(tuple(g) for g in by_model.values() if len(g) > 1),
             "sellers": {k: tuple(v) for k, v in by_seller.items()},
+            "contexts": {k: tuple(v) for k, v in by_context.items()},
+            "free": tuple(pair for pair in offers if pair[1] is not None),
         }
         remember(snapshot, key, cached)
     return cached  # type: ignore[no-any-return]
@@ -343,6 +361,26 @@ def _candidates(
     return found
 
 
+def _sides(
+    cols: Columns, which: int
+) -> tuple[tuple[int, ...], list[int], list[int], tuple[tuple[int, int], ...]]:
+    """For one kind of mix (both sides, input only, output only): the lines with the
+    prices it needs, their whole input and output prices in that order, and the rule-1
+    placeholders among them (line index, position)."""
+    key = ("sides", which)
+    found = cols.memo.get(key)
+    if found is None:
+        picked = (cols.both, cols.ins, cols.outs)[which]
+        lines = cols.lines
+        found = cols.memo[key] = (
+            picked,
+            list(map(cols.whole_in.__getitem__, picked)),
+            list(map(cols.whole_out.__getitem__, picked)),
+            tuple((i, p) for p, i in enumerate(picked) if lines[i].placeholder),
+        )
+    return found  # type: ignore[no-any-return]
+
+
 def order(snapshot: PriceSnapshot, query: Query) -> Order:
     """Every paid offer for the query's currency, prompt size and mix, cheapest first
     (equal costs in the lines' by-name order), and the placeholders set aside."""
@@ -359,17 +397,21 @@ def order(snapshot: PriceSnapshot, query: Query) -> Order:
     cols = columns(snapshot, days, currency, prompt)
     a, b = ratio
     which = 0 if a and b else 1 if a else 2
-    picked = (cols.both, cols.ins, cols.outs)[which]
-    whole_in, whole_out = cols.whole_in, cols.whole_out
-    every = [whole_in[i] * a + whole_out[i] * b for i in picked]
+    picked, side_in, side_out, placeholders = _sides(cols, which)
+    # C-level maps: this runs over every offer for each new mix.
+    if not b:
+        every = side_in if a == 1 else list(map(mul, side_in, repeat(a)))
+    elif not a:
+        every = side_out if b == 1 else list(map(mul, side_out, repeat(b)))
+    else:
+        every = list(map(add, map(mul, side_in, repeat(a)), map(mul, side_out, repeat(b))))
     # Stable: equal costs keep the by-name order of `answering`.
     positions = sorted(range(len(picked)), key=every.__getitem__)
-    lines = cols.lines
+    whole_in, whole_out = cols.whole_in, cols.whole_out
     # (cost, position in `picked`) orders set-asides like the order itself.
-    aside: dict[int, tuple[int, int, str]] = {}
-    for p, i in enumerate(picked):
-        if lines[i].placeholder:
-            aside[i] = (every[p], p, PLACEHOLDER)
+    aside: dict[int, tuple[int, int, str]] = {
+        i: (every[p], p, PLACEHOLDER) for i, p in placeholders
+    }
     for members in _candidates(snapshot, days, cols, which):
         cheapest = sorted(whole_in[i] * a + whole_out[i] * b for i in members)
         low, high = cheapest[0], cheapest[1]
@@ -378,21 +420,24 @@ def order(snapshot: PriceSnapshot, query: Query) -> Order:
             aside[at] = (low, picked.index(at), BELOW_SELLERS)
     count = len(picked) - len(aside)
     if count >= SUSPECT_MIN_MODELS:
-        left = [every[p] for p in positions if picked[p] not in aside] if aside else None
-        cutoff = left[count // 2] if left is not None else every[positions[count // 2]]
+        ranked_costs = list(map(every.__getitem__, positions))
+        for cost, _, _ in aside.values():
+            del ranked_costs[bisect_left(ranked_costs, cost)]
+        cutoff = ranked_costs[count // 2]
         for p in positions:
             cost = every[p]
             if cost * SUSPECT_FACTOR >= cutoff:
                 break
             if cost > 0 and picked[p] not in aside:
                 aside[picked[p]] = (cost, p, BELOW_MEDIAN)
-    if aside:
-        indices = tuple([picked[p] for p in positions if picked[p] not in aside])
-    else:
-        indices = tuple([picked[p] for p in positions])
     ordered = sorted(aside.items(), key=lambda item: item[1][:2])
     result = Order(
-        cols, indices, tuple((i, why) for i, (_, _, why) in ordered), cols.missing[which]
+        cols,
+        picked,
+        positions,
+        tuple((i, why) for i, (_, _, why) in ordered),
+        cols.missing[which],
+        frozenset(aside),
     )
     remember(snapshot, key, result)
     return result

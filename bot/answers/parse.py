@@ -212,13 +212,15 @@ def _parse(
                 )
 
     leftovers = unknown_phrases(work.text)
-    for phrase in leftovers:
+    # A stray word in "cheapest …" is no typo of a model name: look only when one is asked.
+    typos = leftovers if (models or kind in _MODEL_KINDS or kind is None) else []
+    for phrase in typos:
         near = vocabulary.suggest_models(phrase)
         if not near:
             near = tuple(
                 dict.fromkeys(m for word in phrase.split() for m in vocabulary.suggest_models(word))
             )[:3]
-        if near and (models or kind in _MODEL_KINDS or kind is None):
+        if near:
             labels = tuple(vocabulary.label(m) for m in near)
             fixed = cleaned.replace(phrase, vocabulary.short(near[0]), 1)
             return refuse(

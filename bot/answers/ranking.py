@@ -35,13 +35,14 @@ from datetime import datetime
 from decimal import Decimal
 
 from bot.answers.cost import MILLION, CostBreakdown, cost_of
-from bot.answers.left_out import non_text, unseen
+from bot.answers.left_out import non_text, non_text_modes, unseen
 from bot.answers.modes import ANSWERING_MODES
 from bot.answers.offers import STALE
 from bot.answers.orders import Line, answering, order
 from bot.answers.query import Mix, Query, QueryKind
 from bot.answers.snapshot import PriceSnapshot
 from bot.answers.walks import PASS, filtered, free_sets, verdict, walk
+from bot.answers.wording import money
 from storage import FreeOffer, FxRate, ModelPrices, Money
 
 
@@ -117,8 +118,10 @@ class Ranking:
     # Shown models with dearer tiers for longer prompts (only when no prompt size was asked).
     tiered: tuple[ModelPrices, ...]
     suspect_total: int = 0
-    # Models in other modes (images, audio …) that the mix would have ranked.
+    # Models in other modes (images, audio …) that the mix would have ranked, and their
+    # modes, most common first.
     non_text: tuple[ModelPrices, ...] = ()
+    non_text_modes: tuple[str, ...] = ()
     # For a past moment: models left out because pricebot first saw their prices later.
     unseen: int = 0
     # Offers whose free offer was not confirmed within the window ("was free").
@@ -164,12 +167,15 @@ def warm(
     in each currency the snapshot prices or converts) and those of `recent` questions, so
     no question waits for them."""
     if currencies is None:
-        found = {p.amount.currency for m in snapshot.models for p in m.prices.values()}
-        found |= {r.base for r in snapshot.rates} | {r.quote for r in snapshot.rates}
-        currencies = tuple(sorted(found))
+        priced = {p.amount.currency for m in snapshot.models for p in m.prices.values()}
+        priced |= {r.base for r in snapshot.rates} | {r.quote for r in snapshot.rates}
+        currencies = tuple(sorted(priced))
     for currency in currencies:
         for inp, out in ((750_000, 250_000), (500_000, 500_000), (1_000_000, 0), (0, 1_000_000)):
-            walk(snapshot, Query(QueryKind.CHEAPEST, "", Mix(inp, out), currency))
+            found = walk(snapshot, Query(QueryKind.CHEAPEST, "", Mix(inp, out), currency))
+            if inp == 750_000:
+                _ = found.models  # where a model stands: `price` and alerts ask
+        money(Money(Decimal(1), currency))  # Babel reads a currency's data on first use
     for query in recent:
         walk(snapshot, query.with_as_of(None))
     snapshot.offers_of("")  # groups offers by model
@@ -218,10 +224,11 @@ def rank(query: Query, snapshot: PriceSnapshot, *, limit: int | None = None) -> 
     """The paid models cheapest first for the query's mix, the free ones apart, and notes."""
     limit = query.top if limit is None else limit
     found = walk(snapshot, query)
-    picked = found.models[:limit]
+    picked = found.top(limit)
     top = tuple(_ranked(i + 1, line, query, snapshot) for i, line in enumerate(picked))
     rates = []
-    for native in sorted(found.currencies - {query.currency}):
+    currencies = {c for line in picked for c in line.native}
+    for native in sorted(currencies - {query.currency}):
         rate = snapshot.rate(native, query.currency)
         if rate is not None:
             rates.append(snapshot.stated_rate(rate))
@@ -242,7 +249,7 @@ def rank(query: Query, snapshot: PriceSnapshot, *, limit: int | None = None) -> 
         currency=query.currency,
         mix=query.mix,
         top=top,
-        total=len(found.models),
+        total=found.total,
         free=free_now(snapshot, query),
         unknown=tuple(u.offer for u in found.unknown if u.no_rate is None),
         no_rate=tuple(u.offer for u in found.unknown if u.no_rate is not None),
@@ -253,7 +260,8 @@ def rank(query: Query, snapshot: PriceSnapshot, *, limit: int | None = None) -> 
         if query.prompt_tokens is None
         else (),
         suspect_total=len(found.aside),
-        non_text=non_text(snapshot, query, found),
+        non_text=(others_modes := non_text(snapshot, query, found)),
+        non_text_modes=non_text_modes(found, others_modes),
         unseen=unseen(snapshot, query),
         stale=found.free.stale,
     )
@@ -269,7 +277,7 @@ def standing(model_id: str, query: Query, snapshot: PriceSnapshot) -> Standing:
         return Standing(model_id, None, 0, None, False, "no price")
     found = walk(snapshot, query)
     free = key in found.free.keys or key in found.free.capped
-    of = len(found.models)
+    of = found.total
     if not any(o.mode in ANSWERING_MODES for o in offers):
         return Standing(model_id, None, 0, None, free, "not a chat model")
     position = found.position(key)

@@ -12,7 +12,8 @@ Pure: no I/O, no clock.
 from __future__ import annotations
 
 import threading
-from collections import Counter, OrderedDict
+from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from bot.answers.model_replies import compare_reply, cost_reply, price_reply
@@ -73,6 +74,11 @@ def refusal_reply(refusal: Refusal) -> Reply:
 
 def _free_line(free: tuple[FreeModel, ...]) -> str:
     """'Free now: ERNIE Lite (Baidu); …; Gemini 1.5 Pro (Google) within caps: …'."""
+    line: str = _shared("line", free, lambda: _word_free(free))
+    return line
+
+
+def _word_free(free: tuple[FreeModel, ...]) -> str:
     plain = [f for f in free if f.offer is None or not f.offer.cap_note]
     capped = [f for f in free if f.offer is not None and f.offer.cap_note]
     parts = []
@@ -140,21 +146,30 @@ def _ranked_json(ranked: RankedModel) -> dict[str, Any]:
     }
 
 
-# The same free list (one tuple per snapshot and filter) serves many questions: its JSON
-# is built once, keyed by the tuple's identity (the tuple is kept, so the id stays valid).
-_FREE_JSON: OrderedDict[int, tuple[tuple[FreeModel, ...], tuple[dict[str, Any], ...]]] = (
-    OrderedDict()
-)
+# The same free list (one tuple per snapshot and filter) serves many questions: its line
+# and its JSON are built once, keyed by the tuple's identity (the tuple is kept with
+# them, so the id stays valid).
+_SHARED: OrderedDict[tuple[str, int], tuple[tuple[FreeModel, ...], Any]] = OrderedDict()
+_SHARED_LOCK = threading.Lock()
 
 
-_FREE_JSON_LOCK = threading.Lock()
+def _shared(kind: str, free: tuple[FreeModel, ...], build: Callable[[], Any]) -> Any:
+    with _SHARED_LOCK:
+        held = _SHARED.get((kind, id(free)))
+    if held is None or held[0] is not free:
+        held = (free, build())
+        with _SHARED_LOCK:
+            _SHARED[(kind, id(free))] = held
+            while len(_SHARED) > 64:
+                _SHARED.popitem(last=False)
+    return held[1]
 
 
 def _free_json(free: tuple[FreeModel, ...]) -> list[dict[str, Any]]:
-    with _FREE_JSON_LOCK:
-        held = _FREE_JSON.get(id(free))
-    if held is None or held[0] is not free:
-        entries = tuple(
+    entries: tuple[dict[str, Any], ...] = _shared(
+        "json",
+        free,
+        lambda: tuple(
             {
                 "model": f.model.model_key,
                 "name": f.name or f.model.display_name,
@@ -165,13 +180,9 @@ def _free_json(free: tuple[FreeModel, ...]) -> list[dict[str, Any]]:
                 "until": iso(f.offer.until) if f.offer else None,
             }
             for f in free
-        )
-        held = (free, entries)
-        with _FREE_JSON_LOCK:
-            _FREE_JSON[id(free)] = held
-            while len(_FREE_JSON) > 32:
-                _FREE_JSON.popitem(last=False)
-    return list(held[1])
+        ),
+    )
+    return list(entries)
 
 
 def _stale_phrase(offers: tuple[ModelPrices, ...], snapshot: PriceSnapshot, limit: int) -> str:
@@ -254,10 +265,8 @@ def _footnotes(ranking: Ranking, snapshot: PriceSnapshot) -> list[str]:
         footnotes.append(f"{ranking.context_unknown} left out: context window unknown.")
     if ranking.non_text:
         count = len(ranking.non_text)
-        modes = Counter(m.mode for m in ranking.non_text)
-        kinds = ", ".join(mode for mode, _ in modes.most_common(3)) + (
-            " …" if len(modes) > 3 else ""
-        )
+        modes = ranking.non_text_modes
+        kinds = ", ".join(modes[:3]) + (" …" if len(modes) > 3 else "")
         footnotes.append(
             f"{count} non-text model{'s' if count > 1 else ''} left out ({kinds}; priced per "
             f"image, song, second or request, or not for text): {names(ranking.non_text, 3)}."

@@ -12,7 +12,10 @@ prompt size keeps offers with a large enough (known) context window. A walk is k
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from operator import itemgetter
 from typing import Any
 
@@ -41,9 +44,18 @@ class Free:
 
 @dataclass(frozen=True, slots=True)
 class Walk:
-    """An order with a query's filters applied: one row per model, at its cheapest offer."""
+    """An order with a query's filters applied: each model once, at its cheapest offer.
 
-    models: tuple[Line, ...]
+    The rows are found lazily: `top(n)` reads the order only until it has n models; the
+    whole list (`models`, `position`) is built on first use. `total` and `keys` come from
+    sets kept per filter, so a new mix costs one sort and not a pass per model.
+    """
+
+    order: Order
+    # Lines passing the filters (None: no filter).
+    allowed: frozenset[int] | None
+    # The models ranked: at least one offer past the filters, not set aside, not free now.
+    keys: frozenset[str]
     aside: tuple[tuple[Line, str], ...]
     # Models whose needed price is unknown at every offer (one line each).
     unknown: tuple[Line, ...]
@@ -54,21 +66,44 @@ class Walk:
     # Values derived from this walk for every question that shares it (see left_out).
     memo: dict[str, Any] = field(default_factory=dict, compare=False)
 
-    def position(self, key: str) -> int | None:
-        """A model's place (1-based) in this walk, or None."""
-        if not self.positions and self.models:
-            self.positions.update({line.key: i for i, line in enumerate(self.models, 1)})
-        return self.positions.get(key)
+    @property
+    def total(self) -> int:
+        return len(self.keys)
+
+    def _rows(self) -> Iterator[Line]:
+        lines, keys = self.order.cols.lines, self.order.cols.keys
+        sequence: Iterable[int] = self.order.indices()
+        if self.allowed is not None:
+            sequence = filter(self.allowed.__contains__, sequence)
+        seen = set(self.free.keys)
+        for i in sequence:
+            key = keys[i]
+            if key not in seen:
+                seen.add(key)
+                yield lines[i]
+
+    def top(self, limit: int) -> tuple[Line, ...]:
+        """The first `limit` models, each at its cheapest offer."""
+        held: tuple[Line, ...] | None = self.memo.get("models")
+        if held is not None:
+            return held[:limit]
+        return tuple(islice(self._rows(), limit))
 
     @property
-    def currencies(self) -> frozenset[str]:
-        """The native currencies of the models' offers."""
-        found: frozenset[str] | None = self.memo.get("currencies")
-        if found is None:
-            found = self.memo["currencies"] = frozenset(
-                c for line in self.models for c in line.native
-            )
-        return found
+    def models(self) -> tuple[Line, ...]:
+        """Every model, cheapest first, each at its cheapest offer."""
+        held: tuple[Line, ...] | None = self.memo.get("models")
+        if held is None:
+            held = self.memo["models"] = tuple(self._rows())
+        return held
+
+    def position(self, key: str) -> int | None:
+        """A model's place (1-based) in this walk, or None."""
+        if key not in self.keys:
+            return None
+        if not self.positions:
+            self.positions.update({line.key: i for i, line in enumerate(self.models, 1)})
+        return self.positions.get(key)
 
 
 def filtered(query: Query) -> bool:
@@ -84,15 +119,7 @@ def filtered(query: Query) -> bool:
 
 def verdict(offer: ModelPrices, query: Query) -> int:
     """Whether an offer passes the query's filters (PASS, FILTERED, CONTEXT_UNKNOWN)."""
-    seller, maker = offer.vendor, offer.maker
-    vendors, excluded = query.vendors, query.exclude_vendors
-    if vendors and seller not in vendors and maker not in vendors:
-        return FILTERED
-    if excluded and (seller in excluded or maker in excluded):
-        return FILTERED
-    if query.via and seller not in query.via:
-        return FILTERED
-    if query.sellers is SellerChoice.DIRECT and seller != maker:
+    if not _seller_passes(offer.vendor, offer.maker, query):
         return FILTERED
     need = max(query.min_context or 0, query.prompt_tokens or 0)
     if need:
@@ -130,8 +157,8 @@ def free_sets(snapshot: PriceSnapshot, query: Query) -> Free:
     best: dict[str, tuple[int, ModelPrices, FreeOffer | None]] = {}
     capped: dict[str, FreeOffer] = {}
     stale: dict[str, ModelPrices] = {}
-    for offer, free in answering(snapshot, query.free_confirm_days):
-        if free is None or (check and verdict(offer, query) != PASS):
+    for offer, free in shared_groups(snapshot, query.free_confirm_days)["free"]:
+        if check and verdict(offer, query) != PASS:
             continue
         model_key = offer.model_key
         if free == STALE:
@@ -160,23 +187,67 @@ def free_sets(snapshot: PriceSnapshot, query: Query) -> Free:
 
 def _allowed(snapshot: PriceSnapshot, query: Query) -> tuple[frozenset[int], frozenset[int]]:
     """The answering lines (by index) that pass the query's filters, and those left out
-    only because their context window is unknown. Lines sharing a seller, maker and
-    context window pass or fail together: each such group is judged once."""
+    only because their context window is unknown. Seller filters are judged once per
+    (seller, maker), context filters once per context window."""
     key = ("allowed", query.free_confirm_days, _filter_key(query))
     found: tuple[frozenset[int], frozenset[int]] | None = recall(snapshot, key)
     if found is None:
-        allowed: set[int] = set()
-        unknown: set[int] = set()
-        lines = answering(snapshot, query.free_confirm_days)
-        for members in shared_groups(snapshot, query.free_confirm_days)["sellers"].values():
-            passed = verdict(lines[members[0]][0], query)
-            if passed == PASS:
-                allowed.update(members)
-            elif passed == CONTEXT_UNKNOWN:
-                unknown.update(members)
-        found = (frozenset(allowed), frozenset(unknown))
+        groups = shared_groups(snapshot, query.free_confirm_days)
+        sellers: set[int] = set()
+        if (
+            query.vendors
+            or query.exclude_vendors
+            or query.via
+            or query.sellers is SellerChoice.DIRECT
+        ):
+            for (seller, maker), members in groups["sellers"].items():
+                if _seller_passes(seller, maker, query):
+                    sellers.update(members)
+        else:
+            sellers.update(range(len(answering(snapshot, query.free_confirm_days))))
+        need = max(query.min_context or 0, query.prompt_tokens or 0)
+        if need:
+            wide: set[int] = set()
+            for window, members in groups["contexts"].items():
+                if window is not None and window >= need:
+                    wide.update(members)
+            unknown = sellers.intersection(groups["contexts"].get(None, ()))
+            sellers &= wide
+        else:
+            unknown = set()
+        found = (frozenset(sellers), frozenset(unknown))
         remember(snapshot, key, found)
     return found
+
+
+def _seller_passes(seller: str, maker: str, query: Query) -> bool:
+    vendors, excluded = query.vendors, query.exclude_vendors
+    if vendors and seller not in vendors and maker not in vendors:
+        return False
+    if excluded and (seller in excluded or maker in excluded):
+        return False
+    if query.via and seller not in query.via:
+        return False
+    return not (query.sellers is SellerChoice.DIRECT and seller != maker)
+
+
+def _keys(
+    snapshot: PriceSnapshot, query: Query, found: Order, allowed: frozenset[int] | None
+) -> tuple[frozenset[str], dict[str, int]]:
+    """The models with a line this kind of mix can rank (past the filters), and how many
+    such lines each has: kept per (currency, prompt size, kind of mix, filters), so a new
+    ratio only subtracts the models whose every line was set aside."""
+    which = 0 if query.mix.ratio[0] and query.mix.ratio[1] else 1 if query.mix.ratio[0] else 2
+    key = ("keys", which, _filter_key(query) if allowed is not None else ())
+    cols = found.cols
+    held: tuple[frozenset[str], dict[str, int]] | None = cols.memo.get(key)
+    if held is None:
+        picked: Iterable[int] = (cols.both, cols.ins, cols.outs)[which]
+        if allowed is not None:
+            picked = filter(allowed.__contains__, picked)
+        counts = Counter(map(cols.keys.__getitem__, picked))
+        held = cols.memo[key] = (frozenset(counts), counts)
+    return held
 
 
 def walk(snapshot: PriceSnapshot, query: Query) -> Walk:
@@ -189,35 +260,35 @@ def walk(snapshot: PriceSnapshot, query: Query) -> Walk:
     cols = found.cols
     lines, keys = cols.lines, cols.keys
     free = free_sets(snapshot, query)
-    sequence: tuple[int, ...] | list[int] = found.indices
     aside = found.aside
     missing = found.unknown
-    context_unknown = 0
+    allowed: frozenset[int] | None = None
+    unknown_context: frozenset[int] = frozenset()
     if filtered(query):
         allowed, unknown_context = _allowed(snapshot, query)
-        sequence = [i for i in sequence if i in allowed]
         aside = tuple(a for a in aside if a[0] in allowed)
         missing = tuple(line for line in missing if verdict(line.offer, query) == PASS)
-        if unknown_context:
-            listed = found.memo.get("listed")
-            if listed is None:
-                listed = found.memo["listed"] = frozenset(found.indices)
-            left = {keys[i] for i in unknown_context if i in listed}
-            context_unknown = len(left - {keys[i] for i in sequence} - free.keys)
-    # Each model at its first (cheapest) line; a model free now (without a cap) is listed
-    # apart, never ranked.
-    cheapest = {keys[i]: i for i in reversed(sequence)}
-    ordered = dict.fromkeys([keys[i] for i in sequence])
-    free_keys = free.keys
-    models = tuple([lines[cheapest[k]] for k in ordered if k not in free_keys])
-    seen = ordered.keys() | free_keys
-    aside_keys = {keys[i] for i, _ in aside}
+    listed, counts = _keys(snapshot, query, found, allowed)
+    # A model whose every line was set aside is not ranked; a model free now (without a
+    # cap) is listed apart, never ranked.
+    aside_counts = Counter(keys[i] for i, _ in aside)
+    gone = {k for k, n in aside_counts.items() if n >= counts.get(k, 0)}
+    ranked = listed - gone - free.keys
+    context_unknown = 0
+    if unknown_context:
+        _, all_counts = _keys(snapshot, query, found, None)
+        left = {keys[i] for i in unknown_context} & all_counts.keys()
+        context_unknown = len(left - ranked - free.keys)
+    seen = ranked | free.keys
+    aside_keys = set(aside_counts)
     unknown: dict[str, Line] = {}
     for line in missing:
         if line.key not in seen and line.key not in aside_keys:
             unknown.setdefault(line.key, line)
     result = Walk(
-        models,
+        found,
+        allowed,
+        frozenset(ranked),
         tuple((lines[i], why) for i, why in aside),
         tuple(unknown.values()),
         context_unknown,
