@@ -179,6 +179,7 @@ def warm(
     for query in recent:
         walk(snapshot, query.with_as_of(None))
     snapshot.offers_of("")  # groups offers by model
+    snapshot.vocabulary.prepare()  # "did you mean"
     _ = snapshot.free_until_next
 
 

@@ -30,6 +30,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot.answers.modes import ANSWERING_MODES
 
@@ -88,8 +89,11 @@ _SQUASH = re.compile(r"[\s\-_]+|(?<=\d)\.(?=\d)")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
+@lru_cache(maxsize=1 << 16)
 def squash(text: str) -> str:
-    """The form names are compared in: 'Claude Opus 4.6' → 'claudeopus46'."""
+    """The form names are compared in: 'Claude Opus 4.6' → 'claudeopus46'.
+
+    Remembered: each snapshot's vocabulary squashes the same thousands of names again."""
     return _SQUASH.sub("", unicodedata.normalize("NFKC", text).lower())
 
 
@@ -174,10 +178,8 @@ class Vocabulary:
         # The most words any name has: how far the parser looks ahead ("gemini 1.5 pro").
         spellings = [o.display_name for o in self.offers.values()] + list(aliases)
         self.max_words = max((len(s.split()) for s in spellings), default=1)
-        self._grams: defaultdict[str, list[str]] = defaultdict(list)
-        for key in self._names:
-            for gram in _trigrams(key):
-                self._grams[gram].append(key)
+        # Built on the first "did you mean" (a typo), not for every snapshot.
+        self._grams: defaultdict[str, list[str]] | None = None
         cjk = sorted(
             {a.lower() for a in aliases if has_cjk(a) and aliases[a] in self.offers}
             | {o.display_name.lower() for o in self.offers.values() if has_cjk(o.display_name)},
@@ -251,14 +253,25 @@ class Vocabulary:
         offer = self.offers.get(name)
         return name if name in self.models or offer is None else offer.model_key
 
+    def prepare(self) -> defaultdict[str, list[str]]:
+        """The trigram index "did you mean" searches (built once, when first needed)."""
+        if self._grams is None:
+            grams: defaultdict[str, list[str]] = defaultdict(list)
+            for name in self._names:
+                for gram in _trigrams(name):
+                    grams[gram].append(name)
+            self._grams = grams
+        return self._grams
+
     def suggest_models(self, phrase: str, limit: int = 3) -> tuple[str, ...]:
         """Models (or offers) whose names look like `phrase` (a typo), best first."""
         key = squash(phrase)
         if len(key) < 2:
             return ()
+        grams = self.prepare()
         shared: Counter[str] = Counter()
         for gram in _trigrams(key):
-            shared.update(self._grams.get(gram, ()))
+            shared.update(grams.get(gram, ()))
         shortlist = [k for k, _ in shared.most_common(60)]
         best = difflib.get_close_matches(key, shortlist, n=limit * 3, cutoff=0.72)
         found: list[str] = []
