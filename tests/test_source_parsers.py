@@ -12,10 +12,10 @@ import pytest
 from bot.sources import FeedError
 from bot.sources.catalog import parse_catalog_feed
 from bot.sources.ecb import parse_ecb
-from bot.sources.genai_prices import UNDATED, parse_genai_prices, read_bundled
+from bot.sources.genai_prices import parse_genai_prices, read_bundled
 from bot.sources.litellm import parse_litellm
 from bot.sources.openrouter import parse_openrouter
-from storage import FreeOffer, Money, PriceKind, Quote
+from storage import DateBasis, FreeOffer, Money, PriceKind, Quote
 from tests.helpers import utc
 
 NOW = utc(2026, 11, 1, 9)
@@ -108,8 +108,11 @@ GENAI = [
         "name": "OpenRouter",
         "models": [
             {"id": "acme/a1", "match": {"equals": "acme/a1"}, "prices": {"input_mtok": 1}},
+            # Empty prices: unknown, whatever the id says; explicit zeros: a free offer.
             {"id": "acme/a1:free", "match": {"equals": "acme/a1:free"}, "prices": {}},
-            {"id": "acme/gift:free", "match": {"equals": "acme/gift:free"}, "prices": {}},
+            {"id": "acme/a2", "prices": {"input_mtok": 2, "output_mtok": 4}},
+            {"id": "acme/a2:free", "prices": {"input_mtok": 0, "output_mtok": 0}},
+            {"id": "acme/gift:free", "prices": {"input_mtok": 0, "output_mtok": 0}},
             {
                 "id": "acme/a3",
                 "prices": [
@@ -117,7 +120,8 @@ GENAI = [
                     {"constraint": {"start_date": "2030-01-01"}, "prices": {"input_mtok": 2}},
                 ],
             },
-            {"id": "acme/a3:free", "prices": {}},
+            {"id": "acme/a3:free", "prices": {"input_mtok": 0}},
+            {"id": "acme/a4:free", "prices": {"input_mtok": 0.5}},
             {
                 "id": "acme/a1:batch",
                 "match": {"equals": "acme/a1:batch"},
@@ -131,16 +135,33 @@ GENAI = [
 def test_genai_dated_changes_are_quotes_at_their_dates(tmp_path: Path) -> None:
     snapshot = parse_genai_prices(write(tmp_path, "data.json", json.dumps(GENAI)), NOW, "f")
     o9 = by_id(snapshot.quotes)["openai/o9"]
-    assert [(q.effective_at, prices(q)[("input", 0)]) for q in o9] == [
-        (UNDATED, usd("10")),  # before the first dated change: genai-prices gives no start
-        (utc(2025, 6, 10), usd("2")),
-        (NOW, usd("2")),  # in force at the fetch
-        (utc(2030, 1, 1), usd("1")),  # scheduled: recorded with its date
+    assert [(q.effective_at, q.date_basis, prices(q)[("input", 0)]) for q in o9] == [
+        # Before the first change the feed gives no start: the model's own dated
+        # snapshot name (o9-2025-04-16) says since when at the latest. Never 1970.
+        (utc(2025, 4, 16), DateBasis.INFERRED, usd("10")),
+        (utc(2025, 6, 10), DateBasis.EFFECTIVE, usd("2")),
+        (NOW, DateBasis.OBSERVED, usd("2")),  # in force at the fetch
+        (utc(2030, 1, 1), DateBasis.EFFECTIVE, usd("1")),  # scheduled: recorded with its date
     ]
     assert prices(o9[0])[("cached_input", 0)] == usd("2.5")
     assert o9[0].aliases == ("openai/o9-2025-04-16",)
     assert (o9[0].vendor_name, o9[0].context_window, o9[0].mode) == ("OpenAI", 200000, "chat")
     assert o9[0].source_ref == "https://openai.com/api/pricing/"
+    assert {q.canonical_id for q in o9} == {"openai/o9"}
+
+
+def test_genai_undated_prices_are_observed_at_the_fetch(tmp_path: Path) -> None:
+    snapshot = parse_genai_prices(write(tmp_path, "data.json", json.dumps(GENAI)), NOW, "f")
+    quotes = by_id(snapshot.quotes)
+    [tiered] = quotes["openai/gpt-long"]
+    assert (tiered.effective_at, tiered.date_basis) == (NOW, DateBasis.OBSERVED)
+    # A first change still in the future: the price before it is the one in force now.
+    a3 = quotes["openrouter/acme/a3"]
+    assert [(q.effective_at, q.date_basis) for q in a3] == [
+        (NOW, DateBasis.OBSERVED),
+        (utc(2030, 1, 1), DateBasis.EFFECTIVE),
+    ]
+    assert all(q.effective_at.year > 1970 for q in snapshot.quotes)
 
 
 def test_genai_tiers_windows_empty_and_zero(tmp_path: Path) -> None:
@@ -160,28 +181,90 @@ def test_genai_tiers_windows_empty_and_zero(tmp_path: Path) -> None:
     assert prices(gift) == {("input", 0): usd("0"), ("output", 0): usd("0")}  # a curated zero
 
 
-def test_genai_openrouter_free_variants_are_offers_of_the_base_model(tmp_path: Path) -> None:
+def test_genai_free_variants_are_free_only_when_priced_at_zero(tmp_path: Path) -> None:
     snapshot = parse_genai_prices(write(tmp_path, "data.json", json.dumps(GENAI)), NOW, "f")
     quotes = by_id(snapshot.quotes)
+    # acme/a1:free has an empty price set: unknown, not a free offer.
     [a1] = quotes["openrouter/acme/a1"]
     assert prices(a1) == {("input", 0): usd("1")}
-    assert a1.free_offer is not None and a1.free_offer.active
+    assert a1.free_offer is None or not a1.free_offer.active
+    [a2] = quotes["openrouter/acme/a2"]
+    assert a2.free_offer is not None and a2.free_offer.active
     [gift] = quotes["openrouter/acme/gift"]
     assert gift.prices == () and gift.free_offer is not None and gift.free_offer.active
+    assert (gift.effective_at, gift.date_basis) == (NOW, DateBasis.OBSERVED)
     assert not [m for m in quotes if ":" in m]  # no :free or :batch models of their own
+    assert "openrouter/acme/a4" not in quotes  # a :free at a price is no free offer
     # The offer is about now, not about the price scheduled for 2030.
     offers = {q.effective_at: q.free_offer for q in quotes["openrouter/acme/a3"]}
     assert offers[NOW] is not None and offers[NOW].active
     assert offers[utc(2030, 1, 1)] is None
+    skipped = {r.entry: r.reason for r in snapshot.skipped}
+    assert "not a free offer" in skipped["openrouter/acme/a1:free"]
+    assert "batch" in skipped["openrouter/acme/a1:batch"]
+    assert "empty price set" in skipped["openai/sub-only"]
 
 
-def test_genai_bundled_data_carries_o3s_dated_cut() -> None:
+def test_genai_two_spellings_of_one_offer_keep_the_sellers_own_id(tmp_path: Path) -> None:
+    """genai-prices lists some OpenRouter models twice: the old bare key and the real slug."""
+    router = {
+        "id": "openrouter",
+        "name": "OpenRouter",
+        "models": [
+            {"id": "magnum-72b", "prices": {"input_mtok": 4, "output_mtok": 6}},
+            {"id": "anthracite-org/magnum-72b", "prices": {"input_mtok": 3, "output_mtok": 5}},
+            {"id": "lfm-7b", "prices": {"input_mtok": 0.01, "output_mtok": 0.01}},
+            {"id": "liquid/lfm-7b", "prices": {"input_mtok": 0.01, "output_mtok": 0.01}},
+        ],
+    }
+    body = write(tmp_path, "data.json", json.dumps([router]))
+    snapshot = parse_genai_prices(body, NOW, "f")
+    quotes = by_id(snapshot.quotes)
+    [magnum] = quotes["openrouter/anthracite-org/magnum-72b"]
+    assert prices(magnum) == {("input", 0): usd("3"), ("output", 0): usd("5")}
+    assert len(quotes["openrouter/liquid/lfm-7b"]) == 1
+    assert {r.entry: r.reason for r in snapshot.skipped}["openrouter/magnum-72b"] == (
+        "an older spelling whose prices disagree; kept the seller's own id"
+    )
+    assert snapshot.rejected == ()
+
+
+def test_genai_bundled_data_tells_the_truth_about_dates_and_free() -> None:
     snapshot = read_bundled(NOW)
-    assert snapshot.entries > 2000 and not snapshot.rejected
-    o3 = by_id(snapshot.quotes)["openai/o3"]
-    dated = {q.effective_at: prices(q)[("input", 0)] for q in o3}
-    assert dated[UNDATED] == usd("10") and dated[utc(2025, 6, 10)] == usd("2")
-    assert snapshot.location.startswith("bundled:genai-prices ")
+    assert snapshot.entries > 2000 and snapshot.location.startswith("bundled:genai-prices ")
+    # The only entries refused are offers listed twice at different prices.
+    assert {r.reason for r in snapshot.rejected} <= {
+        "listed twice with different prices; skipped this time"
+    }
+    quotes = by_id(snapshot.quotes)
+    o3 = [(q.effective_at, q.date_basis, prices(q)[("input", 0)]) for q in quotes["openai/o3"]]
+    assert o3[:2] == [
+        (utc(2025, 4, 16), DateBasis.INFERRED, usd("10")),  # o3-2025-04-16
+        (utc(2025, 6, 10), DateBasis.EFFECTIVE, usd("2")),
+    ]
+    # gpt-4o has one undated price in genai-prices: seen at the fetch, nothing before.
+    [gpt4o] = quotes["openai/gpt-4o"]
+    assert (gpt4o.date_basis, prices(gpt4o)[("input", 0)]) == (DateBasis.OBSERVED, usd("2.5"))
+    # claude-opus-4-6: the >200K surcharge ends on 2026-03-13 (the dated set has no tier).
+    opus = {q.effective_at: q for q in quotes["anthropic/claude-opus-4-6"]}
+    assert prices(opus[utc(2026, 3, 12)])[("input", 200000)] == usd("10")
+    assert opus[utc(2026, 3, 12)].date_basis is DateBasis.INFERRED
+    assert all(p.tier == 0 for p in opus[utc(2026, 3, 13)].prices)
+    # Google's Claude is its Vertex AI resale of Anthropic's model.
+    [vertex, *_] = quotes["vertex/claude-opus-4-6"]
+    assert (vertex.vendor, vertex.canonical_id) == ("vertex", "anthropic/claude-opus-4-6")
+    # Empty :free entries are unknown, not free offers of anything.
+    for entry in (
+        "mistral/mistral-nemo:free",
+        "mistral/devstral-small:free",
+        "mistral/mistral-small-24b-instruct-2501:free",
+        "azure/mai-ds-r1:free",
+        "azure/phi-4-reasoning:free",
+        "azure/phi-4-reasoning-plus:free",
+    ):
+        assert entry in {r.entry for r in snapshot.skipped}
+    assert not [q for q in snapshot.quotes if q.free_offer and q.free_offer.active]
+    assert all(q.effective_at.year > 1970 for q in snapshot.quotes)
 
 
 def test_genai_not_a_provider_list_is_an_error(tmp_path: Path) -> None:
@@ -311,6 +394,7 @@ def test_openrouter_prices_free_and_dynamic(tmp_path: Path) -> None:
             "data": [
                 _or("deepseek/deepseek-chat", "0.00000028", "0.00000042", context_length=163840),
                 _or("acme/gift", "0", "0"),
+                _or("acme/dynamic", "-1", "-1"),
                 _or("openrouter/auto", "-1", "-1"),
             ]
         }
@@ -328,8 +412,11 @@ def test_openrouter_prices_free_and_dynamic(tmp_path: Path) -> None:
         ("input", 0): usd("0"),
         ("output", 0): usd("0"),
     }
-    assert quotes["openrouter/openrouter/auto"].prices == ()  # -1: a dynamic price, unknown
+    assert quotes["openrouter/acme/dynamic"].prices == ()  # -1: a dynamic price, unknown
     assert snapshot.unknown_prices == 2
+    # A router picks a model per request: not a model, not quoted, named.
+    assert "openrouter/openrouter/auto" not in quotes
+    assert [r.entry for r in snapshot.skipped] == ["openrouter/auto"]
 
 
 def test_openrouter_free_variants_and_batch(tmp_path: Path) -> None:
@@ -354,6 +441,35 @@ def test_openrouter_free_variants_and_batch(tmp_path: Path) -> None:
     assert only_free.prices == () and only_free.free_offer is not None
     # Listed without a :free sibling: any free offer it had is over.
     assert quotes["openrouter/acme/a2"].free_offer == FreeOffer(active=False)
+
+
+def test_openrouter_zero_per_token_is_free_only_for_a_text_model_priced_per_token(
+    tmp_path: Path,
+) -> None:
+    body = json.dumps(
+        {
+            "data": [
+                _or("acme/gift", "0", "0"),
+                {**_or("acme/per-call", "0", "0"), "pricing": {"prompt": "0", "request": "0.005"}},
+                {
+                    **_or("acme/painter", "0", "0"),
+                    "pricing": {"prompt": "0", "completion": "0", "image": "0.04"},
+                },
+                {
+                    **_or("acme/singer", "0", "0"),
+                    "architecture": {"output_modalities": ["audio"]},
+                },
+            ]
+        }
+    )
+    snapshot = parse_openrouter(write(tmp_path, "models.json", body), NOW, "models.json")
+    assert [q.model_id for q in snapshot.quotes] == ["openrouter/acme/gift"]
+    assert {r.entry: r.reason for r in snapshot.skipped} == {
+        "acme/per-call": "priced per request: not priced per token",
+        "acme/painter": "priced per image: not priced per token",
+        "acme/singer": "makes audio: not priced per token",
+    }
+    assert snapshot.unknown_prices == 5  # their zeros: unknown, never free
 
 
 def test_openrouter_duplicate_ids(tmp_path: Path) -> None:

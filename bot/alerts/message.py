@@ -21,6 +21,7 @@ from bot.chat.reply import Button, Reply, ReplyKind
 from storage import (
     ClaimedDelivery,
     Conversion,
+    DateBasis,
     DeliveryStore,
     EventType,
     FxRate,
@@ -137,12 +138,38 @@ def _change_line(facts: EventFacts) -> str:
     return line
 
 
+def when_changed(event: PriceEvent) -> str:
+    """'effective 2025-06-10', or for a change its feed does not date,
+    'changed between 2026-11-20 and 2026-12-01 (the feed gives no date)'."""
+    day = event.effective_at.date().isoformat()
+    if event.date_basis is not DateBasis.OBSERVED:
+        return f"effective {day}"
+    if event.not_before is not None and event.not_before.date() < event.effective_at.date():
+        return (
+            f"changed between {event.not_before.date().isoformat()} and {day} "
+            "(the feed gives no date)"
+        )
+    return f"seen {day} (the feed gives no date)"
+
+
 def _model_lines(group: Sequence[EventFacts]) -> list[str]:
     first = group[0]
     lines = [_change_line(f) for f in group]
     event = first.event
-    effective = sorted({f.event.effective_at.date().isoformat() for f in group})
-    lines.append("effective " + ", ".join(effective))
+    stated = sorted(
+        {
+            f.event.effective_at.date().isoformat()
+            for f in group
+            if f.event.date_basis is not DateBasis.OBSERVED
+        }
+    )
+    if stated:
+        lines.append("effective " + ", ".join(stated))
+    lines.extend(
+        dict.fromkeys(
+            when_changed(f.event) for f in group if f.event.date_basis is DateBasis.OBSERVED
+        )
+    )
     ends = {f.event.free_until for f in group if f.event.free_until}
     caps = {f.event.cap_note for f in group if f.event.cap_note}
     for end in sorted(ends):
@@ -240,6 +267,8 @@ def _event_data(facts: EventFacts) -> dict[str, object]:
         "currency": priced.currency if priced else None,
         "percent": str(event.percent) if event.percent is not None else None,
         "effective": event.effective_at.date().isoformat(),
+        "date_basis": event.date_basis.value,
+        "not_before": event.not_before.date().isoformat() if event.not_before else None,
         "all_time_low": facts.all_time_low,
     }
 

@@ -12,6 +12,7 @@ from bot.sources import load_catalog
 from bot.sources.catalog import record_name
 from storage import (
     CURRENCIES,
+    DateBasis,
     FreeOffer,
     Money,
     MoneyError,
@@ -366,6 +367,8 @@ def event_json(e: PriceEvent) -> dict[str, object]:
         "new": None if e.new is None else {"amount": str(e.new.amount), "currency": e.new.currency},
         "percent": None if e.percent is None else str(e.percent),
         "effective": e.effective_at.isoformat(),
+        "date_basis": e.date_basis.value,
+        "not_before": e.not_before.isoformat() if e.not_before else None,
         "free_until": e.free_until.isoformat() if e.free_until else None,
         "cap": e.cap_note,
         "source": e.source,
@@ -391,6 +394,11 @@ def describe_event(e: PriceEvent) -> str:
         extra.append(e.cap_note)
     if e.free_until:
         extra.append(f"until {e.free_until:%Y-%m-%d}")
+    if e.date_basis is DateBasis.OBSERVED and e.not_before is not None:
+        # The feed gives no date: it changed after the last sighting of the old price.
+        extra.append(f"between {e.not_before:%Y-%m-%d} and {e.effective_at:%Y-%m-%d}")
+    elif e.date_basis is DateBasis.OBSERVED:
+        extra.append("first seen; the feed gives no date")
     parts = [
         f"#{e.id}",
         e.effective_at.strftime("%Y-%m-%d"),

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Protocol, runtime_checkable
 
 from pydantic import PlainValidator, ValidationError
 
-from storage import FreeOffer, FxRate, Quote
+from storage import DateBasis, FreeOffer, FxRate, Quote
 from storage.money import MAX_AMOUNT
 
 if TYPE_CHECKING:
@@ -252,7 +252,24 @@ def apply_free_variants(
         if at_now is not None:
             listed[at_now] = replace(listed[at_now], free_offer=offer)
         elif offer.active:
-            listed.append(replace(listed[-1], effective_at=now, prices=(), free_offer=offer))
+            # Seen at the fetch: the offer's date is when it was observed, not a stated one.
+            listed.append(
+                replace(
+                    listed[-1],
+                    effective_at=now,
+                    prices=(),
+                    free_offer=offer,
+                    date_basis=DateBasis.OBSERVED,
+                )
+            )
     for model, offer in free.items():
         if model not in quotes and model in template:
-            quotes[model] = [replace(template[model], prices=(), free_offer=offer)]
+            quotes[model] = [
+                replace(
+                    template[model],
+                    effective_at=now,
+                    prices=(),
+                    free_offer=offer,
+                    date_basis=DateBasis.OBSERVED,
+                )
+            ]

@@ -19,6 +19,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from bot.sources.base import FeedError, FeedSource, Snapshot
+from bot.sources.identity import identify
 from storage import FreeOffer, FxRate, Money, MoneyError, Price, PriceKind, Quote
 from storage.money import parse_amount, parse_currency, parse_unit
 
@@ -51,6 +52,9 @@ class CatalogVendor(_Entry):
 
 class CatalogModel(_Entry):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*/[a-z0-9][a-z0-9._:-]*$")
+    # The model this offer sells (`maker/model`) when the seller is not its maker;
+    # by default the identity layer names it from the id.
+    model: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9._-]*/[a-z0-9][a-z0-9._:-]*$")
     name: str
     context_window: int | None = Field(default=None, gt=0)
     mode: str = "chat"
@@ -95,6 +99,9 @@ class CatalogFxRate(_Entry):
 class CatalogHeader(_Entry):
     name: str
     description: str | None = None
+    # When the figures were last checked against the vendors: a free offer without
+    # an end date counts as confirmed up to this day, not for ever.
+    checked: date | None = None
 
 
 class CatalogFile(_Entry):
@@ -121,6 +128,8 @@ class Catalog:
     name: str
     quotes: tuple[Quote, ...]
     fx_rates: tuple[FxRate, ...]
+    # The end of the day its figures were last checked (None: the day it is loaded).
+    checked: datetime | None = None
 
     def effective_dates(self) -> list[datetime]:
         return sorted({q.effective_at for q in self.quotes})
@@ -170,6 +179,7 @@ def _quotes(raw: CatalogFile, where: str) -> Iterator[Quote]:
             aliases=tuple(model.aliases),
             mode=model.mode,
             source_ref=row.source,
+            canonical_id=model.model or identify(vendor_id, model.id.split("/", 1)[1]).canonical_id,
         )
 
 
@@ -190,7 +200,14 @@ def parse_catalog(text: str, where: str) -> Catalog:
         FxRate(parse_currency(r.base), parse_currency(r.quote), r.rate, r.as_of, r.source)
         for r in raw.fx_rates
     )
-    return Catalog(path=where, name=raw.catalog.name, quotes=quotes, fx_rates=rates)
+    checked = raw.catalog.checked
+    return Catalog(
+        path=where,
+        name=raw.catalog.name,
+        quotes=quotes,
+        fx_rates=rates,
+        checked=datetime.combine(checked, time.max, tzinfo=UTC) if checked else None,
+    )
 
 
 def load_catalog(path: str | Path | None = None) -> Catalog:
@@ -221,6 +238,7 @@ def _snapshot(catalog: Catalog) -> Snapshot:
         quotes=catalog.quotes,
         rates=catalog.fx_rates,
         entries=len(catalog.quotes),
+        described_at=catalog.checked,
     )
 
 

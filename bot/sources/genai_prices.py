@@ -3,32 +3,40 @@
 Prices are exact decimals in USD per 1M tokens. A model's `prices` is one set,
 or a list of sets with constraints: `start_date` (in force from that UTC day;
 the latest active wins) or a time-of-day window (DeepSeek's off-peak hours).
-pricebot records:
+Every date pricebot records says where it comes from (`DateBasis`):
 
-- every dated change at its date, so the history goes back as far as the
-  feed's (changes dated in the future are recorded with their date and are not
-  current until then);
-- the price that precedes the first dated change at 1970-01-01 ("undated":
-  genai-prices gives it no start);
-- the price in force now, at the moment of the fetch;
-- for a day with time-of-day windows, the price in force for most of the day
-  (the list price, not the off-peak discount);
-- tiers (`{base, tiers: [{start, price}]}`) as context tiers.
+- a dated change is EFFECTIVE at its start date (changes dated in the future
+  are recorded with their date and are not current until then);
+- the price in force at the fetch is OBSERVED then; for a model with a single
+  price set that is all that is known (nothing before it), and for one with
+  dated changes it keeps the store right when an earlier fetch saw an older
+  price after a change the feed dates in the past;
+- the price that precedes a model's first dated change has no start in the
+  feed: if that change is still in the future it is the price in force now
+  (only OBSERVED at the fetch), else it is INFERRED, dated by the model's own
+  dated snapshot name (`o3-2025-04-16` → 2025-04-16) when that is earlier, else
+  the day before the change. Nothing is dated 1970.
 
-Price variants (batch, flex, priority, regions) and `:batch` models are not
-the standard price and are left out. An empty price set means free *or* not
-billed per token: unknown. OpenRouter's `:free` models are free offers of the
-base model.
+For a day with time-of-day windows, the price in force for most of the day
+counts (the list price, not the off-peak discount). Tiers (`{base, tiers:
+[{start, price}]}`) are context tiers; a dated set that no longer has a tier
+is quoted as it is, so the store sees the surcharge end.
+
+Every key goes through `bot.sources.identity`: offers (`vertex/claude-opus-4-6`
+for Google's Vertex resale) and the model they sell. Left out, and named in
+`Snapshot.skipped`: pointers (`~…-latest`), `:batch` variants, entries priced
+in other units (audio hours, pages), and entries with an empty price set (free
+*or* not billed per token: unknown, whatever the id says: a `:free` entry is a
+free offer of its base model only when its prices are explicitly zero).
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from importlib.metadata import PackageNotFoundError
-from importlib.metadata import version as package_version
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, PlainValidator, TypeAdapter, ValidationError
@@ -46,22 +54,23 @@ from bot.sources.base import (
     first_error,
     read_json,
 )
+from bot.sources.genai_bundled import bundled_providers, bundled_version
 from bot.sources.identity import (
     FREE_VARIANT_CAP,
-    model_id,
+    Identity,
+    identify,
+    snapshot_date,
+    spelling_of,
     split_variant,
-    vendor_id,
-    vendor_name,
 )
-from storage import FreeOffer, Money, Price, PriceKind, Quote
+from bot.sources.identity import vendor_name as seller_name
+from storage import DateBasis, FreeOffer, Money, Price, PriceKind, Quote
 
 NAME = "genai-prices"
 DEFAULT_URL = (
     "https://raw.githubusercontent.com/pydantic/genai-prices/refs/heads/main/prices/"
     "new_data/v2/data.json"
 )
-# A price that precedes a model's first dated change has no start in the feed.
-UNDATED = datetime(1970, 1, 1, tzinfo=UTC)
 
 _KINDS = {
     "input_mtok": PriceKind.INPUT,
@@ -96,7 +105,11 @@ def _value(raw: object) -> GenaiTiered | Decimal | None:
 GenaiValue = Annotated[GenaiTiered | Decimal | None, PlainValidator(_value)]
 
 
-class GenaiPriceSet(_Lenient):
+class GenaiPriceSet(BaseModel):
+    """One set of prices; fields other than the token prices (audio hours, pages) are kept."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
     input_mtok: GenaiValue = None
     output_mtok: GenaiValue = None
     cache_read_mtok: GenaiValue = None
@@ -185,6 +198,77 @@ def _equals(match: Any) -> Iterator[str]:
             yield from _equals(clause)
 
 
+def _entries(model: GenaiModel) -> list[GenaiConditional]:
+    if isinstance(model.prices, GenaiPriceSet):
+        return [GenaiConditional(prices=model.prices)]
+    return list(model.prices)
+
+
+def _token_prices(entry: GenaiConditional) -> list[Decimal | None]:
+    found: list[Decimal | None] = []
+    for field in _KINDS:
+        value = getattr(entry.prices, field)
+        if isinstance(value, GenaiTiered):
+            found += [value.base, *(t.price for t in value.tiers)]
+        elif value is not None:
+            found.append(value)
+    return found
+
+
+def _unpriced(entries: list[GenaiConditional], variant: str | None) -> str | None:
+    """Why a model is not quoted (no token prices, or a `:free` that is not free), or None."""
+    prices = [p for e in entries for p in _token_prices(e)]
+    if not prices:
+        other = sorted({f for e in entries for f in (e.prices.model_extra or {})})
+        if other:
+            return f"not priced per token ({', '.join(other)})"
+        if variant == "free":
+            return "':free' entry with an empty price set: unknown, not a free offer"
+        return "empty price set: unknown (free or not billed per token), not recorded"
+    if variant == "free" and any(p is None or p != 0 for p in prices):
+        return "':free' entry whose prices are not zero: not a free offer"
+    return None
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=UTC)
+
+
+def _twins(provider: GenaiProvider) -> dict[str, str | None]:
+    """OpenRouter's bare names → their `maker/model` spelling in the same provider (None if two)."""
+    found: dict[str, str | None] = {}
+    for raw in provider.models:
+        key = raw.get("id") if isinstance(raw, dict) else None
+        if isinstance(key, str) and "/" in key and not key.startswith("~"):
+            bare = key.rsplit("/", 1)[1].lower()
+            found[bare] = key if bare not in found else None
+    return found
+
+
+def _merged(first: list[Quote], second: list[Quote]) -> list[Quote] | None:
+    """Two listings of one offer as one timeline, or None when their figures disagree."""
+    if [(q.effective_at, q.date_basis) for q in first] != [
+        (q.effective_at, q.date_basis) for q in second
+    ]:
+        return None
+    merged = []
+    for one, other in zip(first, second, strict=True):
+        prices = {(p.kind, p.tier): p for p in one.prices}
+        for price in other.prices:
+            if prices.setdefault((price.kind, price.tier), price) != price:
+                return None
+        # The entry with a display name of its own names the offer (not `liquid/lfm-7b`).
+        named = other if "/" in one.display_name and "/" not in other.display_name else one
+        merged.append(
+            replace(
+                named,
+                prices=tuple(prices.values()),
+                aliases=tuple(dict.fromkeys(one.aliases + other.aliases)),
+            )
+        )
+    return merged
+
+
 class _Reader:
     """One parse: turns validated providers into quotes, counting what it could not use."""
 
@@ -193,6 +277,7 @@ class _Reader:
         self.where = where
         self.amounts = AmountReader(PER_MILLION, zero_is_free=True)
         self.rejected: list[Rejected] = []
+        self.skipped: list[Rejected] = []
         self.entries = 0
 
     def prices(self, raw: GenaiPriceSet) -> tuple[Price, ...]:
@@ -212,13 +297,15 @@ class _Reader:
         return tuple(found)
 
     def provider(self, provider: GenaiProvider) -> list[Quote]:
-        vendor = vendor_id(provider.id)
-        seller = vendor_name(vendor, provider.name)
-        ref = provider.pricing_urls[0] if provider.pricing_urls else f"genai-prices: {provider.id}"
+        twins = _twins(provider) if provider.id == "openrouter" else {}
         quotes: dict[str, list[Quote]] = {}
         templates: dict[str, Quote] = {}
         free: dict[str, FreeOffer] = {}
         conflicting: set[str] = set()
+        # Whether an offer's quotes came from an entry spelled the seller's own way
+        # (OpenRouter's `liquid/lfm-7b`, not the older bare `lfm-7b`).
+        own_spelling: dict[str, bool] = {}
+        spelled: dict[str, str] = {}
         for raw in provider.models:
             self.entries += 1
             try:
@@ -227,41 +314,56 @@ class _Reader:
                 entry = f"{provider.id}/{raw.get('id', '?')}" if isinstance(raw, dict) else "?"
                 self.rejected.append(Rejected(entry, first_error(exc)))
                 continue
+            entry = f"{provider.id}/{model.id}"
             base_name, variant = split_variant(model.id)
             if variant == "batch":
+                self.skipped.append(Rejected(entry, "batch variant: not the standard price"))
                 continue
             name = base_name if variant == "free" else model.id
-            mid = model_id(vendor, name)
-            if mid is None:
-                self.rejected.append(Rejected(f"{provider.id}/{model.id}", "not a usable id"))
+            who = identify(provider.id, name, display_name=model.name, slug=twins.get(name.lower()))
+            if who.pointer:
+                self.skipped.append(Rejected(entry, who.steps[-1]))
                 continue
-            template = Quote(
-                model_id=mid,
-                vendor=vendor,
-                vendor_name=seller,
-                display_name=(model.name or name).removesuffix(" (free)"),
-                effective_at=self.now,
-                context_window=model.context_window,
-                aliases=tuple(
-                    alias
-                    for alias in (model_id(vendor, e) for e in _equals(model.match))
-                    if alias and alias != mid
-                ),
-                source_ref=ref,
-            )
+            if who.refused:
+                self.rejected.append(Rejected(entry, f"not a usable id: {who.refused}"))
+                continue
+            entries = _entries(model)
+            why = _unpriced(entries, variant)
+            if why is not None:
+                self.skipped.append(Rejected(entry, why))
+                continue
+            template = self.template(provider, model, who, name)
             if variant == "free":
-                free[mid] = FreeOffer(active=True, cap_note=FREE_VARIANT_CAP)
-                templates.setdefault(mid, template)
+                free[who.offer_id] = FreeOffer(active=True, cap_note=FREE_VARIANT_CAP)
+                templates.setdefault(who.offer_id, template)
                 continue
-            timeline = list(self.timeline(model, template))
+            timeline = list(self.timeline(model, entries, template))
+            mid = who.offer_id
+            own = provider.id != "openrouter" or "/" in name
             if mid in quotes:
-                # Listed twice: the same figures are one model; different ones cannot
-                # both be right, so the model is skipped this time.
-                if [q.prices for q in quotes[mid]] != [q.prices for q in timeline]:
+                # Listed twice (lfm-7b and liquid/lfm-7b): one offer. Figures that agree
+                # (one entry may list more kinds) are merged. Figures that differ cannot
+                # both be right: the seller's own spelling (OpenRouter's real id) wins
+                # over an older bare one; between equals, the offer is skipped this time.
+                merged = _merged(quotes[mid], timeline)
+                if merged is not None:
+                    quotes[mid] = merged
+                elif own != own_spelling[mid]:
+                    loser = entry if own_spelling[mid] else spelled[mid]
+                    if own:
+                        quotes[mid], own_spelling[mid], spelled[mid] = timeline, True, entry
+                    self.skipped.append(
+                        Rejected(
+                            loser,
+                            "an older spelling whose prices disagree; kept the seller's own id",
+                        )
+                    )
+                else:
                     conflicting.add(mid)
                 continue
             if timeline:
                 quotes[mid] = timeline
+                own_spelling[mid], spelled[mid] = own, entry
         for mid in sorted(conflicting):
             quotes.pop(mid, None)
             self.rejected.append(
@@ -271,44 +373,72 @@ class _Reader:
             apply_free_variants(quotes, free, template=templates, now=self.now)
         return [q for listed in quotes.values() for q in listed]
 
-    def timeline(self, model: GenaiModel, template: Quote) -> Iterator[Quote]:
-        """The model's dated quotes: before its first change, each change, and now."""
-        if isinstance(model.prices, GenaiPriceSet):
-            entries = [GenaiConditional(prices=model.prices)]
-        else:
-            entries = list(model.prices)
-        if not entries:
-            return
+    def template(
+        self, provider: GenaiProvider, model: GenaiModel, who: Identity, name: str
+    ) -> Quote:
+        """The quote's fields that do not change over the model's history."""
+        urls = provider.pricing_urls or []
+        # Google's Vertex resale has its own pricing page among Google's.
+        own = [u for u in urls if who.seller in u] if who.seller == "vertex" else []
+        ref = (own or urls or [f"genai-prices: {provider.id}"])[0]
+        aliases = []
+        for spelling in _equals(model.match):
+            alias = spelling_of(who, provider.id, spelling)
+            if alias and alias != who.offer_id and alias not in aliases:
+                aliases.append(alias)
+        return Quote(
+            model_id=who.offer_id,
+            vendor=who.seller,
+            vendor_name=seller_name(who.seller, provider.name),
+            display_name=(model.name or name).removesuffix(" (free)"),
+            effective_at=self.now,
+            context_window=model.context_window,
+            aliases=tuple(aliases),
+            source_ref=ref,
+            canonical_id=who.canonical_id,
+            date_basis=DateBasis.OBSERVED,
+        )
+
+    def timeline(
+        self, model: GenaiModel, entries: list[GenaiConditional], template: Quote
+    ) -> Iterator[Quote]:
+        """The model's quotes: in force now, what preceded its first dated change, each change."""
         windows = any(
             e.constraint is not None and e.constraint.start_time is not None for e in entries
         )
         days = sorted(
             {e.constraint.start_date for e in entries if e.constraint and e.constraint.start_date}
         )
-        dated: list[tuple[datetime, GenaiPriceSet]] = []
-        if days:
-            dated.append((UNDATED, _on_day(entries, days[0] - timedelta(days=1), windows)))
-            dated += [
-                (datetime.combine(d, time(0), tzinfo=UTC), _on_day(entries, d, windows))
-                for d in days
-            ]
-        dated.append((self.now, _on_day(entries, self.now.date(), windows)))
+        today = self.now.date()
+        # The price in force at the fetch, seen then: it keeps the store right when an
+        # earlier fetch saw an older price after a change this feed dates in the past.
+        dated: list[tuple[datetime, DateBasis, GenaiPriceSet]] = [
+            (self.now, DateBasis.OBSERVED, _on_day(entries, today, windows))
+        ]
+        if days and days[0] <= today:
+            # What preceded the first change has no start in the feed: inferred.
+            before = _on_day(entries, days[0] - timedelta(days=1), windows)
+            dated.append((self.inferred_start(model, days[0]), DateBasis.INFERRED, before))
+        dated += [
+            (_midnight(day), DateBasis.EFFECTIVE, _on_day(entries, day, windows)) for day in days
+        ]
         mode = _mode(model, entries)
-        for effective, raw in sorted(dated, key=lambda pair: pair[0]):
+        for effective, basis, raw in sorted(dated, key=lambda point: point[0]):
             prices = self.prices(raw)
             if prices:
-                yield Quote(
-                    model_id=template.model_id,
-                    vendor=template.vendor,
-                    vendor_name=template.vendor_name,
-                    display_name=template.display_name,
-                    effective_at=effective,
-                    prices=prices,
-                    context_window=template.context_window,
-                    aliases=template.aliases,
-                    mode=mode,
-                    source_ref=template.source_ref,
+                yield replace(
+                    template, effective_at=effective, date_basis=basis, prices=prices, mode=mode
                 )
+
+    def inferred_start(self, model: GenaiModel, first_change: date) -> datetime:
+        """When the price before `first_change` was in force at the latest: the model's own
+        dated snapshot (o3-2025-04-16) if earlier, else the day before the change."""
+        snapshots = [
+            day
+            for name in (model.id, *_equals(model.match))
+            if (day := snapshot_date(name)) is not None and day < first_change
+        ]
+        return _midnight(min(snapshots) if snapshots else first_change - timedelta(days=1))
 
     def snapshot(self, providers: Iterable[GenaiProvider]) -> Snapshot:
         quotes = [q for provider in providers for q in self.provider(provider)]
@@ -319,6 +449,7 @@ class _Reader:
             entries=self.entries,
             rejected=tuple(self.rejected),
             unknown_prices=self.amounts.unknown,
+            skipped=tuple(self.skipped),
         )
 
 
@@ -343,75 +474,10 @@ def parse_genai_prices(body: bytes, now: datetime, where: str) -> Snapshot:
     return _Reader(now, where).snapshot(providers)
 
 
-def _bundled_value(value: Any) -> Any:
-    base = getattr(value, "base", None)
-    if base is not None and hasattr(value, "tiers"):
-        return {"base": base, "tiers": [{"start": t.start, "price": t.price} for t in value.tiers]}
-    return value
-
-
-def _bundled_prices(prices: Any) -> dict[str, Any]:
-    return {
-        field: _bundled_value(value)
-        for field in _KINDS
-        if (value := getattr(prices, field, None)) is not None
-    }
-
-
-def _bundled_match(clause: Any) -> Any:
-    if hasattr(clause, "equals"):
-        return {"equals": clause.equals}
-    if hasattr(clause, "or_"):
-        return {"or": [_bundled_match(c) for c in clause.or_]}
-    return None
-
-
-def _bundled_constraint(constraint: Any) -> dict[str, Any] | None:
-    if constraint is None:
-        return None
-    if hasattr(constraint, "start_date"):
-        return {"start_date": constraint.start_date}
-    return {"start_time": constraint.start_time, "end_time": constraint.end_time}
-
-
-def _bundled_model(model: Any) -> dict[str, Any]:
-    prices = model.prices
-    return {
-        "id": model.id,
-        "name": model.name,
-        "context_window": model.context_window,
-        "match": _bundled_match(model.match),
-        "prices": [
-            {"constraint": _bundled_constraint(c.constraint), "prices": _bundled_prices(c.prices)}
-            for c in prices
-        ]
-        if isinstance(prices, list)
-        else _bundled_prices(prices),
-    }
-
-
-def bundled_version() -> str:
-    try:
-        return package_version("genai-prices")
-    except PackageNotFoundError:  # pragma: no cover - it is a dependency
-        return "unknown"
-
-
 def read_bundled(now: datetime) -> Snapshot:
     """The data bundled with the installed genai-prices package, through its public `data`."""
-    from genai_prices.data import providers
-
-    raw = [
-        {
-            "id": p.id,
-            "name": p.name,
-            "pricing_urls": p.pricing_urls,
-            "models": [_bundled_model(m) for m in p.models],
-        }
-        for p in providers
-    ]
     where = f"bundled:genai-prices {bundled_version()}"
-    return _Reader(now, where).snapshot(_FEED.validate_python(raw))
+    return _Reader(now, where).snapshot(_FEED.validate_python(bundled_providers()))
 
 
 def source(url: str | None = None) -> FeedSource:
@@ -425,4 +491,4 @@ def source(url: str | None = None) -> FeedSource:
     )
 
 
-__all__ = ["DEFAULT_URL", "NAME", "UNDATED", "parse_genai_prices", "read_bundled", "source"]
+__all__ = ["DEFAULT_URL", "NAME", "parse_genai_prices", "read_bundled", "source"]

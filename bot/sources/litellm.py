@@ -2,18 +2,24 @@
 
 An object of entries keyed by model; prices are USD **per token** as JSON
 floats, converted exactly (`Decimal(str(x))` × 1,000,000). LiteLLM has no
-history: every price is effective at the fetch. Traps handled here:
+dates: every price is OBSERVED at the fetch. Every key goes through
+`bot.sources.identity` (offer and model). Traps handled here:
 
 - zero means "unknown" or "local" (ollama), not free: zeros are unknown;
-- the same model bare and prefixed (`deepseek-chat`, `deepseek/deepseek-chat`)
-  is one model; the bare key becomes an alias (not for clouds and routers,
-  whose bare names belong to the model's maker); when the two disagree on
-  price, the model is skipped this time and reported;
+- the same offer under several keys (`deepseek-chat`, `deepseek/deepseek-chat`)
+  is one offer; the bare key becomes an alias (not for clouds and routers,
+  whose bare names belong to the model's maker); figures that agree are merged,
+  figures that differ are skipped this time and reported;
 - `sample_spec` documents the format and is not a model; `alias_of` entries
-  ("…-latest" pointers that move) are not recorded;
+  (pointers that move), routers (`openrouter/openrouter/auto`) and entries
+  priced per image, second or query rather than per token are left out and
+  named in `Snapshot.skipped`;
 - prices above a prompt length (`*_above_128k_tokens`, `tiered_pricing`)
   are context tiers; batch, flex and priority prices are left out;
-- the mode is kept: only chat and completion models answer questions.
+- the mode is kept (only chat and completion models answer questions), except
+  that a model whose name says it makes images (flux, stable-diffusion, dall-e,
+  …) is `image_generation` whatever LiteLLM files it as (Fireworks'
+  `flux-1-dev-controlnet-union` is filed as chat at $0.001 per 1M).
 """
 
 from __future__ import annotations
@@ -35,10 +41,12 @@ from bot.sources.base import (
     Rejected,
     Snapshot,
     feed_number,
+    first_error,
     read_json,
 )
-from bot.sources.identity import RESELLERS, model_id, vendor_id, vendor_name
-from storage import Money, Price, PriceKind, Quote
+from bot.sources.identity import Identity, identify, is_reseller, vendor_name
+from bot.sources.makers import makes_images
+from storage import DateBasis, Money, Price, PriceKind, Quote
 
 NAME = "litellm"
 DEFAULT_URL = (
@@ -51,6 +59,8 @@ _FIELDS = {
     "cache_read_input_token_cost": PriceKind.CACHED_INPUT,
     "cache_creation_input_token_cost": PriceKind.CACHE_WRITE,
 }
+# A price in another unit (per image, per second, per query, …): not per token.
+_OTHER_UNIT = re.compile(r"_cost_per_(?!token)|_cost$|cost_per_(?!token)")
 _ABOVE = re.compile(
     r"^(input_cost_per_token|output_cost_per_token|cache_read_input_token_cost"
     r"|cache_creation_input_token_cost)_above_(\d+)k_tokens$"
@@ -94,14 +104,6 @@ class LiteLLMEntry(BaseModel):
     source: str | None = None
 
 
-def _strip_provider(key: str, provider: str, vendor: str) -> str:
-    """The seller's own name: `deepseek/deepseek-chat` → `deepseek-chat`."""
-    first, sep, rest = key.partition("/")
-    if sep and rest and (first.lower() == provider.lower() or vendor_id(first) == vendor):
-        return rest
-    return key
-
-
 class _Reader:
     def __init__(self, now: datetime, where: str) -> None:
         self.now = now
@@ -133,33 +135,34 @@ class _Reader:
                 found.append(Price(kind, Money(amount, "USD"), tier))
         return tuple(found)
 
-    def quote(self, key: str, entry: LiteLLMEntry) -> Quote | None:
+    def quote(self, key: str, entry: LiteLLMEntry, who: Identity) -> Quote:
         provider = entry.litellm_provider or ""
-        vendor = vendor_id(provider)
-        name = _strip_provider(key, provider, vendor)
-        mid = model_id(vendor, name)
-        if mid is None:
-            self.rejected.append(Rejected(key, "not a usable model id"))
-            return None
-        bare = "/" not in key and vendor not in RESELLERS and key.lower() != mid
+        name = who.offer_id.split("/", 1)[1]
+        bare = "/" not in key and not is_reseller(who.seller) and key.lower() != who.offer_id
+        mode = (entry.mode or "unknown")[:32]
+        if makes_images(name) and not mode.startswith("image"):
+            mode = "image_generation"  # LiteLLM files some image models as chat
         return Quote(
-            model_id=mid,
-            vendor=vendor,
-            vendor_name=vendor_name(vendor, provider),
+            model_id=who.offer_id,
+            vendor=who.seller,
+            vendor_name=vendor_name(who.seller, provider),
             display_name=name,
             effective_at=self.now,
             prices=self.prices(entry),
             context_window=entry.max_input_tokens,
             aliases=(key.lower(),) if bare else (),
-            mode=(entry.mode or "unknown")[:32],
+            mode=mode,
             source_ref=entry.source
             if entry.source and entry.source.startswith("http")
             else "LiteLLM model_prices_and_context_window.json",
+            canonical_id=who.canonical_id,
+            date_basis=DateBasis.OBSERVED,
         )
 
     def snapshot(self, data: dict[str, Any]) -> Snapshot:
-        by_model: dict[str, Quote] = {}
+        by_offer: dict[str, Quote] = {}
         conflicting: set[str] = set()
+        skipped: list[Rejected] = []
         entries = 0
         for key, raw in data.items():
             if key == "sample_spec":
@@ -171,44 +174,80 @@ class _Reader:
             try:
                 entry = LiteLLMEntry.model_validate(raw)
             except ValidationError as exc:
-                first = exc.errors()[0]
-                where = ".".join(str(p) for p in first["loc"])
-                self.rejected.append(Rejected(key, f"{where}: {first['msg']}"))
+                self.rejected.append(Rejected(key, first_error(exc)))
                 continue
             if entry.alias_of:
+                skipped.append(Rejected(key, f"alias of {entry.alias_of}: a pointer, not a model"))
                 continue
             if not entry.litellm_provider:
                 self.rejected.append(Rejected(key, "litellm_provider is missing"))
                 continue
-            quote = self.quote(key, entry)
-            if quote is None:
+            who = identify(entry.litellm_provider, key)
+            if who.pointer:
+                skipped.append(Rejected(key, who.steps[-1]))
                 continue
-            twin = by_model.get(quote.model_id)
+            if who.refused:
+                self.rejected.append(Rejected(key, f"not a usable model id: {who.refused}"))
+                continue
+            other = _other_units(entry)
+            if other:
+                skipped.append(Rejected(key, f"not priced per token ({', '.join(other)})"))
+                continue
+            quote = self.quote(key, entry, who)
+            twin = by_offer.get(quote.model_id)
             if twin is None:
-                by_model[quote.model_id] = quote
+                by_offer[quote.model_id] = quote
                 continue
-            # The same model under two keys is one model. An entry without prices
-            # gives way to one with them; two different sets of prices cannot both be
-            # right, so the model is skipped this time and reported.
-            if twin.prices and quote.prices and set(twin.prices) != set(quote.prices):
+            # The same offer under two keys is one offer: figures that agree are merged
+            # (an entry without prices gives way to one with them); figures that differ
+            # cannot both be right, so the offer is skipped this time and reported.
+            merged = _merged(twin, quote)
+            if merged is None:
                 conflicting.add(quote.model_id)
-            chosen = quote if len(quote.prices) > len(twin.prices) else twin
-            by_model[quote.model_id] = replace(
-                chosen, aliases=tuple(dict.fromkeys(twin.aliases + quote.aliases))
-            )
+            else:
+                by_offer[quote.model_id] = merged
         for mid in sorted(conflicting):
-            del by_model[mid]
+            del by_offer[mid]
             self.rejected.append(
                 Rejected(mid, "listed twice with different prices; skipped this time")
             )
         return Snapshot(
             source=NAME,
             location=self.where,
-            quotes=tuple(by_model.values()),
+            quotes=tuple(by_offer.values()),
             entries=entries,
             rejected=tuple(self.rejected),
             unknown_prices=self.amounts.unknown,
+            skipped=tuple(skipped),
         )
+
+
+def _other_units(entry: LiteLLMEntry) -> list[str]:
+    """The price fields in other units of an entry with no nonzero token price."""
+    for amount in (entry.input_cost_per_token, entry.output_cost_per_token):
+        if amount is not None and amount.is_finite() and amount > 0:
+            return []
+    if entry.tiered_pricing:
+        return []
+    return sorted(
+        field
+        for field, value in (entry.model_extra or {}).items()
+        if _OTHER_UNIT.search(field) and isinstance(value, int | float) and value > 0
+    )
+
+
+def _merged(first: Quote, second: Quote) -> Quote | None:
+    """Two keys' quotes for one offer as one, or None when their figures disagree."""
+    prices = {(p.kind, p.tier): p for p in first.prices}
+    for price in second.prices:
+        if prices.setdefault((price.kind, price.tier), price) != price:
+            return None
+    richer = second if len(second.prices) > len(first.prices) else first
+    return replace(
+        richer,
+        prices=tuple(sorted(prices.values(), key=lambda p: (p.tier, p.kind))),
+        aliases=tuple(dict.fromkeys(first.aliases + second.aliases)),
+    )
 
 
 def parse_litellm(body: bytes, now: datetime, where: str) -> Snapshot:
