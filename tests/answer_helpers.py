@@ -15,10 +15,6 @@ from storage import DateBasis, PriceStore, Quote
 from storage.source_tables import SourceModelRow
 from tests.helpers import quote, utc
 
-# The day the catalog's prices were last checked against their sources. It stands in for
-# the catalog's own "checked" date (a source's last word that its offers are listed, which
-# keeps a free offer confirmed) until the catalog carries one.
-CATALOG_CHECKED = utc(2024, 5, 31)
 
 
 def listed(store: PriceStore, source: str, offers: Iterable[str], last_seen: datetime) -> None:
@@ -37,12 +33,13 @@ def listed(store: PriceStore, source: str, offers: Iterable[str], last_seen: dat
 
 
 def load_bundled(store: PriceStore) -> PriceStore:
-    """Load the bundled price-war catalog the way `pricebot catalog load` does, checked
-    on CATALOG_CHECKED."""
+    """Load the bundled price-war catalog: its prices, and its offers listed as of the
+    catalog's own "checked" date (what keeps its free offers confirmed)."""
     catalog = load_catalog()
+    assert catalog.checked is not None
     store.record_rates(catalog.fx_rates)
     store.record(catalog.quotes, source="catalog:test", observed_at=utc(2024, 6, 1), history=True)
-    listed(store, "catalog:test", {q.model_id for q in catalog.quotes}, CATALOG_CHECKED)
+    listed(store, "catalog:test", {q.model_id for q in catalog.quotes}, catalog.checked)
     return store
 
 

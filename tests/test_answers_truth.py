@@ -181,7 +181,7 @@ def test_the_price_war_catalog_as_of_may_22_and_years_later(sqlite_store: PriceS
     assert [r.label for r in later.rows] == ["ERNIE Lite", "ERNIE Speed", "Hunyuan-lite"]
     assert (
         "Was free, not confirmed within 30 days: Gemini 1.5 Pro (Google, last confirmed "
-        "2024-05-31)." in later.lines
+        "2024-05-25)." in later.lines
     )
     flat = reply_to(sqlite_store, "cheapest for 1M tokens top 20 in CNY")
     gemini = next(r for r in flat.rows if r.label.endswith("Gemini 1.5 Pro"))

@@ -137,18 +137,24 @@ class ModelName:
     offers: tuple[str, ...]
 
 
+def _plain(name: str) -> bool:
+    """A name written for people ('Claude Opus 4.6'), not an id ('claude-opus-4-6',
+    'anthropic/claude-opus-4.6') nor a reseller's 'Anthropic: Claude Opus 4.6'."""
+    return "/" not in name and ": " not in name and (" " in name or name != name.lower())
+
+
 def _model_name(key: str, offers: list[KnownModel]) -> ModelName:
-    """The maker's own name for the model when the maker sells it; else the plainest
-    offer's name ('LFM 7B' rather than 'Liquid: LFM 7B' or 'liquid/lfm-7b')."""
+    """The model's name: the maker's own offer's when it is written for people, else the
+    shortest such name among its offers ('LFM 7B' rather than 'Liquid: LFM 7B' or
+    'liquid/lfm-7b'), else the maker's own, else the plainest."""
     maker = key.split("/", 1)[0]
     own = [o for o in offers if o.vendor == maker]
-    if own:
-        name = own[0].display_name
-    else:
-        name = min(
-            (o.display_name for o in offers),
-            key=lambda n: ("/" in n, ": " in n, len(n), n),
-        )
+    names = [o.display_name for o in own] + sorted(
+        (o.display_name for o in offers if o.vendor != maker), key=lambda n: (len(n), n)
+    )
+    name = next((n for n in names if _plain(n)), None)
+    if name is None:
+        name = names[0] if own else min(names, key=lambda n: ("/" in n, ": " in n, len(n), n))
     modes = [o.mode for o in own + offers]
     mode = next((m for m in modes if m in ANSWERING_MODES), modes[0])
     return ModelName(key, name, maker, mode, tuple(sorted(o.model_id for o in offers)))
