@@ -15,9 +15,9 @@ a price change does not make the next questions wait.
 `invalidate()` forgets everything at once, e.g. after editing a model's metadata.
 
 Everything else in `bot.answers` is pure; this module does I/O through the store's public
-methods only, and reads no clock: the caller passes `now`. A read blocks (about 0.7 s
-for 5,000 models): async callers run `ask` in a thread (`asyncio.to_thread`); the cache
-is thread-safe.
+methods only, and reads no clock: the caller passes `now`. A read blocks (a few seconds
+for 8,000 offers on a small machine, with the warm-up): async callers run `ask` in a
+thread (`asyncio.to_thread`); the cache is thread-safe.
 """
 
 from __future__ import annotations
