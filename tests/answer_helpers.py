@@ -16,7 +16,6 @@ from storage.source_tables import SourceModelRow
 from tests.helpers import quote, utc
 
 
-
 def listed(store: PriceStore, source: str, offers: Iterable[str], last_seen: datetime) -> None:
     """Say that `source` last described `offers` as listed at `last_seen`."""
     with Session(store.engine) as session, session.begin():

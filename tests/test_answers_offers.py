@@ -409,3 +409,26 @@ def test_ranking_never_shows_one_model_twice(
             k for k in keys if any(r.free_offer for r in ranking.top if r.model_key == k)
         }
         engine.dispose()
+
+
+def test_the_parser_never_raises_on_offers_and_sellers(market_store: PriceStore) -> None:
+    vocabulary = load_snapshot(market_store, NOW).vocabulary
+    words = st.sampled_from(
+        ["price", "cheapest", "compare", "cost", "via", "from", "openrouter", "any seller",
+         "direct only", "官方", "任意渠道", "通过", "claude-opus-4.6", "Claude Opus 4.6",
+         "vertex/claude-opus-4-6", "openrouter/anthropic/claude-opus-4.6", "lfm 7b", "lfm-7b",
+         "aws", "anthropic", "meta", "1M", "in", "out", "3:1", "not", "and", "llama", "3.1"]
+    )  # fmt: skip
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.lists(words, max_size=10).map(" ".join))
+    def never_raises(text: str) -> None:
+        result = parse_question(text, vocabulary)
+        if isinstance(result, Refusal):
+            assert len(result.examples) == 3
+            assert all(isinstance(parse_question(e, vocabulary), Query) for e in result.examples)
+        else:
+            assert all(m in vocabulary.models or m in vocabulary.offers for m in result.models)
+            reply_to(market_store, text)
+
+    never_raises()
