@@ -1,12 +1,15 @@
-"""Benchmark: answering questions against 5,000 models.
+"""Benchmark: answering questions against about 8,000 offers of 2,700 models.
 
-    .venv/bin/python bench/bench_answers.py [--models 5000] [--questions 1000] [--seed 7]
+    .venv/bin/python bench/bench_answers.py [--models 2700] [--questions 1000] [--seed 7]
 
-Builds a real SQLite store (a temporary file) with synthetic models: 40 vendors, prices
-in USD, CNY and EUR, a fifth with a dearer tier for prompts over 128K, some free offers
-(capped or dated), some with unknown output prices, some embedding models, and a price
-change half-way through May. Then it asks varied questions (English and Chinese;
-cheapest with mixes, filters, currencies and dates; price, cost, compare, free; typos)
+Builds a real SQLite store (a temporary file) with synthetic offers, LiteLLM's size plus
+genai-prices and OpenRouter: 40 makers, each model sold by its maker and/or up to five of
+ten resellers (1–6 offers), prices in USD, CNY and EUR, a fifth with a dearer tier for
+prompts over 128K, free offers (capped, dated, confirmed), placeholder prices ($0.001),
+unknown output prices, models in other modes (images, audio, embeddings), routers'
+undated ("first seen") prices, and a price change half-way through May. Then it asks
+varied questions (English and Chinese; cheapest with mixes, filters, sellers, currencies
+and dates; price by model and by offer, cost, compare, free; typos)
 through the path a chat message takes: SnapshotCache → parse → rank/answer → render
 (text, Telegram, Slack and JSON in turn). The caller's clock advances 10 ms a question;
 half-way through, a vendor cuts a price, so the cache must notice and read again.
@@ -24,6 +27,7 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -33,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot.answers import SnapshotCache, ask, load_snapshot
 from bot.chat.render import render_json, render_slack, render_telegram, render_text
 from storage import (
+    DateBasis,
     FreeOffer,
     FxRate,
     Money,
@@ -45,7 +50,7 @@ from storage import (
 )
 
 CHINESE = ["alibaba", "baidu", "bytedance", "deepseek", "tencent", "zhipu", "moonshot", "minimax"]
-WESTERN = [f"vendor{i:02d}" for i in range(26)] + [
+WESTERN = [f"lab{i:02d}" for i in range(26)] + [
     "openai",
     "google",
     "anthropic",
@@ -53,66 +58,117 @@ WESTERN = [f"vendor{i:02d}" for i in range(26)] + [
     "meta",
     "cohere",
 ]
+# Resellers: clouds, routers and inference hosts (they make nothing themselves).
+RESELLERS = [
+    "openrouter",
+    "vertex",
+    "aws",
+    "azure",
+    "fireworks",
+    "together",
+    "deepinfra",
+    "groq",
+    "novita",
+    "nebius",
+]
 FAMILIES = ["chat", "turbo", "lite", "pro", "max", "flash", "mini", "plus", "air", "nova"]
+OTHER_MODES = ["image_generation", "audio_speech", "embedding", "rerank", "video_generation"]
 MAY_1 = datetime(2024, 5, 1, tzinfo=UTC)
 MAY_15 = datetime(2024, 5, 15, tzinfo=UTC)
 
 
-def synthetic_quotes(count: int, rng: random.Random) -> tuple[list[Quote], list[str]]:
-    """`count` models over 40 vendors: their May 1 quotes, some May 15 changes."""
-    vendors = CHINESE + WESTERN
+def _prices(rng: random.Random, base_in: Decimal, currency: str) -> list[Price]:
+    """Input (and mostly output) per 1M, a fifth with a dearer tier over 128K."""
+    base_out = base_in * rng.choice([1, 2, 3, 4])
+    prices = [Price(PriceKind.INPUT, Money(base_in, currency))]
+    if rng.random() > 0.05:  # one in twenty: output price unknown
+        prices.append(Price(PriceKind.OUTPUT, Money(base_out, currency)))
+    if rng.random() < 0.2:
+        prices.append(Price(PriceKind.INPUT, Money(base_in * 2, currency), 128_000))
+        prices.append(Price(PriceKind.OUTPUT, Money(base_out * 2, currency), 128_000))
+    return prices
+
+
+def synthetic_quotes(models: int, rng: random.Random) -> tuple[list[Quote], list[str], list[str]]:
+    """`models` models over 40 makers, each sold by its maker and/or 0–5 resellers (1–6
+    offers; about 8,000 offers for 2,700 models, LiteLLM's size plus genai-prices and
+    OpenRouter); May 1 quotes, some May 15 changes. Returns the quotes, the model ids and
+    the offer ids."""
+    makers = CHINESE + WESTERN
     quotes: list[Quote] = []
-    ids: list[str] = []
-    for i in range(count):
-        vendor = vendors[i % len(vendors)]
-        family = FAMILIES[(i // len(vendors)) % len(FAMILIES)]
-        model_id = f"{vendor}/{family}-{i}"
-        ids.append(model_id)
-        currency = "CNY" if vendor in CHINESE else rng.choice(["USD", "USD", "USD", "EUR"])
+    model_ids: list[str] = []
+    offer_ids: list[str] = []
+    for i in range(models):
+        maker = makers[i % len(makers)]
+        family = FAMILIES[(i // len(makers)) % len(FAMILIES)]
+        model = f"{maker}/{family}-{i}"
+        model_ids.append(model)
+        name = f"{maker.title()} {family.title()} {i}"
+        mode = rng.choice(OTHER_MODES) if rng.random() < 0.05 else "chat"
+        currency = "CNY" if maker in CHINESE else rng.choice(["USD", "USD", "USD", "EUR"])
         scale = Decimal(7) if currency == "CNY" else Decimal(1)
-        base_in = (Decimal(rng.randint(5, 3000)) / 100 * scale).quantize(Decimal("0.001"))
-        base_out = base_in * rng.choice([1, 2, 3, 4])
-        prices = [Price(PriceKind.INPUT, Money(base_in, currency))]
-        if rng.random() > 0.05:  # one in twenty: output price unknown
-            prices.append(Price(PriceKind.OUTPUT, Money(base_out, currency)))
-        if rng.random() < 0.2:  # a dearer tier for prompts over 128K
-            prices.append(Price(PriceKind.INPUT, Money(base_in * 2, currency), 128_000))
-            prices.append(Price(PriceKind.OUTPUT, Money(base_out * 2, currency), 128_000))
-        offer = None
-        roll = rng.random()
-        if roll < 0.01:
-            offer = FreeOffer(cap_note="free tier with rate limits")
-        elif roll < 0.02:
-            offer = FreeOffer(until=datetime(2024, 12, 31, tzinfo=UTC))
-        quotes.append(
-            Quote(
-                model_id=model_id,
-                vendor=vendor,
-                vendor_name=vendor.title(),
-                display_name=f"{vendor.title()} {family.title()} {i}",
-                effective_at=MAY_1,
-                prices=tuple(prices),
-                free_offer=offer,
-                context_window=rng.choice([8_192, 32_768, 128_000, 200_000, 1_048_576, None]),
-                aliases=(f"{family}-{i}",),
-                mode="embedding" if rng.random() < 0.03 else "chat",
-            )
-        )
-        if rng.random() < 0.1:  # a cut on May 15
+        base = (Decimal(rng.randint(5, 3000)) / 100 * scale).quantize(Decimal("0.001"))
+        sellers = rng.sample(RESELLERS, rng.choice([0, 1, 1, 2, 2, 3, 4, 5]))
+        if rng.random() < 0.7 or not sellers:
+            sellers.insert(0, maker)
+        for seller in sellers:
+            own = seller == maker
+            offer_id = model if own else f"{seller}/{maker}/{family}-{i}"
+            offer_ids.append(offer_id)
+            # Resellers ask about the maker's price, in USD, give or take.
+            price = base if own else (base / scale * Decimal(rng.choice(["0.9", "1", "1.1"])))
+            prices = _prices(rng, price.quantize(Decimal("0.0001")), currency if own else "USD")
+            roll = rng.random()
+            offer = None
+            if roll < 0.01:
+                offer = FreeOffer(cap_note="free tier with rate limits")
+            elif roll < 0.02:
+                offer = FreeOffer(until=datetime(2024, 12, 31, tzinfo=UTC))
+            elif roll < 0.025:
+                offer = FreeOffer()
+            elif roll < 0.035:  # a placeholder price ($0.001 per 1M)
+                prices = [
+                    Price(PriceKind.INPUT, Money(Decimal("0.001"), "USD")),
+                    Price(PriceKind.OUTPUT, Money(Decimal("0.001"), "USD")),
+                ]
             quotes.append(
                 Quote(
-                    model_id=model_id,
-                    vendor=vendor,
-                    vendor_name=vendor.title(),
-                    display_name=f"{vendor.title()} {family.title()} {i}",
-                    effective_at=MAY_15,
-                    prices=(Price(PriceKind.INPUT, Money(base_in / 2, currency)),),
+                    model_id=offer_id,
+                    vendor=seller,
+                    vendor_name=seller.title(),
+                    display_name=name if own else f"{maker.title()}: {name}",
+                    effective_at=MAY_1,
+                    prices=tuple(prices),
+                    free_offer=offer,
+                    context_window=rng.choice([8_192, 32_768, 128_000, 200_000, 1_048_576, None]),
+                    aliases=(f"{family}-{i}",) if own else (),
+                    mode=mode,
+                    canonical_id=model,
+                    # Routers give no dates: first seen on the day pricebot read them.
+                    date_basis=DateBasis.OBSERVED
+                    if seller == "openrouter"
+                    else DateBasis.EFFECTIVE,
                 )
             )
-    return quotes, ids
+            if rng.random() < 0.1:  # a cut on May 15
+                quotes.append(
+                    replace(
+                        quotes[-1],
+                        effective_at=MAY_15,
+                        prices=(
+                            replace(
+                                prices[0],
+                                amount=Money(
+                                    prices[0].amount.amount / 2, prices[0].amount.currency
+                                ),
+                            ),
+                        ),
+                    )
+                )
+    return quotes, model_ids, offer_ids
 
 
-def questions(count: int, ids: list[str], rng: random.Random) -> list[str]:
+def questions(count: int, models: list[str], offers: list[str], rng: random.Random) -> list[str]:
     """Varied questions, the way people ask them."""
     amounts = ["1M", "500k", "2M", "1.5 million", "100万", "一百万", "1亿", "1,000,000", "10m"]
     cheapest = [
@@ -133,16 +189,32 @@ def questions(count: int, ids: list[str], rng: random.Random) -> list[str]:
         "只算输入，{a}tokens最便宜的",
         "支持128k上下文 最便宜的 前5名",
         "国产最便宜",
+        "cheapest via openrouter",
+        "cheapest direct only for {a} tokens",
+        "官方 最便宜",
+        "top 20 cheapest via any seller",
     ]
     out: list[str] = []
     for _ in range(count):
         roll = rng.random()
-        model = rng.choice(ids).split("/", 1)[1]
-        other = rng.choice(ids).split("/", 1)[1]
+        model = rng.choice(models).split("/", 1)[1]
+        other = rng.choice(models).split("/", 1)[1]
         if roll < 0.55:
             out.append(rng.choice(cheapest).format(a=rng.choice(amounts)))
         elif roll < 0.68:
-            out.append(rng.choice([f"price {model}", f"{model} 价格", f"how much is {model}?"]))
+            out.append(
+                rng.choice(
+                    [
+                        f"price {model}",
+                        f"{model} 价格",
+                        f"how much is {model}?",
+                        f"price {rng.choice(offers)}",
+                        f"price {model} via any seller",
+                        f"price {model} via openrouter",
+                        f"{model} 价格 官方",
+                    ]
+                )
+            )
         elif roll < 0.78:
             out.append(f"cost {model} 2M in 500k out")
         elif roll < 0.88:
@@ -172,7 +244,7 @@ def percentiles(samples: list[float]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--models", type=int, default=5000)
+    parser.add_argument("--models", type=int, default=2700)
     parser.add_argument("--questions", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
@@ -188,12 +260,12 @@ def main() -> None:
                 FxRate("EUR", "USD", Decimal("1.08"), date(2024, 5, 1), "bench rate"),
             ]
         )
-        quotes, ids = synthetic_quotes(args.models, rng)
+        quotes, ids, offer_ids = synthetic_quotes(args.models, rng)
         started = time.perf_counter()
         store.record(quotes, source="bench", observed_at=MAY_1, history=True)
         print(
-            f"store: {args.models:,} models, {len(quotes):,} quotes recorded in "
-            f"{time.perf_counter() - started:.1f} s (SQLite)"
+            f"store: {args.models:,} models, {len(set(offer_ids)):,} offers, {len(quotes):,} "
+            f"quotes recorded in {time.perf_counter() - started:.1f} s (SQLite)"
         )
         now = datetime(2024, 5, 22, 12, tzinfo=UTC)
         started = time.perf_counter()
@@ -202,7 +274,7 @@ def main() -> None:
             f"snapshot: one read of the store takes {(time.perf_counter() - started) * 1000:.0f} ms"
         )
 
-        asked = questions(args.questions, ids, rng)
+        asked = questions(args.questions, ids, offer_ids, rng)
         cache = SnapshotCache(store)
         for label in ("first pass", "second pass"):
             samples: list[float] = []
@@ -214,15 +286,7 @@ def main() -> None:
                     cut = next(q for q in quotes if q.model_id == ids[0])
                     price = Price(PriceKind.INPUT, Money(Decimal("0.01"), "CNY"))
                     store.record(
-                        [
-                            Quote(
-                                cut.model_id,
-                                cut.vendor,
-                                cut.display_name,
-                                now - timedelta(hours=1),
-                                (price,),
-                            )
-                        ],
+                        [replace(cut, effective_at=now - timedelta(hours=1), prices=(price,))],
                         source="bench-cut",
                         observed_at=now,
                     )

@@ -339,7 +339,7 @@ def build_app(
     subscriptions = SubscriptionStore(engine, default_currency=settings.default_currency)
     deliveries = DeliveryStore(engine)
     metrics = Metrics()
-    answers = AnswersEngine(store)
+    answers = AnswersEngine(store, free_confirm_days=settings.free_confirm_days)
     evaluator = AlertEvaluator(store, answers)
     services = Services(
         store=store,

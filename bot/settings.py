@@ -140,6 +140,9 @@ class Settings(BaseSettings):
     send_timeout: float = Field(default=20.0, gt=0)
     target_cooldown_hours: float = Field(default=24.0, ge=0)
     free_ending_days: int = Field(default=7, ge=1)
+    # A free offer without an end date is "free now" while a source confirmed it this
+    # many days ago or less; after that answers say "was free, last confirmed DATE".
+    free_confirm_days: int = Field(default=30, ge=1)
     # The console front-end: "auto" runs it when no chat platform has credentials.
     console: Literal["auto", "on", "off"] = "auto"
 

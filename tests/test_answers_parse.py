@@ -31,7 +31,8 @@ def catalog_vocabulary() -> Vocabulary:
     """The names of the bundled catalog's models and vendors (no store needed to parse)."""
     catalog = load_catalog()
     models = {
-        q.model_id: KnownModel(q.model_id, q.display_name, q.vendor, q.mode) for q in catalog.quotes
+        q.model_id: KnownModel(q.model_id, q.display_name, q.vendor, q.mode, q.canonical_id or "")
+        for q in catalog.quotes
     }
     aliases = {a.lower(): q.model_id for q in catalog.quotes for a in q.aliases}
     vendors = {q.vendor: q.vendor_name or q.vendor for q in catalog.quotes}
@@ -319,7 +320,7 @@ def test_a_date_in_the_question_beats_the_callers() -> None:
         ("/price@pricebot qwen-long", QueryKind.PRICE, ("alibaba/qwen-long",)),
         ("price Qwen Long", QueryKind.PRICE, ("alibaba/qwen-long",)),
         ("price of alibaba/qwen-long?", QueryKind.PRICE, ("alibaba/qwen-long",)),
-        ("what does gemini 1.5 pro cost", QueryKind.COST, ("google/gemini-1.5-pro",)),
+        ("what does gemini 1.5 pro cost", QueryKind.COST, ("google/gemini-1-5-pro",)),
         ("how much is GPT-4o?", QueryKind.PRICE, ("openai/gpt-4o",)),
         ("gpt-4o", QueryKind.PRICE, ("openai/gpt-4o",)),
         ("qwen-long 价格", QueryKind.PRICE, ("alibaba/qwen-long",)),
@@ -335,7 +336,7 @@ def test_a_date_in_the_question_beats_the_callers() -> None:
         (
             "compare gemini 1.5 pro and gpt-4o",
             QueryKind.COMPARE,
-            ("google/gemini-1.5-pro", "openai/gpt-4o"),
+            ("google/gemini-1-5-pro", "openai/gpt-4o"),
         ),
         ("gpt-4o vs deepseek-v2", QueryKind.COMPARE, ("openai/gpt-4o", "deepseek/deepseek-v2")),
         ("price gpt-4o, deepseek-v2", QueryKind.COMPARE, ("openai/gpt-4o", "deepseek/deepseek-v2")),

@@ -20,6 +20,7 @@ from bot.answers import (
 from bot.answers import ask as cache_ask_text
 from bot.chat.render import render_text
 from storage import FreeOffer, FxRate, Money, PriceStore
+from tests.answer_helpers import listed
 from tests.helpers import quote, utc
 
 NOW = datetime(2024, 6, 1, 12, tzinfo=UTC)
@@ -151,8 +152,10 @@ def test_a_mislabelled_tiny_price_is_set_aside_not_crowned(sqlite_store: PriceSt
     assert [s.model.model_id for s in ranking.suspect] == ["img/picture"]
     assert ranking.total == 6
     text = render_text(answer(query, snapshot))
-    assert "Set aside as implausibly cheap (under 1/1000 of the median" in text
-    assert "Picture" in text
+    assert (
+        "Set aside as placeholder prices, never ranked: Picture (Img, $0.000001: $0.001 or "
+        "less per 1M)." in text
+    )
     assert standing("img/picture", query, snapshot).reason == "set aside"
 
 
@@ -169,6 +172,8 @@ def test_free_offers_with_end_dates_and_zero_prices(sqlite_store: PriceStore) ->
         ),
         quote("c/zero", when=WHEN, input="0", output="0", free_offer=FreeOffer()),
     )
+    # A free offer without an end date is free while its source keeps confirming it.
+    listed(sqlite_store, "test", ["c/zero"], utc(2024, 5, 30))
     query, snapshot = ask(sqlite_store, "cheapest")
     ranking = rank(query, snapshot)
     assert [r.model.model_id for r in ranking.top] == ["a/paid"]

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from bot.alerts.message import RankNote
 from bot.answers import (
+    FREE_CONFIRM_DAYS,
     Defaults,
     PriceSource,
     Query,
@@ -45,15 +46,24 @@ _WATCHABLE = (QueryKind.CHEAPEST, QueryKind.FREE)
 class AnswersEngine:
     """Questions, saved questions and alert ranks over one price store."""
 
-    def __init__(self, store: PriceSource) -> None:
+    def __init__(self, store: PriceSource, *, free_confirm_days: int = FREE_CONFIRM_DAYS) -> None:
         self.chat_cache = SnapshotCache(store)
         self.alert_cache = SnapshotCache(store, check_every=timedelta(0))
+        # How long a free offer without an end date stays "free now" unconfirmed.
+        self.free_confirm_days = free_confirm_days
+
+    def _defaults(self, currency: str, mix: tuple[int, int]) -> Defaults:
+        return Defaults(currency=currency, ratio=mix, free_confirm_days=self.free_confirm_days)
 
     # ---- Questions (the command layer) -------------------------------------------
 
     def ask(self, text: str, *, chat: ChatSettings, now: datetime) -> Reply:
         """Answer a question with the chat's currency and mix as defaults."""
-        defaults = Defaults(currency=chat.currency, ratio=(chat.mix_input, chat.mix_output))
+        defaults = Defaults(
+            currency=chat.currency,
+            ratio=(chat.mix_input, chat.mix_output),
+            free_confirm_days=self.free_confirm_days,
+        )
         return ask(self.chat_cache, text, now=now, defaults=defaults)
 
     def is_question(self, text: str, *, now: datetime) -> bool:
@@ -82,18 +92,14 @@ class AnswersEngine:
         """Which models the answer lists, in order, at what cost, and which are free;
         with a one-line-per-model summary. None when it cannot be answered."""
         snapshot = self.alert_cache.now(as_of)
-        parsed = parse_question(
-            question, snapshot.vocabulary, Defaults(currency=currency, ratio=mix)
-        )
+        parsed = parse_question(question, snapshot.vocabulary, self._defaults(currency, mix))
         if isinstance(parsed, Refusal) or parsed.kind not in _WATCHABLE or parsed.as_of:
             return None
         ranking = rank(parsed, snapshot)
         paid, free = ranking.signature()
-        lines = [
-            f"{r.position}. {r.model.display_name} {format_money(r.cost)}" for r in ranking.top[:3]
-        ]
+        lines = [f"{r.position}. {r.name} {format_money(r.cost)}" for r in ranking.top[:3]]
         if ranking.free:
-            names = ", ".join(f.model.display_name for f in ranking.free[:4])
+            names = ", ".join(f.name for f in ranking.free[:4])
             more = f" and {len(ranking.free) - 4} more" if len(ranking.free) > 4 else ""
             lines.append(f"free now: {names}{more}")
         return "|".join(paid) + "#" + "|".join(free), lines
@@ -112,7 +118,7 @@ class AnswersEngine:
         """Where the model ranks for the chat's default question; None if it has no rank."""
         text = question or DEFAULT_QUESTION
         snapshot = self.alert_cache.now(as_of)
-        parsed = parse_question(text, snapshot.vocabulary, Defaults(currency=currency, ratio=mix))
+        parsed = parse_question(text, snapshot.vocabulary, self._defaults(currency, mix))
         if isinstance(parsed, Refusal) or parsed.kind is not QueryKind.CHEAPEST:
             return None
         place = standing(model_id, parsed, snapshot)

@@ -4,9 +4,12 @@
 
 Prices are per 1M tokens; the cost is `price × tokens / 1M` for input and for output, in
 the asked currency, converted with the snapshot's dated rate (named in the breakdown).
-When the question names a prompt size, the context tier that applies to it is used (a
-cliff: the whole prompt is billed at the tier's price); otherwise the base tier.
-An unknown price is never taken as zero: the breakdown says which price is missing.
+When the question names a prompt size, the context tier in force on the snapshot's date
+that applies to it is used (a cliff: the whole prompt is billed at the tier's price);
+otherwise the base tier. A tier priced like the base (a long-context surcharge that
+ended) is not reported as a tier. An unknown price is never taken as zero: the breakdown
+says which price is missing; with `zero_is_unknown` (a free offer no longer confirmed)
+a zero price is unknown too.
 Pure: no I/O, no clock.
 """
 
@@ -84,6 +87,7 @@ def cost_of(
     snapshot: PriceSnapshot,
     *,
     prompt_tokens: int | None = None,
+    zero_is_unknown: bool = False,
 ) -> CostBreakdown:
     """What `mix` costs on `model` in `currency` at the snapshot's prices."""
     missing: list[PriceKind] = []
@@ -97,6 +101,8 @@ def cost_of(
         (PriceKind.OUTPUT, mix.output_tokens),
     ):
         point = pick_point(model, kind, prompt_tokens)
+        if zero_is_unknown and point is not None and point.amount.is_zero:
+            point = None
         points[kind] = point
         converted = per_million(point, currency, snapshot)
         if converted is None:
@@ -111,7 +117,9 @@ def cost_of(
             if published not in rates:
                 rates.append(published)
         assert point is not None
-        tier = max(tier, point.tier)
+        base = model.price(kind, 0)
+        if point.tier and (base is None or base.amount != point.amount):
+            tier = max(tier, point.tier)
         rates_per_million[kind] = money
         costs[kind] = Money(money.amount * tokens / MILLION, currency) if tokens else None
     return CostBreakdown(

@@ -1,7 +1,10 @@
-"""Finding model and vendor names in a question's text, and the words left unread.
+"""Finding model, seller and vendor names in a question's text, and the words left unread.
 
-- `take_models(work, vocabulary)`: model names (ids, aliases, display names; CJK aliases
-  anywhere, others by the longest run of words that names a model), blanked out;
+- `take_models(work, vocabulary)`: model names (ids, aliases, display names, offer ids;
+  CJK aliases anywhere, others by the longest run of words that names something),
+  blanked out; a name that fits several models is refused with the candidates;
+- `take_sellers(work, vocabulary, via)`: 'any seller' / 任意渠道, 'direct only' /
+  'official' / 官方, 'via openrouter' / 通过openrouter into a SellerChoice;
 - `take_vendors(work, vocabulary, vendors, excluded)`: 'from alibaba', 'not openai',
   'chinese vendors', '国产' into vendor ids to keep or leave out;
 - `unknown_phrases(text)`: runs of words nothing read (typo candidates);
@@ -15,7 +18,7 @@ from __future__ import annotations
 import re
 
 from bot.answers.phrases import Work
-from bot.answers.query import Refusal
+from bot.answers.query import Refusal, SellerChoice
 from bot.answers.vocabulary import Vocabulary
 
 # Words a question is made of that name nothing: left over, they are not typos.
@@ -47,6 +50,7 @@ FILLER = frozenset(
         "comparison",
         "completion",
         "context",
+        "channel",
         "cost",
         "costing",
         "costs",
@@ -56,6 +60,7 @@ FILLER = frozenset(
         "days",
         "deal",
         "deals",
+        "direct",
         "do",
         "does",
         "each",
@@ -81,6 +86,7 @@ FILLER = frozenset(
         "llm",
         "llms",
         "lowest",
+        "maker",
         "many",
         "me",
         "million",
@@ -93,6 +99,9 @@ FILLER = frozenset(
         "need",
         "now",
         "of",
+        "offer",
+        "offers",
+        "official",
         "on",
         "one",
         "only",
@@ -109,6 +118,8 @@ FILLER = frozenset(
         "pricing",
         "prompt",
         "prompts",
+        "provider",
+        "providers",
         "rank",
         "ranking",
         "rate",
@@ -116,6 +127,8 @@ FILLER = frozenset(
         "right",
         "run",
         "running",
+        "seller",
+        "sellers",
         "show",
         "than",
         "that",
@@ -123,6 +136,7 @@ FILLER = frozenset(
         "there",
         "these",
         "this",
+        "through",
         "those",
         "to",
         "today",
@@ -131,7 +145,10 @@ FILLER = frozenset(
         "top",
         "use",
         "using",
+        "vendor",
+        "vendors",
         "versus",
+        "via",
         "vs",
         "want",
         "what",
@@ -147,7 +164,9 @@ FILLER = frozenset(
     }
 )
 _WORD = re.compile(r"[a-z0-9](?:[a-z0-9._:/+'\-]*[a-z0-9+])?|\S")
-_VENDOR_PREPOSITIONS = frozenset({"from", "by", "not", "no", "except", "excluding", "without"})
+_VENDOR_PREPOSITIONS = frozenset(
+    {"from", "by", "not", "no", "except", "excluding", "without", "via", "through"}
+)
 
 _NEGATED_VENDOR = re.compile(
     r"(?:(?<![a-z])(?:not|no|except|excluding|exclude|without|but\s+not|other\s+than|besides|minus)"
@@ -162,12 +181,27 @@ _NOT_CHINESE = re.compile(
     r"(?:\s+(?:vendors?|models?|providers?|companies|labs?))?(?![a-z])|国外|海外|非中国|境外"
 )
 UNKNOWN_VENDOR = re.compile(
-    r"(?<![a-z])(?:from|by|except|excluding|exclude)\s+(?P<name>[a-z][a-z0-9.\-]{2,})"
+    r"(?<![a-z])(?:from|by|except|excluding|exclude|via|through)\s+(?P<name>[a-z][a-z0-9.\-]{2,})"
 )
+_ANY_SELLER = re.compile(
+    r"(?<![a-z])(?:(?:via|through|from|at|on|with)\s+)?(?:any|every|all)\s+"
+    r"(?:sellers?|providers?|channels?|resellers?|offers?)(?![a-z])"
+    r"|(?:通过|经由)?(?:任意|任何|所有|不限)渠道"
+)
+_DIRECT = re.compile(
+    r"(?<![a-z])(?:direct(?:ly)?(?:\s+(?:only|from\s+the\s+maker))?"
+    r"|official(?:\s+(?:only|api|prices?|sellers?|channel))?"
+    r"|(?:from|by)\s+the\s+maker(?:\s+only)?|(?:the\s+)?maker'?s\s+own(?:\s+(?:offer|price))?"
+    r"|first[\s-]party(?:\s+only)?)(?![a-z])"
+    r"|官方渠道|官方直销|官方|官网|直销|原厂"
+)
+_VIA = re.compile(r"(?<![a-z])(?:via|through|thru|sold\s+by)\s+|通过|经由")
+_FROM = re.compile(r"(?<![a-z])(?:from|by|at|on)\s+")
 
 
 def take_models(work: Work, vocabulary: Vocabulary) -> list[str] | Refusal:
-    """Model names in the text, longest first, blanked out; ambiguous names refused."""
+    """Model (or offer) names in the text, in order, blanked out; a name that fits several
+    models is refused with the candidates (each with its maker) and an example that works."""
     found: list[tuple[int, str]] = []
     if vocabulary.cjk_model_pattern is not None:
         while (match := vocabulary.cjk_model_pattern.search(work.text)) is not None:
@@ -195,10 +229,7 @@ def take_models(work: Work, vocabulary: Vocabulary) -> list[str] | Refusal:
             phrase = work.text[start : tokens[j - 1][1]]
             model_id = vocabulary.model(phrase)
             if model_id is None and (options := vocabulary.ambiguous(phrase)):
-                labels = tuple(vocabulary.label(m) for m in options[:5])
-                return Refusal(
-                    f"'{phrase}' could mean " + " or ".join(labels) + ": say which.", (), labels
-                )
+                return _ambiguous(phrase, options, vocabulary)
             if model_id is not None:
                 spans.append((start, tokens[j - 1][1], model_id))
                 i = j
@@ -213,8 +244,54 @@ def take_models(work: Work, vocabulary: Vocabulary) -> list[str] | Refusal:
     return list(dict.fromkeys(ordered))
 
 
+def _ambiguous(phrase: str, options: tuple[str, ...], vocabulary: Vocabulary) -> Refusal:
+    """'gemini-2.5-pro' could mean …: the candidates with their makers; the first example
+    is the question with the first candidate's id in place of the name."""
+    shown = options[:5]
+    more = f" and {len(options) - len(shown)} more" if len(options) > len(shown) else ""
+    labels = tuple(vocabulary.candidate(m) for m in shown)
+    reason = (
+        f"'{phrase}' could mean {len(options)} models: "
+        + "; ".join(labels)
+        + more
+        + f". Say which, e.g. '{shown[0]}'."
+    )
+    # The parser puts the fixed question first among the examples (see `parse`).
+    return Refusal(reason, (phrase, shown[0]), labels)
+
+
 def _is_word(token: str) -> bool:
     return token[:1].isascii() and token[:1].isalnum()
+
+
+def take_sellers(work: Work, vocabulary: Vocabulary, via: set[str], *, named: bool) -> SellerChoice:
+    """'any seller' / 任意渠道, 'direct only' / 'official' / 官方, 'via openrouter'.
+
+    With a named model (`named`), 'from openrouter' also picks the seller; without one,
+    'from X' stays a vendor filter (`take_vendors`: X's models or what X sells)."""
+    choice = SellerChoice.DEFAULT
+    if work.take(_ANY_SELLER) is not None:
+        choice = SellerChoice.ANY
+    elif work.take(_DIRECT) is not None:
+        choice = SellerChoice.DIRECT
+    pattern = vocabulary.vendor_pattern
+    if pattern is None:
+        return choice
+    lead_ins = (_VIA, _FROM) if named else (_VIA,)
+    for lead_in in lead_ins:
+        position = 0
+        while (before := lead_in.search(work.text, position)) is not None:
+            position = before.end()
+            match = pattern.match(work.text, before.end())
+            if match is None:
+                continue
+            vendor_id = vocabulary.vendor(match.group(0))
+            if vendor_id is None:
+                continue
+            via.add(vendor_id)
+            work.blank(before.start(), match.end())
+            position = before.start()
+    return SellerChoice.VIA if via else choice
 
 
 def take_vendors(

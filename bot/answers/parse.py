@@ -5,7 +5,8 @@
 It understands "cheapest for 1M tokens?", "100万tokens最便宜的是哪个？", amounts (`500k`,
 `1.5 million`, `一百万`, `1亿`, `1,000,000`), mixes (`input only`, `1M in 200k out`, `3:1`,
 `输入`, `输出`), filters (`with 128k context`, `≥32k`, `from alibaba`, `not openai`,
-`chinese vendors`, `top 5`, `in USD`, `元`, `on 2024-05-20`, `for 200k prompts`) and the
+`chinese vendors`, `top 5`, `in USD`, `元`, `on 2024-05-20`, `for 200k prompts`), sellers
+(`via any seller` / `任意渠道`, `via openrouter`, `direct only` / `official` / `官方`) and the
 other questions (`price MODEL`, `cost MODEL 2M in 500k out`, `compare A B [C]`, `free`).
 Model names with typos get "did you mean …"; anything unreadable gets a Refusal with a
 short reason and three examples that work. It never raises. Pure: no I/O, no clock.
@@ -16,7 +17,14 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, time, timedelta
 
-from bot.answers.names import FILLER, UNKNOWN_VENDOR, take_models, take_vendors, unknown_phrases
+from bot.answers.names import (
+    FILLER,
+    UNKNOWN_VENDOR,
+    take_models,
+    take_sellers,
+    take_vendors,
+    unknown_phrases,
+)
 from bot.answers.phrases import (
     MixWords,
     Problem,
@@ -39,6 +47,7 @@ from bot.answers.query import (
     Query,
     QueryKind,
     Refusal,
+    SellerChoice,
 )
 from bot.answers.vocabulary import Vocabulary, has_cjk
 from storage import CURRENCIES
@@ -153,12 +162,18 @@ def _parse(
         else:
             kind = QueryKind.FREE if QueryKind.FREE in said else None
 
+    via: set[str] = set()
+    sellers = take_sellers(work, vocabulary, via, named=False)
     models: list[str] = []
     if kind is None or kind in _MODEL_KINDS:
         found = take_models(work, vocabulary)
         if isinstance(found, Refusal):
-            return refuse(found.reason, found.suggestions)
+            phrase, pick = found.examples
+            return refuse(found.reason, found.suggestions, cleaned.replace(phrase, pick, 1))
         models = found
+    if models and not via:
+        # "price claude-opus-4-6 from openrouter": with a named model, 'from' picks a seller.
+        take_sellers(work, vocabulary, via, named=True)
 
     when = take_date(work)
     if isinstance(when, Problem):
@@ -197,13 +212,15 @@ def _parse(
                 )
 
     leftovers = unknown_phrases(work.text)
-    for phrase in leftovers:
+    # A stray word in "cheapest …" is no typo of a model name: look only when one is asked.
+    typos = leftovers if (models or kind in _MODEL_KINDS or kind is None) else []
+    for phrase in typos:
         near = vocabulary.suggest_models(phrase)
         if not near:
             near = tuple(
                 dict.fromkeys(m for word in phrase.split() for m in vocabulary.suggest_models(word))
             )[:3]
-        if near and (models or kind in _MODEL_KINDS or kind is None):
+        if near:
             labels = tuple(vocabulary.label(m) for m in near)
             fixed = cleaned.replace(phrase, vocabulary.short(near[0]), 1)
             return refuse(
@@ -255,6 +272,8 @@ def _parse(
     else:
         currency, currency_source = "USD", "default"
     as_of = end_of_day(when) if isinstance(when, date) else defaults.as_of
+    if via:
+        sellers = SellerChoice.VIA
     return Query(
         kind=kind,
         text=raw.strip()[:MAX_LENGTH],
@@ -270,6 +289,9 @@ def _parse(
         language=language,
         currency_source=currency_source,
         vendor_phrase=vendor_phrase,
+        sellers=sellers,
+        via=frozenset(via),
+        free_confirm_days=max(0, defaults.free_confirm_days),
     )
 
 

@@ -2,6 +2,9 @@
 
 Public:
 - `QueryKind`: cheapest, price (one model), cost (models × a mix), compare, free;
+- `SellerChoice`: which offers answer: the default (any seller for "cheapest", the
+  maker's own offer for a named model), any seller, the maker's own only (direct), or
+  the sellers named with "via";
 - `Mix`: input and output tokens, and where the split came from (asked, the chat's setting,
   or the industry's blended 3:1 default);
 - `Defaults`: what the caller knows before the question: the chat's currency and its own
@@ -28,6 +31,8 @@ DEFAULT_TOP = 5
 MAX_TOP = 50
 # A trillion tokens: beyond this a number is a typo, not a workload.
 MAX_TOKENS = 10**12
+# A free offer with no end date is "free now" while a source confirmed it this recently.
+FREE_CONFIRM_DAYS = 30
 
 
 class QueryKind(StrEnum):
@@ -38,6 +43,15 @@ class QueryKind(StrEnum):
     COST = "cost"  # what a mix costs on one or more models
     COMPARE = "compare"  # two to five models side by side for a mix
     FREE = "free"  # what is free now
+
+
+class SellerChoice(StrEnum):
+    """Which offers of a model answer; the reply says so when it is not the default."""
+
+    DEFAULT = "default"  # any seller for "cheapest"; the maker's own offer for a named model
+    ANY = "any"  # "via any seller", 任意渠道: the cheapest offer
+    DIRECT = "direct"  # "direct only", "official", 官方: the maker's own offer only
+    VIA = "via"  # "via openrouter": offers sold by `Query.via`
 
 
 class MixSource(StrEnum):
@@ -86,6 +100,9 @@ class Defaults:
     # A moment to answer for when the question names no date (the CLI's --as-of).
     as_of: datetime | None = None
     top: int = DEFAULT_TOP
+    # A free offer without an end date stays "free now" this many days after a source
+    # last confirmed it (PRICEBOT_FREE_CONFIRM_DAYS).
+    free_confirm_days: int = FREE_CONFIRM_DAYS
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,22 +115,28 @@ class Query:
     currency: str
     # None: now (the caller's clock). A date in the question means the end of that day UTC.
     as_of: datetime | None = None
-    # Model ids, for price / cost / compare.
+    # What price / cost / compare name: model ids (`maker/model`) or offer ids.
     models: tuple[str, ...] = ()
     top: int = DEFAULT_TOP
     # Only models whose context window is at least this many tokens.
     min_context: int | None = None
     # A prompt length: picks the context tier that applies (and implies a context window).
     prompt_tokens: int | None = None
-    # Vendor ids to keep (empty: all) and to leave out.
+    # Vendor ids to keep (empty: all) and to leave out: an offer matches when its seller
+    # or its model's maker is one of them ("from alibaba": Alibaba's models, and what
+    # Alibaba sells).
     vendors: frozenset[str] = frozenset()
     exclude_vendors: frozenset[str] = frozenset()
+    # Which offers answer, and the sellers "via …" named.
+    sellers: SellerChoice = SellerChoice.DEFAULT
+    via: frozenset[str] = frozenset()
     # 'en' or 'zh': the question's language, for examples and hints.
     language: str = "en"
     # How the currency was chosen: 'asked', 'chat', 'language' or 'default'.
     currency_source: str = "default"
     # A human phrase for the vendor filter ("Chinese vendors"), when one was used.
     vendor_phrase: str | None = None
+    free_confirm_days: int = FREE_CONFIRM_DAYS
 
     def with_as_of(self, as_of: datetime | None) -> Query:
         """The same question for another moment (None: now)."""

@@ -1,13 +1,15 @@
-"""PriceSnapshot: every model's prices in force at one moment, the rates, and the names.
+"""PriceSnapshot: every offer's prices in force at one moment, the rates, and the names.
 
 Questions are answered from a snapshot, not from the database: build one from
-`PriceStore.current(as_of)`, `rates()`, `models()`, `aliases()` and `vendors()` (see
+`PriceStore.current(as_of)`, `rates()`, `models()`, `aliases()`, `vendors()` and, for a
+past moment, `first_seen()` (see
 `bot.answers.cache.load_snapshot`, which does exactly that, and `SnapshotCache`, which keeps
 one until prices change). A snapshot is immutable; what it derives (prices converted to a
 currency, orders by mix) is memoised inside it, so the second question costs little.
 
-Public: `PriceSnapshot.build(...)`, `.model(id)`, `.convert(money, to)`, `.rate(base, quote)`,
-`.vocabulary`, `.free_until_next`. Pure: no I/O, no clock.
+Public: `PriceSnapshot.build(...)`, `.model(offer_id)`, `.offers_of(model_id)`,
+`.model_name(model_id)`, `.convert(money, to)`, `.rate(base, quote)`, `.vocabulary`,
+`.first_seen`, `.free_until_next`. Pure: no I/O, no clock.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from bot.answers.vocabulary import KnownModel, Vocabulary
-from storage import FxRate, ModelPrices, Money, NoRateError
+from storage import FirstSeen, FxRate, ModelPrices, Money, NoRateError
 from storage.fx import pick_rate
 from storage.values import require_utc
 
@@ -34,11 +36,17 @@ class ModelLike(Protocol):
     def display_name(self) -> str: ...
     @property
     def mode(self) -> str: ...
+    @property
+    def canonical_id(self) -> str: ...
 
 
 @dataclass(frozen=True, eq=False)
 class PriceSnapshot:
-    """Prices in force at `as_of`, with the rates and names to answer questions about them."""
+    """Prices in force at `as_of`, with the rates and names to answer questions about them.
+
+    `models` holds offers (one seller's prices for one model): `model(offer_id)` finds
+    one, `offers_of(model_id)` every offer of a model.
+    """
 
     as_of: datetime
     models: tuple[ModelPrices, ...]
@@ -46,6 +54,9 @@ class PriceSnapshot:
     vocabulary: Vocabulary
     # The store's data_version() when this was read: another one means prices moved.
     version: tuple[int, ...] = ()
+    # Each offer's earliest known price (read for a past moment only; None for now): an
+    # as-of answer says how many models it leaves out because nothing dates them earlier.
+    first_seen: Mapping[str, FirstSeen] | None = field(default=None, repr=False)
     by_id: Mapping[str, ModelPrices] = field(default_factory=dict, repr=False)
     # Derived values (converted prices, orders by mix), filled on first use.
     memo: dict[Any, Any] = field(default_factory=dict, repr=False)
@@ -61,11 +72,15 @@ class PriceSnapshot:
         vendors: Mapping[str, str],
         rates: Iterable[FxRate],
         version: tuple[int, ...] = (),
+        first_seen: Mapping[str, FirstSeen] | None = None,
     ) -> PriceSnapshot:
-        """A snapshot from the store's values; `known` is every model, priced or not."""
+        """A snapshot from the store's values; `known` is every offer, priced or not."""
         priced = tuple(models)
         vocabulary = Vocabulary(
-            (KnownModel(m.model_id, m.display_name, m.vendor, m.mode) for m in known),
+            (
+                KnownModel(m.model_id, m.display_name, m.vendor, m.mode, m.canonical_id)
+                for m in known
+            ),
             aliases,
             vendors,
         )
@@ -75,12 +90,36 @@ class PriceSnapshot:
             rates=tuple(rates),
             vocabulary=vocabulary,
             version=version,
+            first_seen=first_seen,
             by_id={m.model_id: m for m in priced},
         )
 
-    def model(self, model_id: str) -> ModelPrices | None:
-        """The model's prices in force at `as_of`, or None when it had none."""
-        return self.by_id.get(model_id)
+    def model(self, offer_id: str) -> ModelPrices | None:
+        """The offer's prices in force at `as_of`, or None when it had none."""
+        return self.by_id.get(offer_id)
+
+    def offers_of(self, model_id: str) -> tuple[ModelPrices, ...]:
+        """Every offer of a model priced at `as_of` (the maker's own first)."""
+        grouped = self.memo.get("offers_of")
+        if grouped is None:
+            found: dict[str, list[ModelPrices]] = {}
+            for offer in self.models:
+                found.setdefault(offer.model_key, []).append(offer)
+            grouped = {
+                key: tuple(sorted(group, key=lambda o: (not o.is_maker_offer, o.model_id)))
+                for key, group in found.items()
+            }
+            self.memo["offers_of"] = grouped
+        offers: tuple[ModelPrices, ...] = grouped.get(model_id, ())
+        return offers
+
+    def model_name(self, model_id: str) -> str:
+        """A model's name ('Claude Opus 4.6'), whichever offer is shown."""
+        known = self.vocabulary.models.get(model_id)
+        if known is not None:
+            return known.display_name
+        offers = self.offers_of(model_id)
+        return offers[0].display_name if offers else model_id
 
     def rate(self, base: str, quote: str) -> FxRate | None:
         """The rate base→quote in force on the snapshot's day, or None.

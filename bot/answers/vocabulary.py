@@ -1,17 +1,25 @@
-"""The names a question may use: model ids, display names, aliases, vendors; "did you mean".
+"""The names a question may use: models, offers, sellers and makers; "did you mean".
 
 Public:
-- `Vocabulary(models, aliases, vendors)`: built once per price snapshot from the store's
-  `models()`, `aliases()` and `vendors()` (plain values; no I/O here);
-- `.model(phrase)`: the model id a phrase names, or None; `.ambiguous(phrase)`;
+- `Vocabulary(offers, aliases, vendors)`: built once per price snapshot from the store's
+  `models()` (every offer, with the model it sells), `aliases()` and `vendors()` (plain
+  values; no I/O here);
+- `.model(phrase)`: what a phrase names — a model (`anthropic/claude-opus-4-6`) or, for a
+  full offer id (`vertex/claude-opus-4-6`), that offer — or None; `.ambiguous(phrase)`;
+- `.is_offer(name)`: whether a resolved name is one offer rather than a model;
 - `.suggest_models(phrase)` / `.suggest_vendors(phrase)`: "did you mean" candidates
-  (difflib over a trigram-filtered shortlist, so it stays fast with thousands of models);
+  (difflib over a trigram-filtered shortlist, so it stays fast with thousands of names);
 - `.vendor(phrase)`, `.vendor_pattern`, `.cjk_model_pattern`: for the parser;
-- `.label(model_id)`: 'Qwen-Long (alibaba/qwen-long)'; `.short(model_id)`: 'qwen-long';
+- `.label(name)`: 'Qwen-Long (alibaba/qwen-long)'; `.candidate(name)`: with its maker;
+  `.short(name)`: 'qwen-long'; `.name(name)`: 'Qwen-Long';
 - `CHINESE_VENDORS`: vendor ids counted as Chinese for "chinese vendors".
 
-Names are compared "squashed": NFKC, lower-case, without spaces, hyphens and underscores,
-so 'Qwen Long', 'qwen-long' and 'QWEN_LONG' are one name.
+A model is named by its id (`maker/model`), its bare name (`claude-opus-4-6`), the
+display names of its offers, the bare names of its offers (`vertex/claude-opus-4-6` →
+`claude-opus-4-6`) and aliases; a full offer id names that one offer. Names are compared
+"squashed": NFKC, lower-case, without spaces, hyphens, underscores and dots between
+digits, so `claude-opus-4.6`, `Claude Opus 4.6` and `claude-opus-4-6` are one name.
+A name that fits several models is ambiguous: the parser answers with the candidates.
 """
 
 from __future__ import annotations
@@ -22,6 +30,9 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
+
+from bot.answers.modes import ANSWERING_MODES
 
 # Vendor ids treated as Chinese ("chinese vendors", "国产"). The store keeps no country, so
 # the list lives here; a vendor missing from it is simply not counted as Chinese.
@@ -73,12 +84,16 @@ VENDOR_ALIASES: Mapping[str, str] = {
     "亚马逊": "amazon",
 }
 
-_SQUASH = re.compile(r"[\s\-_]+")
+# Spaces, hyphens, underscores, and a dot between two digits ("4.6" → "46").
+_SQUASH = re.compile(r"[\s\-_]+|(?<=\d)\.(?=\d)")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
+@lru_cache(maxsize=1 << 16)
 def squash(text: str) -> str:
-    """The form names are compared in: 'Qwen Long' → 'qwenlong'."""
+    """The form names are compared in: 'Claude Opus 4.6' → 'claudeopus46'.
+
+    Remembered: each snapshot's vocabulary squashes the same thousands of names again."""
     return _SQUASH.sub("", unicodedata.normalize("NFKC", text).lower())
 
 
@@ -93,58 +108,87 @@ def _trigrams(key: str) -> set[str]:
 
 @dataclass(frozen=True, slots=True)
 class KnownModel:
-    """What the vocabulary keeps of a model: its id, its name, its vendor."""
+    """What the vocabulary keeps of an offer: its id, name, seller, mode and model."""
 
     model_id: str
     display_name: str
     vendor: str
     mode: str = "chat"
+    # The model it sells (`maker/model`); "" when the offer is its own model.
+    canonical_id: str = ""
+
+    @property
+    def model_key(self) -> str:
+        return self.canonical_id or self.model_id
+
+    @property
+    def maker(self) -> str:
+        return self.model_key.split("/", 1)[0]
+
+
+@dataclass(frozen=True, slots=True)
+class ModelName:
+    """A model the vocabulary knows: its id, its name, its maker and its offers."""
+
+    key: str
+    display_name: str
+    maker: str
+    mode: str
+    offers: tuple[str, ...]
+
+
+def _plain(name: str) -> bool:
+    """A name written for people ('Claude Opus 4.6'), not an id ('claude-opus-4-6',
+    'anthropic/claude-opus-4.6') nor a reseller's 'Anthropic: Claude Opus 4.6'."""
+    return "/" not in name and ": " not in name and (" " in name or name != name.lower())
+
+
+def _model_name(key: str, offers: list[KnownModel]) -> ModelName:
+    """The model's name: the maker's own offer's when it is written for people, else the
+    shortest such name among its offers ('LFM 7B' rather than 'Liquid: LFM 7B' or
+    'liquid/lfm-7b'), else the maker's own, else the plainest."""
+    maker = key.split("/", 1)[0]
+    own = [o for o in offers if o.vendor == maker]
+    names = [o.display_name for o in own] + sorted(
+        (o.display_name for o in offers if o.vendor != maker), key=lambda n: (len(n), n)
+    )
+    name = next((n for n in names if _plain(n)), None)
+    if name is None:
+        name = names[0] if own else min(names, key=lambda n: ("/" in n, ": " in n, len(n), n))
+    modes = [o.mode for o in own + offers]
+    mode = next((m for m in modes if m in ANSWERING_MODES), modes[0])
+    return ModelName(key, name, maker, mode, tuple(sorted(o.model_id for o in offers)))
 
 
 class Vocabulary:
-    """Every name a question may use for a model or a vendor."""
+    """Every name a question may use for a model, an offer, a seller or a maker."""
 
     def __init__(
         self,
-        models: Iterable[KnownModel],
+        offers: Iterable[KnownModel],
         aliases: Mapping[str, str],
         vendors: Mapping[str, str],
     ) -> None:
-        self.models: dict[str, KnownModel] = {m.model_id: m for m in models}
-        self.vendors: dict[str, str] = dict(vendors)
-        # key → (priority, ids): an id beats an alias beats a display name beats a bare name.
-        entries: dict[str, tuple[int, set[str]]] = {}
-
-        def add(name: str, model_id: str, priority: int) -> None:
-            key = squash(name)
-            if not key:
-                return
-            held = entries.get(key)
-            if held is None or held[0] < priority:
-                entries[key] = (priority, {model_id})
-            elif held[0] == priority:
-                held[1].add(model_id)
-
-        for m in self.models.values():
-            add(m.model_id, m.model_id, 4)
-            add(m.display_name, m.model_id, 2)
-            add(m.model_id.split("/", 1)[1], m.model_id, 1)
-        for alias, model_id in aliases.items():
-            if model_id in self.models:
-                add(alias, model_id, 3)
-        self._names: dict[str, tuple[str, ...]] = {
-            k: tuple(sorted(v)) for k, (_, v) in entries.items()
+        self.offers: dict[str, KnownModel] = {o.model_id: o for o in offers}
+        grouped: defaultdict[str, list[KnownModel]] = defaultdict(list)
+        for offer in self.offers.values():
+            grouped[offer.model_key].append(offer)
+        self.models: dict[str, ModelName] = {
+            key: _model_name(key, found) for key, found in grouped.items()
         }
+        # Sellers from the store, and makers that sell nothing themselves here.
+        self.vendors: dict[str, str] = dict(vendors)
+        for model in self.models.values():
+            self.vendors.setdefault(model.maker, model.maker)
+        self._names = self._index(aliases)
         # The most words any name has: how far the parser looks ahead ("gemini 1.5 pro").
-        spellings = [m.display_name for m in self.models.values()] + list(aliases)
+        spellings = [o.display_name for o in self.offers.values()] + list(aliases)
         self.max_words = max((len(s.split()) for s in spellings), default=1)
-        self._grams: defaultdict[str, list[str]] = defaultdict(list)
-        for key in self._names:
-            for gram in _trigrams(key):
-                self._grams[gram].append(key)
+        # Built on the first "did you mean" (a typo), not for every snapshot.
+        self._grams: defaultdict[str, list[str]] | None = None
         cjk = sorted(
-            {a.lower() for a in aliases if has_cjk(a) and aliases[a] in self.models}
-            | {m.display_name.lower() for m in self.models.values() if has_cjk(m.display_name)},
+            {a.lower() for a in aliases if has_cjk(a) and aliases[a] in self.offers}
+            | {o.display_name.lower() for o in self.offers.values() if has_cjk(o.display_name)},
             key=len,
             reverse=True,
         )
@@ -154,7 +198,7 @@ class Vocabulary:
         self._vendor_keys: dict[str, str] = {}
         for vendor_id, name in self.vendors.items():
             for spelling in (vendor_id, vendor_id.replace("-", " "), name):
-                self._vendor_keys[spelling.lower()] = vendor_id
+                self._vendor_keys.setdefault(spelling.lower(), vendor_id)
         for spelling, vendor_id in VENDOR_ALIASES.items():
             if vendor_id in self.vendors:
                 self._vendor_keys.setdefault(spelling, vendor_id)
@@ -163,54 +207,115 @@ class Vocabulary:
             escaped = re.escape(key).replace(r"\ ", r"\s+")
             parts.append(escaped if has_cjk(key) else rf"(?<![a-z0-9]){escaped}(?![a-z0-9])")
         self.vendor_pattern: re.Pattern[str] | None = re.compile("|".join(parts)) if parts else None
-        self._squashed_bare = Counter(squash(m.split("/", 1)[1]) for m in self.models)
         self._examples: tuple[str, ...] | None = None
 
-    # ---- models --------------------------------------------------------------
+    def _index(self, aliases: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
+        """Squashed name → what it names. A stronger kind of name hides a weaker one:
+        an offer id beats a model id beats an alias beats a display name beats a bare name."""
+        entries: dict[str, tuple[int, set[str]]] = {}
+
+        def add(name: str, target: str, priority: int) -> None:
+            key = squash(name)
+            if not key:
+                return
+            held = entries.get(key)
+            if held is None or held[0] < priority:
+                entries[key] = (priority, {target})
+            elif held[0] == priority:
+                held[1].add(target)
+
+        for key in self.models:
+            add(key, key, 4)
+            add(key.split("/", 1)[1], key, 1)
+        for offer in self.offers.values():
+            # A full offer id names that offer, unless it is the model's own id.
+            if offer.model_id not in self.models:
+                add(offer.model_id, offer.model_id, 5)
+            add(offer.display_name, offer.model_key, 2)
+            add(offer.model_id.split("/", 1)[1], offer.model_key, 1)
+        for alias, offer_id in aliases.items():
+            if offer_id in self.offers:
+                add(alias, self.offers[offer_id].model_key, 3)
+        return {k: tuple(sorted(v)) for k, (_, v) in entries.items()}
+
+    # ---- models and offers ------------------------------------------------------
 
     def model(self, phrase: str) -> str | None:
-        """The one model a phrase names (id, alias, display name, bare name), or None."""
-        ids = self._names.get(squash(phrase), ())
-        return ids[0] if len(ids) == 1 else None
+        """The one model (or offer, for a full offer id) a phrase names, or None."""
+        found = self._names.get(squash(phrase), ())
+        return found[0] if len(found) == 1 else None
 
     def ambiguous(self, phrase: str) -> tuple[str, ...]:
-        """The model ids a phrase could mean when it names more than one."""
-        ids = self._names.get(squash(phrase), ())
-        return ids if len(ids) > 1 else ()
+        """The models a phrase could mean when it names more than one."""
+        found = self._names.get(squash(phrase), ())
+        return found if len(found) > 1 else ()
+
+    def is_offer(self, name: str) -> bool:
+        """Whether a resolved name is one seller's offer rather than a model."""
+        return name not in self.models and name in self.offers
+
+    def model_of(self, name: str) -> str:
+        """The model a resolved name belongs to (an offer's model, or the model itself)."""
+        offer = self.offers.get(name)
+        return name if name in self.models or offer is None else offer.model_key
+
+    def prepare(self) -> defaultdict[str, list[str]]:
+        """The trigram index "did you mean" searches (built once, when first needed)."""
+        if self._grams is None:
+            grams: defaultdict[str, list[str]] = defaultdict(list)
+            for name in self._names:
+                for gram in _trigrams(name):
+                    grams[gram].append(name)
+            self._grams = grams
+        return self._grams
 
     def suggest_models(self, phrase: str, limit: int = 3) -> tuple[str, ...]:
-        """Model ids whose names look like `phrase` (a typo), best first."""
+        """Models (or offers) whose names look like `phrase` (a typo), best first."""
         key = squash(phrase)
         if len(key) < 2:
             return ()
+        grams = self.prepare()
         shared: Counter[str] = Counter()
         for gram in _trigrams(key):
-            shared.update(self._grams.get(gram, ()))
+            shared.update(grams.get(gram, ()))
         shortlist = [k for k, _ in shared.most_common(60)]
         best = difflib.get_close_matches(key, shortlist, n=limit * 3, cutoff=0.72)
         found: list[str] = []
         for name in best:
-            for model_id in self._names[name]:
-                if model_id not in found:
-                    found.append(model_id)
+            for target in self._names[name]:
+                if target not in found:
+                    found.append(target)
         return tuple(found[:limit])
 
-    def label(self, model_id: str) -> str:
+    def name(self, name: str) -> str:
+        """'Claude Opus 4.6' for a model; an offer's own display name for an offer."""
+        model = self.models.get(name)
+        if model is not None:
+            return model.display_name
+        offer = self.offers.get(name)
+        return offer.display_name if offer is not None else name
+
+    def label(self, name: str) -> str:
         """'Qwen-Long (alibaba/qwen-long)'."""
-        m = self.models.get(model_id)
-        return f"{m.display_name} ({model_id})" if m else model_id
+        known = name in self.models or name in self.offers
+        return f"{self.name(name)} ({name})" if known else name
 
-    def short(self, model_id: str) -> str:
+    def candidate(self, name: str) -> str:
+        """'Gemini 2.5 Pro by Google (google/gemini-2-5-pro)': a label with its maker."""
+        maker = self.offers[name].maker if self.is_offer(name) else name.split("/", 1)[0]
+        return f"{self.name(name)} by {self.vendor_name(maker)} ({name})"
+
+    def short(self, name: str) -> str:
         """The shortest spelling that still names this model alone: 'qwen-long'."""
-        bare = model_id.split("/", 1)[1]
-        if self._squashed_bare[squash(bare)] == 1 and self.model(bare) == model_id:
+        bare = name.split("/", 1)[1] if "/" in name else name
+        if not self.is_offer(name) and self.model(bare) == name:
             return bare
-        return model_id
+        return name
 
-    # ---- vendors -------------------------------------------------------------
+    # ---- sellers and makers -----------------------------------------------------
 
     def vendor(self, phrase: str) -> str | None:
-        """The vendor id a phrase names ('Alibaba Cloud', 'alibaba', '阿里云')."""
+        """The seller or maker a phrase names ('Alibaba Cloud', 'alibaba', '阿里云')."""
         return self._vendor_keys.get(" ".join(phrase.lower().split()))
 
     def vendor_name(self, vendor_id: str) -> str:
@@ -228,14 +333,14 @@ class Vocabulary:
         return tuple(found)
 
     def chinese_vendors(self) -> frozenset[str]:
-        """The store's vendors counted as Chinese."""
+        """The store's sellers and makers counted as Chinese."""
         return frozenset(v for v in self.vendors if v in CHINESE_VENDORS)
 
-    # ---- examples ------------------------------------------------------------
+    # ---- examples ---------------------------------------------------------------
 
     def example_models(self) -> tuple[str, ...]:
         """Up to two models to use in examples, by their shortest unique spelling."""
         if self._examples is None:
-            answering = [m for m, k in self.models.items() if k.mode in ("chat", "completion")]
-            self._examples = tuple(self.short(m) for m in sorted(answering)[:2])
+            answering = sorted(k for k, m in self.models.items() if m.mode in ANSWERING_MODES)
+            self._examples = tuple(self.short(k) for k in answering[:2])
         return self._examples

@@ -10,9 +10,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
 from bot.answers.numbers import format_tokens
-from bot.answers.query import BLENDED_RATIO, Mix, MixSource, Query
+from bot.answers.offers import tier_note
+from bot.answers.query import BLENDED_RATIO, Mix, MixSource, Query, SellerChoice
 from bot.answers.snapshot import PriceSnapshot
-from storage import FreeOffer, FxRate, ModelPrices, Money, format_money, tier_label
+from storage import FreeOffer, FxRate, ModelPrices, Money, format_money
 
 NAMES_SHOWN = 8
 
@@ -95,6 +96,10 @@ def filter_phrases(query: Query, snapshot: PriceSnapshot) -> list[str]:
         said.append(f"context ≥ {format_tokens(query.min_context)}")
     if query.prompt_tokens:
         said.append(f"prompts of {format_tokens(query.prompt_tokens)} tokens")
+    if query.sellers is SellerChoice.DIRECT:
+        said.append("makers' own offers only")
+    elif query.via:
+        said.append("via " + ", ".join(sorted(vocabulary.vendor_name(v) for v in query.via)))
     if query.vendor_phrase:
         said.append(query.vendor_phrase)
     else:
@@ -141,11 +146,29 @@ def names(models: list[ModelPrices] | tuple[ModelPrices, ...], limit: int = NAME
     return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
 
 
-def tier_note(model: ModelPrices) -> str:
-    """'prompts over 128K' for the lowest dearer tier of a model."""
-    tiers = sorted({tier for (_, tier) in model.prices if tier})
-    return tier_label(tiers[0]) if tiers else ""
+def seller_phrase(offer: ModelPrices) -> str:
+    """'Anthropic' for the maker's own offer; 'Google Vertex AI' for a reseller's."""
+    return offer.vendor_name or offer.vendor
 
 
 def iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
+
+
+__all__ = [
+    "NAMES_SHOWN",
+    "approximate",
+    "as_of_phrase",
+    "currency_note",
+    "decimal_text",
+    "filter_phrases",
+    "iso",
+    "mix_footnote",
+    "mix_phrase",
+    "money",
+    "names",
+    "offer_phrase",
+    "rate_note",
+    "seller_phrase",
+    "tier_note",
+]

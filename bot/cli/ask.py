@@ -10,6 +10,7 @@ import typer
 from bot.answers import Defaults, Query, SnapshotCache, answer, parse_question
 from bot.chat.render import render_text, to_json
 from bot.cli.common import end_of, fail, open_store, parse_date
+from bot.settings import load_settings
 from storage import CURRENCIES, MoneyError
 from storage.money import parse_currency
 
@@ -36,9 +37,11 @@ def ask(
             )
     when = end_of(parse_date(as_of, "--as-of", 'ask "cheapest for 1M tokens?"')) if as_of else None
     now = datetime.now(UTC)
-    cache = SnapshotCache(open_store())
+    settings = load_settings()
+    cache = SnapshotCache(open_store(settings))
     current = cache.now(now)
-    parsed = parse_question(question, current.vocabulary, Defaults(currency=currency, as_of=when))
+    defaults = Defaults(currency=currency, as_of=when, free_confirm_days=settings.free_confirm_days)
+    parsed = parse_question(question, current.vocabulary, defaults)
     if not isinstance(parsed, Query):
         typer.echo(f"error: {parsed.reason}", err=True)
         for example in parsed.examples:
