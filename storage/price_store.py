@@ -73,6 +73,32 @@ class RecordPreview:
     writes: int
 
 
+@dataclass(frozen=True, slots=True)
+class _Latest:
+    """One source's latest price for an offer's kind and tier."""
+
+    point: PricePoint
+    id: int
+    last_seen: datetime | None
+
+
+_FOOTING = {DateBasis.EFFECTIVE: 0, DateBasis.INFERRED: 1, DateBasis.OBSERVED: 2}
+
+
+def _dated(candidates: list[_Latest]) -> _Latest:
+    """The price in force: the newest of the sources' latest prices. When other sources
+    say the same amount, the best-founded date among them is the one shown: a stated date
+    (the latest stated: the conservative "since") beats an inferred one, which beats a
+    first sighting (the earliest: when pricebot first saw this amount)."""
+    newest = max(candidates, key=lambda c: (c.point.effective_at, c.point.observed_at, c.id))
+    agreeing = [c for c in candidates if c.point.amount.same_as(newest.point.amount)]
+    footing = min(_FOOTING[c.point.date_basis] for c in agreeing)
+    best = [c for c in agreeing if _FOOTING[c.point.date_basis] == footing]
+    if footing == _FOOTING[DateBasis.OBSERVED]:
+        return min(best, key=lambda c: (c.point.effective_at, c.id))
+    return max(best, key=lambda c: (c.point.effective_at, c.id))
+
+
 class PriceStore:
     """The price store over one SQLAlchemy engine (SQLite or PostgreSQL)."""
 
@@ -214,9 +240,17 @@ class PriceStore:
         latest = (
             select(
                 PricePointRow,
+                SourceModelRow.last_seen_at.label("last_seen_at"),
                 func.row_number()
                 .over(
-                    partition_by=(PricePointRow.model_id, PricePointRow.kind, PricePointRow.tier),
+                    # Each source's own latest: the newest wins, and sources that agree
+                    # with it can give its date a better footing (see `_dated`).
+                    partition_by=(
+                        PricePointRow.model_id,
+                        PricePointRow.kind,
+                        PricePointRow.tier,
+                        PricePointRow.source,
+                    ),
                     order_by=(
                         PricePointRow.effective_at.desc(),
                         PricePointRow.observed_at.desc(),
@@ -260,9 +294,23 @@ class PriceStore:
                 )
             }
             prices: defaultdict[str, dict[tuple[PriceKind, int], PricePoint]] = defaultdict(dict)
+            # When each zero price was last vouched for: free by zero prices is "free now"
+            # only while a source confirms it, like a free offer without an end date.
+            zero_seen: defaultdict[str, list[datetime]] = defaultdict(list)
+            by_source: defaultdict[tuple[str, PriceKind, int], list[_Latest]] = defaultdict(list)
             for row in session.execute(select(latest).where(latest.c.rank == 1)).mappings():
                 point = point_from(row)
-                prices[point.model_id][(point.kind, point.tier)] = point
+                by_source[(point.model_id, point.kind, point.tier)].append(
+                    _Latest(point, row["id"], row["last_seen_at"])
+                )
+            for (model_id, kind, tier), candidates in by_source.items():
+                chosen = _dated(candidates)
+                point = chosen.point
+                prices[model_id][(kind, tier)] = point
+                if tier == 0 and point.amount.is_zero:
+                    seen = chosen.last_seen
+                    start = point.effective_at
+                    zero_seen[model_id].append(max(start, min(seen, moment)) if seen else start)
             free: dict[str, FreeOffer] = {}
             confirmed: dict[str, datetime] = {}
             for row in session.execute(select(offers).where(offers.c.rank == 1)).mappings():
@@ -276,6 +324,14 @@ class PriceStore:
                     seen = row["last_seen_at"]
                     start = row["effective_at"]
                     confirmed[row["model_id"]] = max(start, min(seen, moment)) if seen else start
+        for model_id, sightings in zero_seen.items():
+            kinds = prices[model_id]
+            both_zero = all(
+                (kind, 0) in kinds and kinds[(kind, 0)].amount.is_zero
+                for kind in (PriceKind.INPUT, PriceKind.OUTPUT)
+            )
+            if both_zero and model_id not in confirmed:
+                confirmed[model_id] = min(sightings)
         result = []
         for model_id in sorted(set(prices) | set(free)):
             model, vendor = infos[model_id]

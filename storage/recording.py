@@ -286,7 +286,7 @@ class Recorder:
             )
         elif new is not None:
             # Names and context windows are metadata, not history: the latest word wins.
-            if quote.display_name:
+            if _better_name(quote.display_name, new["display_name"]):
                 new["display_name"] = quote.display_name
             if quote.context_window:
                 new["context_window"] = quote.context_window
@@ -294,7 +294,7 @@ class Recorder:
                 new["canonical_id"] = quote.canonical_id
         elif model is not None:
             changed = self.updated_models.setdefault(quote.model_id, {})
-            if quote.display_name and model.display_name != quote.display_name:
+            if _better_name(quote.display_name, model.display_name):
                 model.display_name = changed["display_name"] = quote.display_name
             if quote.context_window and model.context_window != quote.context_window:
                 model.context_window = changed["context_window"] = quote.context_window
@@ -415,6 +415,15 @@ class Recorder:
                 not_before=not_before,
             )
         )
+
+
+def _better_name(offered: str, held: str) -> bool:
+    """Whether a source's display name should replace the one held (the latest word wins),
+    except that an id-like spelling ("gpt 4o") never replaces a name written for people
+    ("GPT-4o"): feeds that have no names make one up from the id."""
+    if not offered or offered == held:
+        return False
+    return not (offered == offered.lower() and held != held.lower())
 
 
 def _canonical(quote: Quote, aliases: dict[str, str]) -> Quote:

@@ -186,8 +186,9 @@ class ModelPrices:
     free_offer: FreeOffer | None = None
     # The model this offer sells; "" means the offer is its own model.
     canonical_id: str = ""
-    # The latest moment a source vouched for the active free offer (its start, or a
-    # later snapshot still listing it); None when there is no active free offer.
+    # The latest moment a source vouched for the active free offer, or for input and
+    # output priced at zero (its start, or a later snapshot still listing it); None
+    # when the offer is not free.
     free_confirmed_at: datetime | None = None
 
     @property

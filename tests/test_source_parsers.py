@@ -229,6 +229,38 @@ def test_genai_two_spellings_of_one_offer_keep_the_sellers_own_id(tmp_path: Path
     assert snapshot.rejected == ()
 
 
+def test_genai_a_snapshot_name_years_before_the_first_change_is_not_its_start(
+    tmp_path: Path,
+) -> None:
+    """OpenRouter's nemotron-3-super-120b-a12b-20230311 names a 2026 model (a typo)."""
+    router = {
+        "id": "openrouter",
+        "name": "OpenRouter",
+        "models": [
+            {
+                "id": "nvidia/nemotron-3-super-120b-a12b",
+                "match": {
+                    "or": [
+                        {"equals": "nvidia/nemotron-3-super-120b-a12b"},
+                        {"equals": "nvidia/nemotron-3-super-120b-a12b-20230311"},
+                    ]
+                },
+                "prices": [
+                    {"prices": {"input_mtok": 0.09, "output_mtok": 0.45}},
+                    {
+                        "constraint": {"start_date": "2026-10-19"},
+                        "prices": {"input_mtok": 0.08, "output_mtok": 0.45},
+                    },
+                ],
+            }
+        ],
+    }
+    body = write(tmp_path, "data.json", json.dumps([router]))
+    quotes = by_id(parse_genai_prices(body, NOW, "f").quotes)
+    first = quotes["openrouter/nvidia/nemotron-3-super-120b-a12b"][0]
+    assert (first.effective_at, first.date_basis) == (utc(2026, 10, 18), DateBasis.INFERRED)
+
+
 def test_genai_bundled_data_tells_the_truth_about_dates_and_free() -> None:
     snapshot = read_bundled(NOW)
     assert snapshot.entries > 2000 and snapshot.location.startswith("bundled:genai-prices ")

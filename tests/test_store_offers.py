@@ -248,3 +248,70 @@ def test_migrating_an_old_store_dates_nothing_1970(database_url: str) -> None:
     gpt4o = [(p.effective_at, p.date_basis) for p in store.history("openai/gpt-4o")]
     assert gpt4o == [(fetched, DateBasis.OBSERVED)]
     engine.dispose()
+
+
+def test_a_name_written_for_people_is_not_replaced_by_an_id_like_one(store: PriceStore) -> None:
+    store.record(
+        [quote("openai/gpt-4o", when=utc(2024, 5, 13), input="5", output="15", name="GPT-4o")],
+        source="catalog:war",
+        observed_at=NOW,
+    )
+    store.record(
+        [quote("openai/gpt-4o", when=NOW, input="2.5", output="10", name="gpt 4o")],
+        source="genai-prices",
+        observed_at=NOW,
+    )
+    assert store.current(NOW)[0].display_name == "GPT-4o"
+    later = NOW + timedelta(hours=1)
+    store.record(
+        [quote("openai/gpt-4o", when=later, input="2.5", output="10", name="GPT-4o (2024-11)")],
+        source="litellm",
+        observed_at=later,
+    )
+    assert store.current(later)[0].display_name == "GPT-4o (2024-11)"
+
+
+def test_sources_that_agree_give_the_price_its_best_founded_date(store: PriceStore) -> None:
+    """genai-prices dates a price; LiteLLM, which dates nothing, first sees it later."""
+    stated = utc(2026, 3, 13)
+    store.record(
+        [quote("anthropic/claude-opus-4-6", when=stated, input="5", output="25")],
+        source="genai-prices",
+        observed_at=NOW,
+    )
+    later = NOW + timedelta(days=1)
+    store.record(
+        [
+            replace(
+                quote("anthropic/claude-opus-4-6", when=later, input="5", output="25"),
+                date_basis=DateBasis.OBSERVED,
+            )
+        ],
+        source="litellm",
+        observed_at=later,
+    )
+    [opus] = store.current(later)
+    point = opus.price(PriceKind.INPUT)
+    assert (point.effective_at, point.date_basis, point.source) == (
+        stated,
+        DateBasis.EFFECTIVE,
+        "genai-prices",
+    )
+    # A source saying something else, later, is the price in force: nothing agrees with it.
+    cut = later + timedelta(days=1)
+    store.record(
+        [
+            replace(
+                quote("anthropic/claude-opus-4-6", when=cut, input="4", output="25"),
+                date_basis=DateBasis.OBSERVED,
+            )
+        ],
+        source="litellm",
+        observed_at=cut,
+    )
+    point = store.current(cut)[0].price(PriceKind.INPUT)
+    assert (point.amount, point.date_basis, point.source) == (
+        Money.of("4", "USD"),
+        DateBasis.OBSERVED,
+        "litellm",
+    )

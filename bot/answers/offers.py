@@ -7,7 +7,8 @@ offer; these rules decide what an offer's prices may be used for:
   date is free now only while a source confirmed it within the window
   (`Query.free_confirm_days`, default 30, `PRICEBOT_FREE_CONFIRM_DAYS`); after that it
   is "was free, last confirmed DATE": not free, ranked at its paid prices if it has any,
-  else its price is unknown. Input and output both priced at zero by a source are free.
+  else its price is unknown. Input and output both priced at zero by a source are free,
+  on the same terms: while a source confirmed them within the window.
 - **Placeholder prices** are set aside, never crowned: an offer whose known input and
   output prices are all at or under $0.001 per 1M (compared in USD, with the
   snapshot's rate) — feeds use that for "no real price" (an image model filed as chat).
@@ -47,7 +48,11 @@ def free_kind(offer: ModelPrices, as_of: datetime, window: timedelta) -> str | N
         return CAPPED if promise.cap_note and paid else FREE
     inp, out = offer.price(PriceKind.INPUT), offer.price(PriceKind.OUTPUT)
     if inp is not None and out is not None and inp.amount.is_zero and out.amount.is_zero:
-        return FREE
+        # Zero prices go stale like a free offer without an end date (a 2024 catalog's
+        # "free" is not a 2026 fact); an offer built by hand without the store's
+        # confirmation counts from its prices' own dates.
+        confirmed = offer.free_confirmed_at or max(inp.effective_at, out.effective_at)
+        return STALE if as_of - confirmed > window else FREE
     return None
 
 

@@ -14,8 +14,9 @@ Every date pricebot records says where it comes from (`DateBasis`):
 - the price that precedes a model's first dated change has no start in the
   feed: if that change is still in the future it is the price in force now
   (only OBSERVED at the fetch), else it is INFERRED, dated by the model's own
-  dated snapshot name (`o3-2025-04-16` → 2025-04-16) when that is earlier, else
-  the day before the change. Nothing is dated 1970.
+  dated snapshot name (`o3-2025-04-16` → 2025-04-16) when that is earlier (by
+  at most a year: feeds carry typos), else the day before the change. Nothing is
+  dated 1970.
 
 For a day with time-of-day windows, the price in force for most of the day
 counts (the list price, not the off-peak discount). Tiers (`{base, tiers:
@@ -66,6 +67,10 @@ from bot.sources.identity import (
 from bot.sources.identity import vendor_name as seller_name
 from storage import DateBasis, FreeOffer, Money, Price, PriceKind, Quote
 
+# A dated snapshot name more than this before the first price change is not trusted as
+# the start of the price before it: feeds carry typos (OpenRouter's
+# nemotron-3-super-120b-a12b-20230311 for a 2026 model, first changed 2026-10-19).
+_SNAPSHOT_TRUSTED = timedelta(days=366)
 NAME = "genai-prices"
 DEFAULT_URL = (
     "https://raw.githubusercontent.com/pydantic/genai-prices/refs/heads/main/prices/"
@@ -436,7 +441,8 @@ class _Reader:
         snapshots = [
             day
             for name in (model.id, *_equals(model.match))
-            if (day := snapshot_date(name)) is not None and day < first_change
+            if (day := snapshot_date(name)) is not None
+            and first_change - _SNAPSHOT_TRUSTED < day < first_change
         ]
         return _midnight(min(snapshots) if snapshots else first_change - timedelta(days=1))
 
