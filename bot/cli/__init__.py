@@ -7,7 +7,7 @@ import sys
 import typer
 from pydantic import ValidationError
 
-from bot.cli import ask, db, dbcopy, health, prices, run, sources
+from bot.cli import ask, db, dbcopy, health, models, prices, run, show, sources
 from bot.cli.common import UserError
 from bot.logs import setup_logging
 from bot.settings import Settings, load_settings
@@ -25,6 +25,8 @@ db.app.command("copy")(dbcopy.db_copy)
 app.add_typer(db.app, name="db")
 app.add_typer(prices.catalog_app, name="catalog")
 app.add_typer(prices.prices_app, name="prices")
+app.add_typer(models.app, name="models")
+_ = show  # registers `prices show` on prices_app
 app.command("events")(prices.events)
 app.command("ask")(ask.ask)
 app.add_typer(sources.app, name="sources")

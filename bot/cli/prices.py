@@ -165,58 +165,6 @@ def prices_list(
         typer.echo("converted " + "; ".join(sorted(notes)))
 
 
-@prices_app.command("show")
-def prices_show(
-    model: Annotated[str, typer.Argument(help="A model id or name, e.g. alibaba/qwen-long.")],
-    json_out: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
-) -> None:
-    """A model's whole price history and the events it caused."""
-    store = open_store()
-    model_id = store.resolve_model(model) or fail(
-        f"unknown model {model!r}", "prices show alibaba/qwen-long"
-    )
-    points = store.history(model_id)
-    events = store.events_for(model_id)
-    if json_out:
-        print_json(
-            {
-                "model": model_id,
-                "history": [
-                    {
-                        "kind": p.kind.value,
-                        "tier": p.tier,
-                        "amount": str(p.amount.amount),
-                        "currency": p.amount.currency,
-                        "effective": p.effective_at.isoformat(),
-                        "source": p.source,
-                        "source_ref": p.source_ref,
-                    }
-                    for p in points
-                ],
-                "events": [event_json(e) for e in events],
-            }
-        )
-        return
-    typer.echo(f"{model_id}: price history per 1M tokens")
-    print_table(
-        ["effective", "kind", "tier", "price", "source"],
-        [
-            [
-                p.effective_at.strftime("%Y-%m-%d"),
-                p.kind.value,
-                tier_label(p.tier) or "base",
-                format_money(p.amount),
-                p.source,
-            ]
-            for p in points
-        ],
-    )
-    if events:
-        typer.echo("\nevents:")
-        for e in events:
-            typer.echo("  " + describe_event(e))
-
-
 @prices_app.command("set")
 def prices_set(
     model: Annotated[str, typer.Argument(help="Model id (vendor/model) or a known name.")],
