@@ -177,12 +177,13 @@ def test_the_price_war_catalog_as_of_may_22_and_years_later(sqlite_store: PriceS
         "Gemini 1.5 Pro (Google) within caps"
     )
     assert (may.rows[0].label, may.rows[0].value) == ("1. Qwen-Long", "¥0.875")
+    # Years later, the catalog's 2024 "free" (a free offer, or prices of zero) is no
+    # longer confirmed: nothing is called free now, each says when it last was.
     later = reply_to(sqlite_store, "free")
-    assert [r.label for r in later.rows] == ["ERNIE Lite", "ERNIE Speed", "Hunyuan-lite"]
-    assert (
-        "Was free, not confirmed within 30 days: Gemini 1.5 Pro (Google, last confirmed "
-        "2024-05-25)." in later.lines
-    )
+    assert [r.label for r in later.rows] == []
+    stale = next(line for line in later.lines if line.startswith("Was free"))
+    for name in ("ERNIE Lite (Baidu", "ERNIE Speed (Baidu", "Gemini 1.5 Pro (Google"):
+        assert f"{name}, last confirmed 2024-05-25)" in stale
     flat = reply_to(sqlite_store, "cheapest for 1M tokens top 20 in CNY")
     gemini = next(r for r in flat.rows if r.label.endswith("Gemini 1.5 Pro"))
     assert gemini.value == "¥37.80" and "caps" not in (gemini.note or "")

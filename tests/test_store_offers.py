@@ -315,3 +315,17 @@ def test_sources_that_agree_give_the_price_its_best_founded_date(store: PriceSto
         DateBasis.OBSERVED,
         "litellm",
     )
+
+
+def test_zero_prices_carry_their_last_confirmation_too(store: PriceStore) -> None:
+    start = utc(2024, 5, 21)
+    store.record(
+        [quote("baidu/ernie-lite", when=start, input="0", output="0")],
+        source="catalog:war",
+        observed_at=NOW,
+    )
+    assert store.current(NOW)[0].free_confirmed_at == start
+    paid = quote("baidu/ernie-4", when=start, input="0", output="1")
+    store.record([paid], source="catalog:war", observed_at=NOW)
+    by_id = {m.model_id: m for m in store.current(NOW)}
+    assert by_id["baidu/ernie-4"].free_confirmed_at is None
