@@ -419,11 +419,17 @@ class Recorder:
 
 def _better_name(offered: str, held: str) -> bool:
     """Whether a source's display name should replace the one held (the latest word wins),
-    except that an id-like spelling ("gpt 4o") never replaces a name written for people
-    ("GPT-4o"): feeds that have no names make one up from the id."""
+    except that an id-like spelling ("gpt 4o", "gemini 1.5 Pro") never replaces a name
+    written for people ("GPT-4o", "Gemini 1.5 Pro"): feeds without names make one up."""
     if not offered or offered == held:
         return False
-    return not (offered == offered.lower() and held != held.lower())
+    return _written(offered) or not _written(held)
+
+
+def _written(name: str) -> bool:
+    """A name written for people starts with a capital ("GPT-4o", "Qwen-Long")."""
+    first = next((c for c in name if c.isalpha()), "")
+    return first.isupper()
 
 
 def _canonical(quote: Quote, aliases: dict[str, str]) -> Quote:

@@ -262,6 +262,12 @@ def test_a_name_written_for_people_is_not_replaced_by_an_id_like_one(store: Pric
         observed_at=NOW,
     )
     assert store.current(NOW)[0].display_name == "GPT-4o"
+    store.record(
+        [quote("openai/gpt-4o", when=NOW, input="2.5", output="10", name="gpt 4o Mini-ish")],
+        source="other",
+        observed_at=NOW,
+    )
+    assert store.current(NOW)[0].display_name == "GPT-4o"
     later = NOW + timedelta(hours=1)
     store.record(
         [quote("openai/gpt-4o", when=later, input="2.5", output="10", name="GPT-4o (2024-11)")],
