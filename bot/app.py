@@ -387,6 +387,11 @@ def build_app(
         """Deliveries become due as time passes (retries, holds): look again."""
         dispatcher.wake()
 
+    async def warm_answers(now: datetime) -> None:
+        """Read the store again as soon as prices change, before a chat asks: a big
+        store's snapshot takes a second or more to read (README, Questions: speed)."""
+        await asyncio.to_thread(answers.chat_cache.now, now)
+
     app = App(
         engine=engine,
         store=store,
@@ -401,6 +406,7 @@ def build_app(
             ScheduledJob("dispatch", tick, settings.dispatch_interval),
             ScheduledJob("digests", fanout.digest_job, settings.digest_interval, leader_only=True),
             ScheduledJob("free-offers-ending", fanout.free_ending_job, 3600.0, leader_only=True),
+            ScheduledJob("answers-warm", warm_answers, 10.0),
         ],
         http_host=settings.http_host,
         http_port=settings.http_port,

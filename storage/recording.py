@@ -57,25 +57,32 @@ class _Offer:
     canonical_id: str | None
 
 
-@dataclass
 class _Timeline:
     """One source's dated values for one key, kept sorted by effective time."""
 
-    times: list[datetime]
-    values: list[Any]
+    __slots__ = ("times", "values")
+
+    def __init__(self) -> None:
+        self.times: list[datetime] = []
+        self.values: list[Any] = []
 
     def at(self, moment: datetime) -> Any | None:
         i = bisect.bisect_right(self.times, moment)
         return self.values[i - 1] if i else None
 
     def add(self, moment: datetime, value: Any) -> None:
+        if not self.times or moment >= self.times[-1]:
+            # Rows are read oldest first: appending is the common case.
+            self.times.append(moment)
+            self.values.append(value)
+            return
         i = bisect.bisect_right(self.times, moment)
         self.times.insert(i, moment)
         self.values.insert(i, value)
 
 
 def _timelines() -> defaultdict[Any, _Timeline]:
-    return defaultdict(lambda: _Timeline([], []))
+    return defaultdict(_Timeline)
 
 
 class Recorder:
@@ -169,31 +176,43 @@ class Recorder:
             FreeOfferRow.free_until,
             FreeOfferRow.cap_note,
         )
-        for chunk in chunks(ids):
-            # Plain column tuples, not ORM objects: reading back a big feed's past is the
-            # bulk of a re-import, and nothing here is modified.
-            for model_id, kind, tier, effective_at, amount, currency in s.execute(
-                select(*point_columns)
-                .where(PricePointRow.model_id.in_(chunk), *own_points)
-                .order_by(PricePointRow.effective_at, PricePointRow.observed_at, PricePointRow.id)
-            ):
-                self.points[(model_id, kind, tier)].add(effective_at, Money(amount, currency))
-            for model_id, effective_at, active, free_until, cap_note in s.execute(
-                select(*offer_columns)
-                .where(FreeOfferRow.model_id.in_(chunk), *own_offers)
-                .order_by(FreeOfferRow.effective_at, FreeOfferRow.observed_at, FreeOfferRow.id)
-            ):
-                self.offers[model_id].add(effective_at, FreeOffer(active, free_until, cap_note))
+        # Plain column tuples, not ORM objects: reading back a big feed's past is the
+        # bulk of a re-import, and nothing here is modified. A source is compared with
+        # its own past: read all of it at once (one query, no IN lists of thousands of
+        # ids); an admin's word is compared with every source, for its few offers only.
+        wanted = set(ids)
+        point_order = (PricePointRow.effective_at, PricePointRow.observed_at, PricePointRow.id)
+        offer_order = (FreeOfferRow.effective_at, FreeOfferRow.observed_at, FreeOfferRow.id)
+        if self.across:
+            point_queries = [
+                select(*point_columns).where(PricePointRow.model_id.in_(c)).order_by(*point_order)
+                for c in chunks(ids)
+            ]
+            offer_queries = [
+                select(*offer_columns).where(FreeOfferRow.model_id.in_(c)).order_by(*offer_order)
+                for c in chunks(ids)
+            ]
+        else:
+            point_queries = [select(*point_columns).where(*own_points).order_by(*point_order)]
+            offer_queries = [select(*offer_columns).where(*own_offers).order_by(*offer_order)]
+        for query in point_queries:
+            for model_id, kind, tier, effective_at, amount, currency in s.execute(query):
+                if model_id in wanted:
+                    self.points[(model_id, kind, tier)].add(effective_at, Money(amount, currency))
+        for offer_query in offer_queries:
+            for model_id, effective_at, active, free_until, cap_note in s.execute(offer_query):
+                if model_id in wanted:
+                    self.offers[model_id].add(effective_at, FreeOffer(active, free_until, cap_note))
         # When this source last listed each offer: an undated change happened after it.
-        self.last_seen: dict[str, datetime] = {}
-        for chunk in chunks(ids):
+        self.last_seen: dict[str, datetime] = {
+            model_id: seen
             for model_id, seen in s.execute(
                 select(SourceModelRow.model_id, SourceModelRow.last_seen_at).where(
-                    SourceModelRow.source == self.source, SourceModelRow.model_id.in_(chunk)
+                    SourceModelRow.source == self.source
                 )
-            ):
-                if seen is not None:
-                    self.last_seen[model_id] = seen
+            )
+            if seen is not None and model_id in wanted
+        }
         # Tiers each offer has from this source, and what each batch entry quotes (a
         # catalog may give one moment's base and tier prices in separate quotes).
         self.tiers: defaultdict[str, set[tuple[str, int]]] = defaultdict(set)
@@ -203,10 +222,13 @@ class Recorder:
         self.quoted: defaultdict[tuple[str, datetime], set[tuple[PriceKind, int]]] = defaultdict(
             set
         )
+        # Only offers with tiers (on record, or in this batch) can have one end.
+        tiered = set(self.tiers) | {q.model_id for q in quotes if any(p.tier for p in q.prices)}
         for quote in quotes:
-            self.quoted[(quote.model_id, quote.effective_at)].update(
-                (p.kind, p.tier) for p in quote.prices
-            )
+            if quote.model_id in tiered:
+                self.quoted[(quote.model_id, quote.effective_at)].update(
+                    (p.kind, p.tier) for p in quote.prices
+                )
         for quote in quotes:
             self._model(quote)
             for price in self._with_ended_tiers(quote):
@@ -250,7 +272,16 @@ class Recorder:
                 s.execute(insert(entity), rows)
         if self.updated_models:
             s.execute(update(ModelRow), [{"id": k, **v} for k, v in self.updated_models.items()])
-        s.add_all(self.events)
+        if self.events:
+            # One bulk INSERT … RETURNING, ids in the order the events were derived (the
+            # unit of work's flush of thousands of new_model events took seconds).
+            columns = [c.key for c in PriceEventRow.__table__.columns if c.key != "id"]
+            ids = s.scalars(
+                insert(PriceEventRow).returning(PriceEventRow.id, sort_by_parameter_order=True),
+                [{c: getattr(event, c) for c in columns} for event in self.events],
+            ).all()
+            for event, event_id in zip(self.events, ids, strict=True):
+                event.id = event_id
         s.flush()
 
     def result(self) -> list[PriceEvent]:

@@ -150,11 +150,20 @@ class SourceState:
 
     def listings_of(self, source: str) -> dict[str, Listing]:
         """Every offer the recorded source ever listed (delisted ones too), by offer id."""
+        # Column tuples, not ORM objects: a big feed's listings are read on every poll.
+        columns = (
+            SourceModelRow.model_id,
+            SourceModelRow.first_seen_at,
+            SourceModelRow.last_seen_at,
+            SourceModelRow.missing_since,
+            SourceModelRow.missed,
+            SourceModelRow.delisted_at,
+        )
         with Session(self.engine) as session:
             return {
-                row.model_id: listing_from(row)
-                for row in session.scalars(
-                    select(SourceModelRow).where(SourceModelRow.source == source)
+                model_id: Listing(source, model_id, first, last, missing, missed or 0, delisted)
+                for model_id, first, last, missing, missed, delisted in session.execute(
+                    select(*columns).where(SourceModelRow.source == source)
                 )
             }
 
