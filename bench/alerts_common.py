@@ -20,7 +20,7 @@ from sqlalchemy import create_engine, insert, text
 
 from bot.alerts.notifier import Outgoing, RetryAfter, Sent
 from bot.app import seed_if_empty
-from bot.chat.context import Platform
+from bot.messages import Platform
 from storage import Money, Price, PriceKind, PriceStore, Quote, make_engine, upgrade
 from storage.alert_tables import ChatRow, SubscriptionRow
 

@@ -19,7 +19,8 @@ from aiohttp import web
 from alerts_common import FakePlatform, database, kinds, record_cut
 
 from bot.app import build_app
-from bot.chat.context import ChatRef, Context, Platform
+from bot.chat.context import Context
+from bot.messages import ChatRef, Platform
 from bot.settings import Settings
 
 ROUNDS = 10

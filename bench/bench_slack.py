@@ -27,11 +27,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.alerts.notifier import Outgoing
-from bot.chat.context import ChatRef, Platform
-from bot.chat.reply import Button, Reply, ReplyKind, Row
 from bot.chat.slack import SlackFrontEnd
 from bot.chat.slack.installations import FixedToken
 from bot.chat.slack.notifier import SlackNotifier, web_client
+from bot.messages import Button, ChatRef, Platform, Reply, ReplyKind, Row
 from bot.settings import Settings
 from storage import SlackStore, make_engine, upgrade
 from tests.fakes.commands import RecordingCommands

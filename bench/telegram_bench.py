@@ -21,10 +21,9 @@ from pydantic import SecretStr
 
 from bot.alerts.notifier import Outgoing
 from bot.chat.charts import history_chart, history_series
-from bot.chat.context import ChatRef, Platform
-from bot.chat.reply import Button, Reply, ReplyKind, Row
 from bot.chat.telegram import CallbackSigner, TelegramNotifier
 from bot.chat.telegram.build import build_application
+from bot.messages import Button, ChatRef, Platform, Reply, ReplyKind, Row
 from bot.settings import Settings
 from bot.sources import load_catalog
 from storage import PriceStore, make_engine, upgrade

@@ -42,10 +42,10 @@ from bot.alerts.limits import TELEGRAM, RateLimits
 from bot.alerts.message import Ranker
 from bot.chat.commands import Commands, Services
 from bot.chat.console import ConsoleFrontEnd
-from bot.chat.context import Platform
 from bot.chat.ports import FrontEnd
 from bot.chat.slack import SlackFrontEnd, slack_enabled
 from bot.leader import Leader, leader_for
+from bot.messages import Platform
 from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.sources.poller import Poller, SourceJobs

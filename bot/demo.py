@@ -22,9 +22,9 @@ from bot.alerts.fanout import Fanout
 from bot.alerts.limits import RateLimits
 from bot.alerts.notifier import Outgoing, Sent
 from bot.chat.commands import Commands, Services
-from bot.chat.context import ChatRef, Context, Platform
+from bot.chat.context import Context
 from bot.chat.render import render_text
-from bot.chat.reply import Reply
+from bot.messages import ChatRef, Platform, Reply
 from bot.sources import load_catalog
 from storage import (
     AlertMatcher,

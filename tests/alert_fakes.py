@@ -21,7 +21,7 @@ from bot.alerts.notifier import (
     Sent,
     TemporaryFailure,
 )
-from bot.chat.context import Platform
+from bot.messages import Platform
 
 HANG = "hang"
 

@@ -15,8 +15,8 @@ from bot.alerts.fanout import Fanout
 from bot.alerts.limits import RateLimits
 from bot.app import seed_if_empty
 from bot.chat.commands import Commands, Services
-from bot.chat.context import ChatRef, Context, Platform
-from bot.chat.reply import Reply, ReplyKind
+from bot.chat.context import Context
+from bot.messages import ChatRef, Platform, Reply, ReplyKind
 from storage import AlertMatcher, DeliveryStore, PriceStore, SubscriptionStore
 from tests.alert_fakes import ScriptedNotifier
 from tests.helpers import quote, utc

@@ -12,8 +12,8 @@ from bot.alerts.evaluate import AlertEvaluator
 from bot.app import seed_if_empty
 from bot.chat.commands import Commands, Invalid, Services, default_registry
 from bot.chat.commands.parsing import split_command
-from bot.chat.context import ChatRef, ChatType, Context, Platform
-from bot.chat.reply import Reply, ReplyKind
+from bot.chat.context import ChatType, Context
+from bot.messages import ChatRef, Platform, Reply, ReplyKind
 from storage import ChatKey, Mode, PriceStore, QuietMode, SubscriptionKind, SubscriptionStore
 from tests.helpers import utc
 

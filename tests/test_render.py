@@ -19,7 +19,7 @@ from bot.chat.render import (
 from bot.chat.render.slack import escape as slack_escape
 from bot.chat.render.telegram import escape as telegram_escape
 from bot.chat.render.telegram import utf16_length
-from bot.chat.reply import Button, Image, Reply, ReplyKind, Row
+from bot.messages import Button, Image, Reply, ReplyKind, Row
 
 EVIL = "Evil<b>&amp; *bold* _it_ ~x~ `code` <@U123> <!channel>"
 

@@ -10,10 +10,10 @@ import pytest
 from pydantic import SecretStr
 
 from bot.chat.commands import default_registry
-from bot.chat.context import ChatType, Context, Platform
-from bot.chat.reply import Button, Reply, ReplyKind, Row
+from bot.chat.context import ChatType, Context
 from bot.chat.telegram.frontend import REFUSED_PRESS, TelegramFrontEnd, TelegramStartError
 from bot.chat.telegram.menu import NOT_ON_TELEGRAM
+from bot.messages import Button, Platform, Reply, ReplyKind, Row
 from bot.settings import Settings
 from tests.fakes import telegram_api as fake_api
 from tests.fakes.command_layer import RecordingCommands

@@ -17,10 +17,9 @@ from bot.alerts.notifier import (
     RetryAfter,
     TemporaryFailure,
 )
-from bot.chat.context import ChatRef, Platform
-from bot.chat.reply import Button, Image, Reply, ReplyKind, Row
 from bot.chat.telegram import CallbackSigner, TelegramNotifier
 from bot.chat.telegram.build import api_base_urls, build_application
+from bot.messages import Button, ChatRef, Image, Platform, Reply, ReplyKind, Row
 from bot.settings import Settings
 from tests.fakes import telegram_api as fake_api
 from tests.fakes.telegram_api import FakeTelegramAPI

@@ -8,11 +8,11 @@ from pydantic import SecretStr
 from telegram import Bot, Message
 
 from bot.chat.context import ChatType
-from bot.chat.reply import Button, Reply, Row
 from bot.chat.telegram.admins import AdminCache
 from bot.chat.telegram.buttons import MAX_ACTION_BYTES, CallbackSigner, keyboard
 from bot.chat.telegram.render import html_parts
 from bot.chat.telegram.updates import addressed
+from bot.messages import Button, Reply, Row
 from bot.settings import Settings
 from tests.fakes.telegram_api import BOT_ID, BOT_USERNAME, FakeTelegramAPI, server_error
 from tests.fakes.telegram_html import parse_html, utf16_len

@@ -29,7 +29,7 @@ from bot.answers import (
     rank,
     standing,
 )
-from bot.chat.reply import Reply
+from bot.messages import Reply
 from storage import ChatSettings, Money, format_money
 
 DEFAULT_QUESTION = "cheapest for 1M tokens"

@@ -34,7 +34,7 @@ from bot.alerts.notifier import (
     TemporaryFailure,
 )
 from bot.alerts.rules import backoff, hold_for
-from bot.chat.context import ChatRef, Platform
+from bot.messages import ChatRef, Platform
 from bot.metrics import Metrics
 from storage import (
     ChatKey,

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from bot.chat.reply import Button, Reply, ReplyKind
+from bot.messages import Button, Reply, ReplyKind
 from storage import (
     ClaimedDelivery,
     Conversion,

@@ -9,8 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.chat.context import ChatRef, Platform
-from bot.chat.reply import Reply
+from bot.messages import ChatRef, Platform, Reply
 
 
 @dataclass(frozen=True, slots=True)

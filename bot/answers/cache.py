@@ -33,7 +33,7 @@ from bot.answers.ranking import warm
 from bot.answers.replies import answer, refusal_reply
 from bot.answers.snapshot import PriceSnapshot
 from bot.answers.walks import shape_of
-from bot.chat.reply import Reply
+from bot.messages import Reply
 from storage import FirstSeen, FxRate, ModelInfo, ModelPrices
 from storage.values import require_utc
 

@@ -32,7 +32,7 @@ from bot.answers.wording import (
     seller_phrase,
     tier_note,
 )
-from bot.chat.reply import Reply, ReplyKind, Row
+from bot.messages import Reply, ReplyKind, Row
 from storage import DateBasis, FxRate, ModelPrices, PriceKind, tier_label
 
 _KIND_ORDER = (PriceKind.INPUT, PriceKind.CACHED_INPUT, PriceKind.CACHE_WRITE, PriceKind.OUTPUT)

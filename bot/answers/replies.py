@@ -37,7 +37,7 @@ from bot.answers.wording import (
     seller_phrase,
     tier_note,
 )
-from bot.chat.reply import Reply, ReplyKind, Row
+from bot.messages import Reply, ReplyKind, Row
 from storage import ModelPrices, tier_label
 
 

@@ -1,7 +1,7 @@
 """The chat layer: neutral requests and replies, the command layer, renderers, adapters."""
 
-from bot.chat.context import ChatRef, ChatType, Context, Platform
-from bot.chat.reply import Button, Image, Reply, ReplyKind, Row
+from bot.chat.context import ChatType, Context
+from bot.messages import Button, ChatRef, Image, Platform, Reply, ReplyKind, Row
 
 __all__ = [
     "Button",

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from bot.chat.reply import Image
+from bot.messages import Image
 from storage import EventType, Money, PriceEvent, PriceKind, PricePoint, PriceStore, format_money
 
 # The prices the chart draws, in the base context tier.

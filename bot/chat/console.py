@@ -20,10 +20,10 @@ from typing import TextIO
 from aiohttp import web
 
 from bot.alerts.notifier import Notifier, Outgoing, Sent
-from bot.chat.context import ChatRef, ChatType, Context, Platform
+from bot.chat.context import ChatType, Context
 from bot.chat.ports import CommandLayer
 from bot.chat.render import render_text
-from bot.chat.reply import Reply
+from bot.messages import ChatRef, Platform, Reply
 
 CONSOLE_CHAT = "local"
 

@@ -1,4 +1,8 @@
-"""Context: who is asking, where, and when; what every handler receives."""
+"""Context: who is asking, where, and when; what every handler receives.
+
+Platform and ChatRef live in `bot.messages` because alerts and answers, which must not
+import the chat layer, address chats too; they are re-exported here for handlers.
+"""
 
 from __future__ import annotations
 
@@ -6,26 +10,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from bot.messages import ChatRef, Platform
 
-class Platform(StrEnum):
-    TELEGRAM = "telegram"
-    SLACK = "slack"
-    CONSOLE = "console"
+__all__ = ["ChatRef", "ChatType", "Context", "Platform"]
 
 
 class ChatType(StrEnum):
     PRIVATE = "private"  # a DM or a private chat with the bot
     GROUP = "group"  # a group, supergroup or Slack channel
     CHANNEL = "channel"  # a broadcast channel (Telegram) where the bot posts
-
-
-@dataclass(frozen=True, slots=True)
-class ChatRef:
-    """One chat on one platform; `team_id` is the Slack workspace, None elsewhere."""
-
-    platform: Platform
-    chat_id: str
-    team_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

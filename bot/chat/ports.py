@@ -13,7 +13,7 @@ from aiohttp import web
 
 from bot.alerts.notifier import Notifier
 from bot.chat.context import Context
-from bot.chat.reply import Reply
+from bot.messages import Reply
 
 
 class CommandLayer(Protocol):

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.chat.context import Context
-from bot.chat.reply import Reply
+from bot.messages import Reply
 
 Answer = Callable[[str, Context], list[Reply]]
 

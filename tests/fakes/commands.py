@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 
 from bot.chat.context import Context
-from bot.chat.reply import Button, Reply, ReplyKind
+from bot.messages import Button, Reply, ReplyKind
 
 
 class RecordingCommands:

@@ -11,7 +11,8 @@ import json
 
 import pytest
 
-from bot.chat.context import ChatType, Platform
+from bot.chat.context import ChatType
+from bot.messages import Platform
 from tests.fakes.commands import RecordingCommands
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_messages import all_text

@@ -12,9 +12,8 @@ import pytest
 from sqlalchemy import Engine
 
 from bot.alerts.notifier import Outgoing
-from bot.chat.context import ChatRef, Platform
-from bot.chat.reply import Reply, ReplyKind
 from bot.chat.slack import SlackConfigError, SlackFrontEnd, WorkspaceGone
+from bot.messages import ChatRef, Platform, Reply, ReplyKind
 from tests.fakes.commands import RecordingCommands
 from tests.fakes.slack_api import FakeSlack, Workspace
 from tests.fakes.slack_messages import all_text

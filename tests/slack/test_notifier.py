@@ -8,10 +8,9 @@ import pytest
 from slack_sdk.oauth.installation_store.models.installation import Installation
 
 from bot.alerts.notifier import ChatGone, Outgoing, RetryAfter, TemporaryFailure
-from bot.chat.context import ChatRef, Platform
-from bot.chat.reply import Button, Reply, ReplyKind, Row
 from bot.chat.slack.installations import FixedToken, InstalledTokens, ThreadedInstallationStore
 from bot.chat.slack.notifier import SlackNotifier, WorkspaceGone, web_client
+from bot.messages import Button, ChatRef, Platform, Reply, ReplyKind, Row
 from storage import SlackStore
 from tests.fakes.slack_api import FakeSlack, Workspace
 from tests.fakes.slack_messages import mrkdwn_texts

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.chat.reply import Button, Reply, Row
 from bot.chat.slack.commands import for_slack, parse_request, strip_mentions, unescape
+from bot.messages import Button, Reply, Row
 
 
 @pytest.mark.parametrize(

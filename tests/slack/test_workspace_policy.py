@@ -11,8 +11,8 @@ import pytest
 from bot.alerts.evaluate import AlertEvaluator
 from bot.app import seed_if_empty
 from bot.chat.commands import Commands, Services
-from bot.chat.context import ChatRef, ChatType, Context, Platform
-from bot.chat.reply import Reply, ReplyKind
+from bot.chat.context import ChatType, Context
+from bot.messages import ChatRef, Platform, Reply, ReplyKind
 from storage import ChatKey, PriceStore, SubscriptionStore, WorkspaceStore
 from tests.helpers import utc
 

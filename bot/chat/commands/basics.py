@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.chat.commands.parsing import Invalid
 from bot.chat.commands.services import Services, chat_key, db
 from bot.chat.context import Context
-from bot.chat.reply import Button, Reply
+from bot.messages import Button, Reply
 
 
 def parse_help(args: str) -> str | Invalid:

@@ -19,7 +19,7 @@ from bot.chat.commands.parsing import (
 from bot.chat.commands.services import Services, chat_key, db
 from bot.chat.commands.subscribe import settings_line
 from bot.chat.context import Context
-from bot.chat.reply import Button, Reply
+from bot.messages import Button, Reply
 from storage import ChatSettings, Mode, QuietMode
 
 

@@ -14,7 +14,7 @@ from bot.chat.commands.parsing import Invalid
 from bot.chat.commands.registry import error
 from bot.chat.commands.services import Services, db
 from bot.chat.context import Context
-from bot.chat.reply import Reply, ReplyKind
+from bot.messages import Reply, ReplyKind
 
 EXAMPLE = "/history qwen-long"
 

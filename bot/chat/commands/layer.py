@@ -16,7 +16,7 @@ from bot.chat.commands.registry import Registry, error
 from bot.chat.commands.services import Services, db
 from bot.chat.commands.workspace import everyone_changes_alerts
 from bot.chat.context import ChatType, Context
-from bot.chat.reply import Reply, ReplyKind
+from bot.messages import Reply, ReplyKind
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from bot.chat.commands.parsing import Invalid
 from bot.chat.commands.services import Services, chat_key, db
 from bot.chat.context import Context
-from bot.chat.reply import Reply, ReplyKind
+from bot.messages import Reply, ReplyKind
 
 
 def question_parser(

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.chat.commands.parsing import Invalid
 from bot.chat.context import Context
-from bot.chat.reply import Reply, ReplyKind
+from bot.messages import Reply, ReplyKind
 
 if TYPE_CHECKING:
     from bot.chat.commands.services import Services

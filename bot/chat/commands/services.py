@@ -16,7 +16,7 @@ from typing import Any, ParamSpec, Protocol, TypeVar
 
 from bot.alerts.evaluate import AlertEvaluator, SavedQuestions
 from bot.chat.context import Context
-from bot.chat.reply import Reply
+from bot.messages import Reply
 from storage import (
     ChatKey,
     ChatSettings,

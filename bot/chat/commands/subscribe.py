@@ -15,7 +15,7 @@ from bot.chat.commands.registry import error
 from bot.chat.commands.services import Scope, Services, chat_key, db
 from bot.chat.commands.subscribe_parse import SubscribeRequest, UnsubscribeRequest
 from bot.chat.context import Context
-from bot.chat.reply import Button, Reply
+from bot.messages import Button, Reply
 from storage import (
     Basis,
     ChatSettings,

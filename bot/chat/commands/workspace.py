@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from bot.chat.commands.parsing import Invalid
 from bot.chat.commands.services import Services, db
 from bot.chat.context import Context
-from bot.chat.reply import Button, Reply, ReplyKind
+from bot.messages import Button, Reply, ReplyKind
 
 _EXAMPLE = "/workspace everyone on"
 _ON = ("on", "yes", "true", "allow", "everyone")

@@ -14,7 +14,7 @@ import base64
 import json
 from typing import Any
 
-from bot.chat.reply import Reply
+from bot.messages import Reply
 
 
 def render_json(reply: Reply) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.chat.reply import Image, Reply, ReplyKind
+from bot.messages import Image, Reply, ReplyKind
 
 SECTION_LIMIT = 3000
 BLOCK_LIMIT = 50

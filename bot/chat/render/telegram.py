@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from bot.chat.reply import Button, Image, Reply, ReplyKind
+from bot.messages import Button, Image, Reply, ReplyKind
 
 MESSAGE_LIMIT = 4096
 CAPTION_LIMIT = 1024

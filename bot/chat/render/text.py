@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from bot.chat.reply import Reply, ReplyKind
+from bot.messages import Reply, ReplyKind
 
 
 def width(text: str) -> int:

@@ -24,11 +24,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.chat.context import ChatType
 from bot.chat.ports import CommandLayer
-from bot.chat.reply import Reply, ReplyKind
 from bot.chat.slack.commands import SlackRequest, for_slack, parse_request, strip_mentions
 from bot.chat.slack.home import HOME_ACTION_PREFIX, Home, home_dm, split_home_action
 from bot.chat.slack.messages import ACTION_PREFIX, SlackMessage, render_all
 from bot.chat.slack.people import People, chat_type
+from bot.messages import Reply, ReplyKind
 
 log = logging.getLogger(__name__)
 

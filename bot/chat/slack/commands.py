@@ -13,7 +13,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass, replace
 
-from bot.chat.reply import Reply
+from bot.messages import Reply
 
 # Subcommand (what people type after /pricebot) → the command layer's command.
 SUBCOMMANDS: dict[str, str] = {

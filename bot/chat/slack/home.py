@@ -18,10 +18,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.chat.context import Context
 from bot.chat.ports import CommandLayer
-from bot.chat.reply import Reply, ReplyKind
 from bot.chat.slack.commands import for_slack
 from bot.chat.slack.messages import escape, render, rewrite_buttons
 from bot.chat.slack.people import People
+from bot.messages import Reply, ReplyKind
 
 log = logging.getLogger(__name__)
 

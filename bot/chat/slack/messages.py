@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from bot.chat.render.slack import BLOCK_LIMIT, SlackMessage, escape, render_slack
-from bot.chat.reply import Reply
+from bot.messages import Reply
 
 __all__ = ["ACTION_PREFIX", "SlackMessage", "escape", "render", "render_all", "rewrite_buttons"]
 

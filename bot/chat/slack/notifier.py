@@ -33,9 +33,9 @@ from bot.alerts.notifier import (
     Sent,
     TemporaryFailure,
 )
-from bot.chat.context import ChatRef, Platform
 from bot.chat.slack.installations import TokenSource
 from bot.chat.slack.messages import render
+from bot.messages import ChatRef, Platform
 from storage.slack import SlackStore
 
 log = logging.getLogger(__name__)

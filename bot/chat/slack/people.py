@@ -18,7 +18,8 @@ from datetime import datetime
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.chat.context import ChatRef, ChatType, Context, Platform
+from bot.chat.context import ChatType, Context
+from bot.messages import ChatRef, Platform
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.chat.reply import Button
+from bot.messages import Button
 
 log = logging.getLogger(__name__)
 

@@ -22,9 +22,8 @@ from telegram.error import BadRequest, InvalidToken, RetryAfter, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from bot.alerts.notifier import Notifier
-from bot.chat.context import ChatRef, ChatType, Context, Platform
+from bot.chat.context import ChatType, Context
 from bot.chat.ports import CommandLayer
-from bot.chat.reply import Reply, ReplyKind
 from bot.chat.telegram.admins import AdminCache
 from bot.chat.telegram.build import api_base_urls, build_application
 from bot.chat.telegram.buttons import CallbackSigner, without_button
@@ -33,6 +32,7 @@ from bot.chat.telegram.notifier import TelegramNotifier, retry_seconds
 from bot.chat.telegram.paging import more_request, page, page_count
 from bot.chat.telegram.sending import send_reply
 from bot.chat.telegram.updates import Addressed, addressed, chat_type, language
+from bot.messages import ChatRef, Platform, Reply, ReplyKind
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)

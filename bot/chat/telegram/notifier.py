@@ -21,9 +21,9 @@ from bot.alerts.notifier import (
     Sent,
     TemporaryFailure,
 )
-from bot.chat.context import Platform
 from bot.chat.telegram.buttons import CallbackSigner
 from bot.chat.telegram.sending import send_reply
+from bot.messages import Platform
 
 log = logging.getLogger(__name__)
 

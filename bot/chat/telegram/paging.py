@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from bot.chat.reply import Button, Reply, ReplyKind
+from bot.messages import Button, Reply, ReplyKind
 
 PAGE_ROWS = 10
 # Actions the adapter answers itself; command layer actions are commands ("/…").

@@ -14,7 +14,7 @@ from bot.chat.render.telegram import (
     to_html,
     utf16_length,
 )
-from bot.chat.reply import Reply
+from bot.messages import Reply
 
 
 def html_parts(reply: Reply, *, limit: int = MESSAGE_LIMIT) -> list[str]:

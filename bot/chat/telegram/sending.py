@@ -7,9 +7,9 @@ from dataclasses import replace
 from telegram import Bot, LinkPreviewOptions, Message, ReplyParameters
 from telegram.constants import ParseMode
 
-from bot.chat.reply import Reply
 from bot.chat.telegram.buttons import CallbackSigner, keyboard
 from bot.chat.telegram.render import caption_html, has_text, html_parts
+from bot.messages import Reply
 
 # Alerts cite their sources; a preview card of the vendor's pricing page would bury the numbers.
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)

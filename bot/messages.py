@@ -1,4 +1,9 @@
-"""Reply: what a command or an alert says, before any platform renders it.
+"""Messages: what a command or an alert says (Reply), and to which chat (ChatRef).
+
+The neutral types every layer shares; answers and alerts build them, the chat layer
+renders and sends them. This module imports nothing from `bot`, so the arrows point
+one way: chat -> answers/alerts -> messages.
+
 
 Handlers return Replies; renderers (plain text, Telegram HTML, Slack Block Kit,
 JSON) turn them into what each front-end sends. Nothing here knows a platform.
@@ -61,3 +66,18 @@ class Reply:
     private: bool = False
     # Machine-readable content for the JSON renderer; plain values only.
     data: dict[str, Any] = field(default_factory=dict)
+
+
+class Platform(StrEnum):
+    TELEGRAM = "telegram"
+    SLACK = "slack"
+    CONSOLE = "console"
+
+
+@dataclass(frozen=True, slots=True)
+class ChatRef:
+    """One chat on one platform; `team_id` is the Slack workspace, None elsewhere."""
+
+    platform: Platform
+    chat_id: str
+    team_id: str | None = None
