@@ -17,6 +17,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -135,6 +136,50 @@ class WebServer:
         """Every metric in Prometheus text format."""
         body = await asyncio.to_thread(self.metrics.exposition)
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+# Deeper JSON than this is refused unread: no update or event nests more than a few dozen
+# levels, and Python's parser would otherwise recurse until it fails (an HTTP 500).
+MAX_JSON_DEPTH = 200
+_BRACKETS = frozenset(b"[{")
+
+
+def json_body(body: bytes, *, max_depth: int = MAX_JSON_DEPTH) -> dict[str, Any]:
+    """A request body that must be one JSON object; ValueError says why it is not."""
+    if _nesting(body) > max_depth:
+        raise ValueError(f"JSON nested deeper than {max_depth} levels")
+    try:
+        value = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise ValueError(f"not JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise ValueError("not a JSON object")
+    return value
+
+
+def _nesting(body: bytes) -> int:
+    """How deeply brackets nest outside strings, counted without parsing."""
+    # Only bodies with many brackets need the count; a quick test keeps the usual case cheap.
+    if body.count(b"[") + body.count(b"{") <= MAX_JSON_DEPTH:
+        return 0
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in body:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # closing quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in _BRACKETS:
+            depth += 1
+            deepest = max(deepest, depth)
+        elif byte in (0x5D, 0x7D):  # ] }
+            depth -= 1
+    return deepest
 
 
 def _json(value: object, *, status: int = 200) -> web.Response:

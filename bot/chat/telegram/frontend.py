@@ -34,6 +34,7 @@ from bot.chat.telegram.sending import send_reply
 from bot.chat.telegram.updates import Addressed, addressed, chat_type, language
 from bot.messages import ChatRef, Platform, Reply, ReplyKind
 from bot.settings import Settings
+from bot.web import json_body
 
 log = logging.getLogger(__name__)
 
@@ -193,8 +194,10 @@ class TelegramFrontEnd:
         if not self.application.running:
             return web.Response(status=503, text="not ready")  # Telegram delivers it again later
         try:
-            update = Update.de_json(await request.json(), self.application.bot)
+            update = Update.de_json(json_body(await request.read()), self.application.bot)
         except (ValueError, TypeError, KeyError, AttributeError):
+            return web.Response(status=400, text="not an update")
+        if update is None:
             return web.Response(status=400, text="not an update")
         await self.application.update_queue.put(update)
         return web.Response(text="ok")

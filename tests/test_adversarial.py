@@ -1,0 +1,312 @@
+"""The adversarial pass of issue 14, kept: odd values, slow clients, floods, one chat's
+back-off, secrets in logs. Loopback only; every loop is bounded and stops by itself.
+
+Timings measured here are printed (pytest -s) and quoted in docs/scaling.md; the
+assertions keep only generous bounds, so a busy machine does not fail them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+from pydantic import SecretStr
+
+from bot.alerts.answering import AnswersEngine
+from bot.alerts.evaluate import AlertEvaluator
+from bot.app import seed_if_empty
+from bot.chat.commands import Commands, Services
+from bot.chat.context import ChatType, Context
+from bot.chat.telegram.frontend import TelegramFrontEnd
+from bot.messages import ChatRef, Platform, ReplyKind
+from bot.settings import Settings
+from storage import ChatKey, PriceStore, SubscriptionStore
+from tests.fakes.command_layer import RecordingCommands
+from tests.fakes.slack_api import FakeSlack
+from tests.fakes.slack_requests import Signer
+from tests.fakes.telegram_api import SECRET_HEADER, FakeTelegramAPI
+from tests.helpers import utc
+from tests.slack.conftest import SIGNING_SECRET, TEAM, close, serve, slack_settings
+from tests.test_telegram_webhook import free_port
+from tests.test_telegram_webhook import serve as serve_routes
+
+NOW = utc(2024, 5, 23, 12)
+
+
+def pricebot(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PRICEBOT_DATABASE_URL": database_url}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], capture_output=True, text=True, env=env, timeout=120
+    )
+
+
+def run_cli(
+    database_url: str, args: list[str], capsys: pytest.CaptureFixture[str], monkeypatch
+) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]
+    """`pricebot ARGS` in this process (a process each would take seconds): code, out, err."""
+    from bot.cli import main
+
+    monkeypatch.setenv("PRICEBOT_DATABASE_URL", database_url)
+    code = 0
+    try:
+        main(args)
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    finally:
+        # main() logs to this test's captured stderr: not to later tests'.
+        root = logging.getLogger()
+        for handler in [h for h in root.handlers if getattr(h, "_pricebot", False)]:
+            root.removeHandler(handler)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+# ---- 5. odd values: the CLI ------------------------------------------------------------
+
+NEW_MODEL = ["prices", "set", "acme/acme-1", "--vendor", "acme", "--input", "1"]
+NEW_MODEL += ["--currency", "USD"]
+ODD_CLI = [
+    (["ask", "cheapest for 1M tokens?", "--as-of", "9999-12-31"], "--as-of 9999-12-31"),
+    (["prices", "set", "alibaba/qwen-long", "--input", "1e25", "--currency", "CNY"], "1e25"),
+    (
+        ["prices", "set", "alibaba/qwen-long", "--input", "1", "--effective", "9999-12-31"],
+        "--effective 9999-12-31",
+    ),
+    (
+        ["prices", "set", "baidu/ernie-speed", "--free", "--free-until", "9999-12-31"],
+        "--free-until 9999-12-31",
+    ),
+    (
+        ["prices", "set", "baidu/ernie-speed", "--free", "--free-until", "2024-06-01"],
+        "--free-until 2024-06-01",
+    ),
+    (
+        [*NEW_MODEL, "--context", "1e20"],
+        "--context '1e20'",
+    ),
+    (
+        [*NEW_MODEL, "--context", "100000000000000000000"],
+        "--context 100000000000000000000 is out of range",
+    ),
+    (["prices", "set", "alibaba/qwen-long", "--input", "1", "--tier", str(10**20)], "--tier"),
+    (["prices", "set", "acme/acme-1", "--vendor", "acme", "--input", "1"], "--currency"),
+    (["events", "--since", str(10**20)], "--since"),
+]
+
+
+@pytest.fixture
+def loaded(store: PriceStore) -> PriceStore:
+    seed_if_empty(store, now=utc(2024, 5, 1))
+    return store
+
+
+@pytest.mark.parametrize(("args", "named"), ODD_CLI, ids=[" ".join(a[:2]) for a, _ in ODD_CLI])
+def test_odd_values_on_the_cli_are_one_line_with_an_example(
+    loaded: PriceStore,
+    database_url: str,
+    args: list[str],
+    named: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    before = (loaded.last_event_id(), len(loaded.models()))
+    code, out, err = run_cli(database_url, args, capsys, monkeypatch)
+    assert code == 2, out + err
+    lines = [line for line in err.strip().splitlines() if not line[:4].isdigit()]  # log lines
+    assert len(lines) == 2 and lines[0].startswith("error: ") and named in lines[0], lines
+    assert lines[1].startswith("example: pricebot ")
+    assert "Traceback" not in err
+    assert (loaded.last_event_id(), len(loaded.models())) == before
+
+
+def test_a_price_without_currency_is_in_the_models_own(
+    loaded: PriceStore,
+    database_url: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    args = ["prices", "set", "qwen-long", "--input", "0.4", "--per", "1M"]
+    code, out, err = run_cli(database_url, args, capsys, monkeypatch)
+    assert code == 0, err
+    # Qwen-Long is priced in CNY: ¥0.50 → ¥0.40 is a 20% cut, not $0.40 (+620%).
+    assert "cut alibaba/qwen-long input ¥0.50 → ¥0.40 (-20%)" in out
+
+
+# ---- 5. odd values: the chat commands (every front-end calls this layer) ----------------
+
+
+def ctx(chat_id: str = "100", *, platform: Platform = Platform.TELEGRAM) -> Context:
+    return Context(
+        chat=ChatRef(platform, chat_id, "T1" if platform is Platform.SLACK else None),
+        user_id="u1",
+        is_admin=True,
+        now=NOW,
+        chat_type=ChatType.PRIVATE,
+        user_name="eve\x00",
+    )
+
+
+@pytest.fixture
+def commands(loaded: PriceStore) -> Commands:
+    answers = AnswersEngine(loaded, free_confirm_days=30)
+    return Commands(
+        Services(
+            store=loaded,
+            subscriptions=SubscriptionStore(loaded.engine),
+            evaluator=AlertEvaluator(loaded, answers),
+            questions=answers,
+            saved_questions=answers,
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "/subscribe under 10000000000000000000000000000",
+        "/subscribe under ¥1000001",
+        "/subscribe deepseek 1e28%",
+        "/subscribe under ¥1 with 100000000000000000000k context",
+        "/mute 100000000000000000000h",
+        "/unsubscribe 99999999999999999999999",
+    ],
+)
+async def test_odd_values_in_chat_commands_are_refused_and_nothing_is_saved(
+    commands: Commands, text: str
+) -> None:
+    subs = SubscriptionStore(commands.services.store.engine)
+    for platform in (Platform.TELEGRAM, Platform.SLACK):
+        (reply,) = await commands.handle(text, ctx(platform=platform))
+        assert reply.kind is ReplyKind.ERROR, reply
+        assert any("Example" in line or "/" in line for line in reply.lines), reply
+        key = ChatKey(platform.value, "100", "T1" if platform is Platform.SLACK else "")
+        assert subs.list_for(key) == []
+        (listed,) = await commands.handle("/subscriptions", ctx(platform=platform))
+        assert listed.kind is not ReplyKind.ERROR
+
+
+async def test_nul_bytes_never_reach_the_database(commands: Commands) -> None:
+    (reply,) = await commands.handle("/subscribe deep\x00seek", ctx())
+    assert reply.kind is not ReplyKind.ERROR, reply
+    assert "Something went wrong" not in reply.title
+    (answer,) = await commands.handle("cheapest\x00 for 1M tokens?", ctx())
+    assert answer.kind is ReplyKind.ANSWER
+    (history,) = await commands.handle("/history \x00", ctx())
+    assert "Something went wrong" not in history.title
+
+
+# ---- 5. bodies that pass the secret or signature but do not parse ----------------------
+
+
+@pytest.fixture
+async def telegram_webhook(
+    telegram_api: FakeTelegramAPI,
+) -> AsyncIterator[tuple[RecordingCommands, str]]:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/hooks/telegram"
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        telegram_token=SecretStr(telegram_api.token),
+        telegram_api_url=telegram_api.url,
+        telegram_webhook_url=url,
+        telegram_webhook_secret=SecretStr("k3y_for-pricebot"),
+    )
+    recording = RecordingCommands()
+    front = TelegramFrontEnd(settings, recording)
+    runner = await serve_routes(front.routes(), port)
+    await front.start()
+    try:
+        yield recording, url
+    finally:
+        await front.stop()
+        await runner.cleanup()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[" * 100_000 + b"]" * 100_000,
+        b'{"update_id": 1, "message": ' * 20_000 + b"{}" + b"}" * 20_000,
+        b"[1, 2, 3]",
+        b"\xff\xfe not utf-8",
+        b"null",
+    ],
+    ids=["nested-100k-lists", "nested-20k-objects", "a-list", "not-utf8", "null"],
+)
+async def test_telegram_webhook_bodies_that_do_not_parse_get_400(
+    telegram_webhook: tuple[RecordingCommands, str], body: bytes
+) -> None:
+    recording, url = telegram_webhook
+    headers = {SECRET_HEADER: "k3y_for-pricebot"}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(url, data=body, headers=headers) as r,
+    ):
+        assert r.status == 400
+    assert recording.asked == []
+
+
+@pytest.fixture
+async def slack_front(tmp_path) -> AsyncIterator[tuple[object, FakeSlack]]:  # type: ignore[no-untyped-def]
+    from bot.chat.slack import SlackFrontEnd
+    from storage import make_engine, upgrade
+
+    fake = FakeSlack()
+    await fake.start()
+    ws = fake.add_workspace(TEAM, "Acme")
+    fake.add_user(TEAM, "UMEMBER", "max")
+    fake.add_channel(TEAM, "CGENERAL", "general", creator="UMEMBER", members=("UMEMBER",))
+    url = f"sqlite:///{tmp_path / 'slack.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    settings = slack_settings(fake, url, slack_bot_token=ws.bot_token)
+    recording = RecordingCommands()
+    front = SlackFrontEnd(settings, commands=recording, engine=engine)
+    running = await serve(front)
+    try:
+        yield running, fake, recording  # type: ignore[misc]
+    finally:
+        await close(running)
+        await fake.close()
+        engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("application/json", "{not json"),
+        ("application/json", "[" * 100_000 + "]" * 100_000),
+        ("application/x-www-form-urlencoded", "payload=%7Bnot+json"),
+    ],
+    ids=["json", "nested-json", "form-payload"],
+)
+async def test_signed_slack_bodies_that_do_not_parse_get_400(
+    slack_front: tuple, content_type: str, body: str
+) -> None:
+    running, _fake, recording = slack_front
+    headers = Signer(SIGNING_SECRET, team_id=TEAM).sign(body, content_type).headers
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(running.url + "/slack/events", data=body, headers=headers) as r,
+    ):
+        assert r.status == 400, await r.text()
+    unsigned = {"Content-Type": content_type}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(running.url + "/slack/events", data=body, headers=unsigned) as r,
+    ):
+        assert r.status == 401
+    assert recording.asked == []
+
+
+def test_json_body_keeps_ordinary_bodies() -> None:
+    from bot.web import json_body
+
+    update = {"update_id": 1, "message": {"text": "[[[{{{" * 100}}
+    assert json_body(json.dumps(update).encode()) == update
