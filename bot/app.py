@@ -49,7 +49,7 @@ from bot.messages import Platform
 from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.sources.poller import Poller, SourceJobs
-from bot.web import WebServer, database_ready
+from bot.web import MAX_BODY, WebServer, database_ready
 from storage import (
     AlertMatcher,
     DeliveryStore,
@@ -100,6 +100,10 @@ class App:
     leader_interval: float = 2.0
     # The price sources' refreshes (their tick is one of `jobs`); None: not polled.
     sources: SourceJobs | None = None
+    # The HTTP server's limits on slow clients (bot.web).
+    http_header_timeout: float = 10.0
+    http_body_timeout: float = 10.0
+    http_max_connections: int = 256
 
     def __post_init__(self) -> None:
         self.scheduler = AsyncIOScheduler(timezone=UTC)
@@ -120,6 +124,9 @@ class App:
             port=self.http_port,
             metrics=self.metrics,
             ready=[database_ready(self.engine)],
+            header_timeout=self.http_header_timeout,
+            body_timeout=self.http_body_timeout,
+            max_connections=self.http_max_connections,
         )
 
     def add_job(self, job: ScheduledJob) -> None:
@@ -159,8 +166,11 @@ class App:
         self.scheduler.start()
         self._leadership_changed(self.leader.is_leader)
         self.dispatcher.start()
-        routes = [route for fe in self.front_ends for route in fe.routes()]
-        self.web.add_routes(routes)
+        routes = []
+        for fe in self.front_ends:
+            # Each front-end says how large a body its routes take (bot.web.MAX_BODY at most).
+            self.web.add_routes(fe.routes(), max_body=getattr(fe, "max_body", MAX_BODY))
+            routes.extend(fe.routes())
         try:
             await self.web.start()
         except OSError as exc:
@@ -410,6 +420,9 @@ def build_app(
         ],
         http_host=settings.http_host,
         http_port=settings.http_port,
+        http_header_timeout=settings.http_header_timeout,
+        http_body_timeout=settings.http_body_timeout,
+        http_max_connections=settings.http_max_connections,
         clock=clock,
         metrics=metrics,
         leader_interval=settings.leader_interval,

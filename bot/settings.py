@@ -35,8 +35,16 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
 
     # One HTTP server for everything pricebot serves (Slack, Telegram webhook, health).
-    http_host: str = "0.0.0.0"
+    # Loopback by default: a single-machine run is not reachable from the network until a
+    # deploy says so (containers set 0.0.0.0 and publish the port; see deploy/).
+    http_host: str = "127.0.0.1"
     http_port: int = 8080
+    # A client must send a request's headers within this many seconds (and its body
+    # within http_body_timeout), or its connection is closed; at most this many
+    # connections are open at once (fewer if the file limit, ulimit -n, is low).
+    http_header_timeout: float = Field(default=10.0, gt=0, le=300)
+    http_body_timeout: float = Field(default=10.0, gt=0, le=300)
+    http_max_connections: int = Field(default=256, ge=1, le=100_000)
 
     # Scale-out (docs/scaling.md): how often a replica checks or tries to take the leader
     # lock; a dead leader is replaced within about this many seconds.

@@ -310,3 +310,139 @@ def test_json_body_keeps_ordinary_bodies() -> None:
 
     update = {"update_id": 1, "message": {"text": "[[[{{{" * 100}}
     assert json_body(json.dumps(update).encode()) == update
+
+
+# ---- 1. slow clients: half-open connections under a lowered file limit -------------------
+
+# The HTTP server alone, in a process whose file limit is lowered to systemd's usual 1,024.
+_SERVER = """
+import asyncio, resource, sys
+resource.setrlimit(resource.RLIMIT_NOFILE, (1024, 1024))
+from bot.metrics import Metrics
+from bot.web import WebServer
+
+async def main():
+    server = WebServer(host="127.0.0.1", port=0, metrics=Metrics(), header_timeout=2.0)
+    await server.start()
+    print(server.port, server.max_connections, flush=True)
+    # Stops by itself: when the test closes stdin, or after 60 s at most.
+    loop = asyncio.get_running_loop()
+    try:
+        await asyncio.wait_for(loop.run_in_executor(None, sys.stdin.read), 60)
+    except TimeoutError:
+        pass
+    print("refused", server.refused, flush=True)
+    await server.stop()
+
+asyncio.run(main())
+"""
+
+
+async def _healthz(port: int) -> int | None:
+    """/healthz's status, or None when the connection fails; 1 s at most."""
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=1)) as session,
+            session.get(f"http://127.0.0.1:{port}/healthz") as r,
+        ):
+            return r.status
+    except (aiohttp.ClientError, TimeoutError):
+        return None
+
+
+async def test_half_open_connections_do_not_stall_healthz() -> None:
+    import asyncio
+    import time
+
+    server = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        _SERVER,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert server.stdout is not None and server.stdin is not None and server.stderr is not None
+    try:
+        port, cap = map(int, (await asyncio.wait_for(server.stdout.readline(), 30)).split())
+        assert cap == 256  # the default, well below the 1,024 files the process may open
+        flood: list[asyncio.StreamWriter] = []
+        started = time.monotonic()
+        for _ in range(1_100):  # as in the issue: more connections than the file limit
+            try:
+                _, writer = await asyncio.open_connection("127.0.0.1", port)
+            except OSError:
+                continue
+            writer.write(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")  # headers never finished
+            flood.append(writer)
+        assert len(flood) > 1_000
+        recovered = None
+        while time.monotonic() - started < 15:
+            if await _healthz(port) == 200:
+                recovered = time.monotonic() - started
+                break
+            await asyncio.sleep(0.1)
+        print(f"\n/healthz answered again {recovered:.2f}s after 1,100 half-open connections")
+        assert recovered is not None and recovered < 10
+        for writer in flood:
+            writer.close()
+    finally:
+        server.stdin.close()
+        out, err = await asyncio.wait_for(server.communicate(), 30)
+    log = err.decode()
+    assert "Too many open files" not in log and "Traceback" not in log, log[-2000:]
+    assert "refused" in out.decode()
+
+
+async def test_bodies_are_bounded_per_route_and_in_time() -> None:
+    import asyncio
+
+    from aiohttp import web
+
+    from bot.metrics import Metrics
+    from bot.web import WebServer
+
+    async def echo(request: web.Request) -> web.Response:
+        return web.Response(text=str(len(await request.read())))
+
+    server = WebServer(host="127.0.0.1", port=0, metrics=Metrics(), body_timeout=1.0)
+    server.add_routes([web.post("/hook", echo)], max_body=1000)
+    await server.start()
+    base = f"http://127.0.0.1:{server.port}"
+    try:
+        async with aiohttp.ClientSession() as session:
+            async with session.post(base + "/hook", data=b"x" * 1000) as r:
+                assert (r.status, await r.text()) == (200, "1000")
+            async with session.post(base + "/hook", data=b"x" * 1001) as r:
+                assert r.status == 413
+
+            async def chunked() -> AsyncIterator[bytes]:
+                for _ in range(5):
+                    yield b"x" * 300
+
+            async with session.post(base + "/hook", data=chunked()) as r:
+                assert r.status == 413  # no Content-Length: counted as it arrives
+            async with session.post(base + "/healthz", data=b"x" * 20_000) as r:
+                assert r.status == 413  # a route without a body takes 16 KB at most
+        # A body promised and never sent: 408 after the body timeout, not a held connection.
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(b"POST /hook HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\nabc")
+        status = await asyncio.wait_for(reader.readline(), 5)
+        assert status.startswith(b"HTTP/1.1 408"), status
+        writer.close()
+    finally:
+        await server.stop()
+
+
+def test_a_single_machine_run_listens_on_loopback(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    from bot.app import build_app
+
+    settings = Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'p.db'}")  # type: ignore[call-arg]
+    app = build_app(settings, stdin=io.StringIO(""), stdout=io.StringIO())
+    try:
+        assert [fe.name for fe in app.front_ends] == ["console"]
+        assert app.web.host == "127.0.0.1"
+    finally:
+        app.engine.dispose()

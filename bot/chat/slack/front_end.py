@@ -79,6 +79,9 @@ class SlackFrontEnd:
     """pricebot's Slack app: listeners, its HTTP routes or Socket Mode link, and its Notifier."""
 
     name = "slack"
+    # Slack's largest payloads (a button press carries the whole message and view state)
+    # are tens of KB.
+    max_body = 1024 * 1024
 
     def __init__(
         self,

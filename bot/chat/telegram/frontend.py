@@ -92,6 +92,9 @@ class TelegramFrontEnd:
     """pricebot on Telegram: private chats, groups, supergroups and channels."""
 
     name = "telegram"
+    # The webhook's largest body: an update is a few KB (a 4096-character message with its
+    # entities and the message it replies to).
+    max_body = 256 * 1024
 
     def __init__(
         self,
