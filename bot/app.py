@@ -40,7 +40,9 @@ from bot.alerts.fanout import Fanout
 from bot.alerts.limits import DEFAULTS as DEFAULT_LIMITS
 from bot.alerts.limits import TELEGRAM, RateLimits
 from bot.alerts.message import Ranker
+from bot.chat.charts import ChartPool
 from bot.chat.commands import Commands, Services
+from bot.chat.commands.flood import FloodGuard, FloodLimits
 from bot.chat.console import ConsoleFrontEnd
 from bot.chat.ports import FrontEnd
 from bot.chat.slack import SlackFrontEnd, slack_enabled
@@ -358,8 +360,17 @@ def build_app(
         questions=answers,
         saved_questions=answers,
         workspaces=WorkspaceStore(engine),
+        charts=ChartPool(workers=settings.chart_workers, queue=settings.chart_queue),
     )
-    commands = Commands(services)
+    commands = Commands(
+        services,
+        flood=FloodGuard(
+            FloodLimits(
+                per_user=settings.commands_per_user_per_minute,
+                per_chat=settings.commands_per_chat_per_minute,
+            )
+        ),
+    )
     app_front_ends: list[FrontEnd]
     holder: list[App] = []
     if front_ends is not None:

@@ -151,6 +151,14 @@ class Settings(BaseSettings):
     # A free offer without an end date is "free now" while a source confirmed it this
     # many days ago or less; after that answers say "was free, last confirmed DATE".
     free_confirm_days: int = Field(default=30, ge=1)
+    # Commands one user (across chats) and one chat (across users) may send a minute;
+    # past that the sender is told once to wait, and the rest are dropped (issue 14).
+    commands_per_user_per_minute: float = Field(default=20, gt=0, le=10_000)
+    commands_per_chat_per_minute: float = Field(default=60, gt=0, le=10_000)
+    # Charts drawn at once (each a CPU-bound worker thread apart from the database's), and
+    # how many may wait; past that /history says it is busy.
+    chart_workers: int = Field(default=1, ge=1, le=16)
+    chart_queue: int = Field(default=8, ge=0, le=1000)
     # The console front-end: "auto" runs it when no chat platform has credentials.
     console: Literal["auto", "on", "off"] = "auto"
 

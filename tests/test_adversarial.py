@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import aiohttp
 import pytest
@@ -446,3 +447,114 @@ def test_a_single_machine_run_listens_on_loopback(tmp_path) -> None:  # type: ig
         assert app.web.host == "127.0.0.1"
     finally:
         app.engine.dispose()
+
+
+# ---- 3. one chat's "retry after" ---------------------------------------------------------
+
+
+async def test_one_chats_retry_after_holds_only_that_chat(store: PriceStore) -> None:
+    import asyncio
+    import time
+
+    from bot.alerts.limits import PlatformLimits, RateLimits
+    from tests.alert_fakes import RetryAfter
+    from tests.test_dispatcher import World
+
+    # Telegram's real spacing, sped up tenfold: 300 messages/s for the bot, 1/s per chat.
+    limits = RateLimits({"telegram": PlatformLimits(per_bot=300.0, per_chat=1.0)})
+    world = World(store, limits=limits)
+    chats = [str(1000 + n) for n in range(301)]
+    world.subscribe(*chats)
+    world.notifier.script(chats[0], RetryAfter(30))
+    started = time.monotonic()
+    world.cut()
+    await world.dispatcher.drain()
+    others = time.monotonic() - started
+    print(f"\n300 other chats' alerts sent {others:.2f}s after one chat's retry_after=30")
+    received = {m.chat_id for m in world.notifier.received}
+    assert received == set(chats[1:])  # everyone else, at once
+    assert others < 10  # unlimited it takes ~1 s; the old platform-wide pause took 30+
+    # The chat told to wait is owed its alert about 30 s later, not dropped or retried now.
+    (waiting,) = await asyncio.to_thread(world.outbox.records, statuses=["pending"])
+    assert waiting.chat.chat_id == chats[0]
+    assert waiting.next_attempt_at is not None
+    due_in = (waiting.next_attempt_at.replace(tzinfo=UTC) - datetime.now(UTC)).total_seconds()
+    assert 20 < due_in <= 31
+    assert limits.chat_wait("telegram", chats[0]) > 20
+    assert limits.paused("telegram") == 0  # the platform itself was never paused
+
+
+async def test_a_bot_wide_retry_after_pauses_every_chat_for_a_bounded_time() -> None:
+    from bot.alerts.limits import BOT_PAUSE_CAP, CHAT_WAIT_CAP, RateLimits
+
+    limits = RateLimits({})
+    assert limits.retry_after("telegram", "1", 10**9) == CHAT_WAIT_CAP
+    assert limits.paused("telegram") == 0
+    limits.retry_after("telegram", "2", 5.0)
+    limits.retry_after("telegram", "3", 5.0)  # three chats within a second: it is the bot's
+    assert 4 < limits.paused("telegram") <= 5.0
+    limits.retry_after("slack", "C1", 10**9, bot_wide=True)
+    assert BOT_PAUSE_CAP - 1 < limits.paused("slack") <= BOT_PAUSE_CAP
+
+
+# ---- 2. one user's flood -------------------------------------------------------------------
+
+
+async def test_a_history_flood_does_not_slow_other_users_or_alerts(store: PriceStore) -> None:
+    import asyncio
+    import time
+
+    from bot.chat.charts import ChartPool
+    from bot.chat.commands.flood import FloodGuard
+    from tests.test_dispatcher import World
+
+    world = World(store)
+    answers = AnswersEngine(store, free_confirm_days=30)
+    layer = Commands(
+        Services(
+            store=store,
+            subscriptions=world.subs,
+            evaluator=AlertEvaluator(store, answers),
+            questions=answers,
+            saved_questions=answers,
+            charts=ChartPool(workers=1, queue=8),
+        ),
+        flood=FloodGuard(),
+    )
+
+    def person(user: str, chat: str) -> Context:
+        return Context(chat=ChatRef(Platform.TELEGRAM, chat), user_id=user, is_admin=True, now=NOW)
+
+    async def timed(text: str, who: Context) -> tuple[float, list]:  # type: ignore[type-arg]
+        started = time.monotonic()
+        replies = await layer.handle(text, who)
+        return time.monotonic() - started, replies
+
+    idle, _ = await timed("cheapest for 1M tokens?", person("bob", "2"))
+    world.subscribe("3")
+    flood = [layer.handle("/history qwen-long", person("mallory", "1")) for _ in range(60)]
+    started = time.monotonic()
+    world.cut()
+
+    async def alert() -> float:
+        await world.settle(timeout=30)
+        return time.monotonic() - started
+
+    results = await asyncio.gather(
+        asyncio.gather(*flood), timed("cheapest for 1M tokens?", person("bob", "2")), alert()
+    )
+    floods, (busy, bob), alert_after = results
+    print(
+        f"\nbob's answer {idle:.2f}s idle, {busy:.2f}s during 60 /history from one user;"
+        f" an alert sent {alert_after:.2f}s after its price cut"
+    )
+    assert bob[0].kind is ReplyKind.ANSWER
+    charts = [r for rs in floods for r in rs if r.image is not None]
+    notices = [r for rs in floods for r in rs if r.title == "One moment, please"]
+    busy_notes = [r for rs in floods for r in rs if r.title.startswith("Many charts")]
+    # 20 a minute get through (the rest: one polite notice, then silence), and of those
+    # only as many as the chart pool holds are drawn; the others are told it is busy.
+    assert len(notices) == 1 and len(charts) + len(busy_notes) == 20
+    assert 1 <= len(charts) <= 9
+    assert busy < 5 and alert_after < 5
+    assert world.notifier.received

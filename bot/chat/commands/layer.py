@@ -12,6 +12,7 @@ import logging
 import re
 
 from bot.chat.commands.catalog import default_registry
+from bot.chat.commands.flood import FloodGuard
 from bot.chat.commands.parsing import Invalid, split_command
 from bot.chat.commands.questions import handle_question
 from bot.chat.commands.registry import Registry, error
@@ -46,14 +47,26 @@ def clean_context(ctx: Context) -> Context:
 class Commands:
     """pricebot's CommandLayer."""
 
-    def __init__(self, services: Services, registry: Registry | None = None) -> None:
+    def __init__(
+        self,
+        services: Services,
+        registry: Registry | None = None,
+        *,
+        flood: FloodGuard | None = None,
+    ) -> None:
         self.services = services
         self.registry = registry or default_registry()
         services.registry = self.registry
+        # One user's (or one chat's) flood of commands must not slow everyone else down;
+        # the composition root always gives one (None: no limit, for tests of one command).
+        self.flood = flood
 
     async def handle(self, text: str, ctx: Context) -> list[Reply]:
         """Answer a command or a free-text question, e.g. '/subscribe deepseek'."""
         text, ctx = clean_text(text), clean_context(ctx)
+        refused = await self.flood.check(ctx) if self.flood is not None else None
+        if refused is not None:
+            return refused
         try:
             return await self._handle(text, ctx)
         except Exception:
