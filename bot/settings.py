@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from decimal import Decimal
 from pathlib import Path
 from typing import Literal
@@ -165,6 +166,14 @@ class Settings(BaseSettings):
     def redacted(self) -> dict[str, object]:
         """Settings with secrets hidden, for logs and `pricebot config`."""
         return self.model_dump(mode="json")
+
+
+def derived_webhook_secret(token: str) -> str:
+    """The Telegram webhook secret derived from the bot token, when none is set.
+
+    Every replica of one bot derives the same; the logs redact it like the token.
+    """
+    return hashlib.sha256(b"pricebot telegram webhook\0" + token.encode()).hexdigest()
 
 
 def load_settings() -> Settings:

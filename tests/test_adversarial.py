@@ -558,3 +558,92 @@ async def test_a_history_flood_does_not_slow_other_users_or_alerts(store: PriceS
     assert 1 <= len(charts) <= 9
     assert busy < 5 and alert_after < 5
     assert world.notifier.received
+
+
+# ---- 4. secrets in logs ----------------------------------------------------------------------
+
+
+async def test_no_secret_in_any_log_line_at_debug(
+    telegram_api: FakeTelegramAPI, tmp_path, caplog: pytest.LogCaptureFixture
+) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    from bot.chat.slack import SlackFrontEnd
+    from bot.logs import setup_logging
+    from bot.settings import derived_webhook_secret
+    from storage import make_engine, upgrade
+    from tests.fakes.waiting import eventually
+
+    fake = FakeSlack()
+    await fake.start()
+    ws = fake.add_workspace(TEAM, "Acme")
+    fake.add_user(TEAM, "UMEMBER", "max")
+    fake.add_channel(TEAM, "CGENERAL", "general", creator="UMEMBER", members=("UMEMBER",))
+    db_password = "pg-Pa55-w0rd-xyzzy"
+    client_secret = "c1ient-s3cret-for-oauth"
+    port = free_port()
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        database_url=f"postgresql+psycopg://pricebot:{db_password}@db.internal:5432/pricebot",
+        telegram_token=SecretStr(telegram_api.token),
+        telegram_api_url=telegram_api.url,
+        # No webhook secret set: the one derived from the token is the one to keep out.
+        telegram_webhook_url=f"http://127.0.0.1:{port}/hooks/telegram",
+        slack_signing_secret=SecretStr(SIGNING_SECRET),
+        slack_bot_token=SecretStr(ws.bot_token),
+        slack_client_secret=SecretStr(client_secret),
+        slack_api_url=fake.base_url,
+        log_level="DEBUG",
+        log_format="text",
+    )
+    derived = derived_webhook_secret(telegram_api.token)
+    secrets = {
+        "Telegram token": telegram_api.token,
+        "derived webhook secret": derived,
+        "Slack signing secret": SIGNING_SECRET,
+        "Slack bot token": ws.bot_token,
+        "Slack client secret": client_secret,
+        "database password": db_password,
+    }
+    stream = io.StringIO()
+    factory = logging.getLogRecordFactory()
+    handler = setup_logging(settings, stream=stream)
+    caplog.set_level(logging.DEBUG)
+    engine = make_engine(f"sqlite:///{tmp_path / 'logs.db'}")
+    upgrade(engine)
+    telegram = TelegramFrontEnd(settings, RecordingCommands())
+    slack = SlackFrontEnd(settings, commands=RecordingCommands(), engine=engine)
+    runner = await serve_routes(telegram.routes(), port)
+    served = await serve(slack)
+    try:
+        await telegram.start()  # setWebhook(secret_token=…), logged by PTB at DEBUG
+        await telegram_api.push(telegram_api.message(13, 13, "/help"))
+        await eventually(lambda: telegram_api.texts(13), what="the answer")
+        url = fake.new_response_url()
+        signer = Signer(SIGNING_SECRET, team_id=TEAM)
+        request = signer.slash_command(
+            "/help", user_id="UMEMBER", channel_id="CGENERAL", response_url=url
+        )
+        assert (await served.post(request))[0] == 200
+        await eventually(lambda: fake.responses_to(url), what="the Slack answer")
+        # Any library may log a secret it was handed; these say what such lines look like.
+        logging.getLogger("sqlalchemy.engine").debug("connect %s", settings.database_url)
+        logging.getLogger("slack_bolt").debug("signing secret %s", SIGNING_SECRET)
+        try:
+            raise RuntimeError(f"token {ws.bot_token} refused")
+        except RuntimeError:
+            logging.getLogger("aiohttp.server").exception("handler failed")
+    finally:
+        await telegram.stop()
+        await close(served)
+        await runner.cleanup()
+        await fake.close()
+        engine.dispose()
+        logging.getLogger().removeHandler(handler)
+        logging.setLogRecordFactory(factory)
+    ours, theirs = stream.getvalue(), caplog.text
+    assert "setWebhook" in ours and "[REDACTED]" in ours  # the lines were there, redacted
+    assert len(ours.splitlines()) > 50
+    for name, secret in secrets.items():
+        assert secret not in ours, f"the {name} is in pricebot's log"
+        assert secret not in theirs, f"the {name} reached another handler"

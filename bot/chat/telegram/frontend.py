@@ -8,7 +8,6 @@ become Telegram messages. Every rule lives in the command layer.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import hmac
 import logging
 import re
@@ -33,7 +32,7 @@ from bot.chat.telegram.paging import more_request, page, page_count
 from bot.chat.telegram.sending import send_reply
 from bot.chat.telegram.updates import Addressed, addressed, chat_type, language
 from bot.messages import ChatRef, Platform, Reply, ReplyKind
-from bot.settings import Settings
+from bot.settings import Settings, derived_webhook_secret
 from bot.web import json_body
 
 log = logging.getLogger(__name__)
@@ -84,8 +83,7 @@ def webhook_secret(settings: Settings) -> str:
             )
         return secret
     assert settings.telegram_token is not None
-    token = settings.telegram_token.get_secret_value()
-    return hashlib.sha256(b"pricebot telegram webhook\0" + token.encode()).hexdigest()
+    return derived_webhook_secret(settings.telegram_token.get_secret_value())
 
 
 class TelegramFrontEnd:
