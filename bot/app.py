@@ -54,6 +54,7 @@ from bot.sources.poller import Poller, SourceJobs
 from bot.web import MAX_BODY, WebServer, database_ready
 from storage import (
     AlertMatcher,
+    ChatKey,
     DeliveryStore,
     PriceStore,
     SourceState,
@@ -297,7 +298,13 @@ def platform_front_ends(
         from bot.chat.telegram import TelegramFrontEnd
 
         menu = [(entry.name, entry.summary) for entry in commands.registry.entries()]
-        front_ends.append(TelegramFrontEnd(settings, commands, menu=menu))
+
+        async def chat_gone(chat_id: str) -> None:
+            """Removed from a group or blocked: stop now, not at the next failed send."""
+            key = ChatKey(Platform.TELEGRAM.value, chat_id)
+            await asyncio.to_thread(subs.deactivate_chat, key)
+
+        front_ends.append(TelegramFrontEnd(settings, commands, menu=menu, on_chat_gone=chat_gone))
     if slack_enabled(settings):
         front_ends.append(slack_front_end(settings, commands, subs))
     return front_ends

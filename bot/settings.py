@@ -72,7 +72,7 @@ class Settings(BaseSettings):
     slack_client_secret: SecretStr | None = None
     slack_scopes: str = (
         "commands,chat:write,chat:write.public,app_mentions:read,im:history,users:read,"
-        "channels:read,groups:read"
+        "channels:read,groups:read,im:read"
     )
     # OAuth redirect URL registered with Slack (needed when the app lists several).
     slack_redirect_uri: str | None = None

@@ -647,3 +647,125 @@ async def test_no_secret_in_any_log_line_at_debug(
     for name, secret in secrets.items():
         assert secret not in ours, f"the {name} is in pricebot's log"
         assert secret not in theirs, f"the {name} reached another handler"
+
+
+# ---- 6. smaller: Slack DMs, replays, a bot removed, the admin cache -------------------------
+
+
+async def test_a_slack_dm_is_what_slack_says_not_a_d_prefix(slack_front: tuple) -> None:
+    from tests.fakes.waiting import eventually
+
+    running, fake, recording = slack_front
+    fake.add_user(TEAM, "UOWNER", "olga")
+    fake.add_dm(TEAM, "DMEMBER", user="UMEMBER")
+    # A channel whose id happens to start with D, made by someone else.
+    fake.add_channel(TEAM, "DFORGED", "design", creator="UOWNER", members=("UMEMBER",))
+    signer = Signer(SIGNING_SECRET, team_id=TEAM)
+    for channel in ("DFORGED", "DMEMBER"):
+        url = fake.new_response_url()
+        request = signer.slash_command(
+            "/subscribe all", user_id="UMEMBER", channel_id=channel, response_url=url
+        )
+        assert (await running.post(request))[0] == 200
+        await eventually(lambda url=url: fake.responses_to(url), what="the answer")
+    by_channel = {ctx.chat.chat_id: ctx for _, ctx in recording.asked}
+    assert by_channel["DFORGED"].chat_type is ChatType.GROUP
+    assert by_channel["DFORGED"].is_admin is False
+    assert by_channel["DMEMBER"].chat_type is ChatType.PRIVATE
+    assert by_channel["DMEMBER"].is_admin is True
+
+
+async def test_a_replayed_slash_command_runs_once(slack_front: tuple) -> None:
+    import asyncio
+
+    from tests.fakes.waiting import eventually
+
+    running, fake, recording = slack_front
+    url = fake.new_response_url()
+    request = Signer(SIGNING_SECRET, team_id=TEAM).slash_command(
+        "/subscribe all", user_id="UMEMBER", channel_id="CGENERAL", response_url=url
+    )
+    assert (await running.post(request))[0] == 200
+    await eventually(lambda: fake.responses_to(url), what="the answer")
+    # The same signed request again, well within the 5 minutes its signature is good for.
+    assert (await running.post(request))[0] == 200
+    await asyncio.sleep(0.3)
+    assert [text for text, _ in recording.asked] == ["/subscribe all"]
+    assert len(fake.responses_to(url)) == 1
+
+
+async def test_a_bot_removed_from_a_group_stops_its_alerts_at_once(
+    telegram_api: FakeTelegramAPI, store: PriceStore
+) -> None:
+    import time
+
+    from tests.fakes.telegram_api import BOT_ID
+    from tests.fakes.waiting import eventually
+
+    subs = SubscriptionStore(store.engine)
+    group, kept = ChatKey("telegram", "-100777"), ChatKey("telegram", "-100888")
+    from storage import SubscriptionSpec
+
+    for key in (group, kept):
+        subs.add(key, SubscriptionSpec(), now=datetime.now(UTC))
+
+    async def gone(chat_id: str) -> None:
+        subs.deactivate_chat(ChatKey("telegram", chat_id))
+
+    port = free_port()
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        telegram_token=SecretStr(telegram_api.token),
+        telegram_api_url=telegram_api.url,
+        telegram_webhook_url=f"http://127.0.0.1:{port}/hooks/telegram",
+    )
+    front = TelegramFrontEnd(settings, RecordingCommands(), on_chat_gone=gone)
+    runner = await serve_routes(front.routes(), port)
+    await front.start()
+
+    def membership(chat_id: int, status: str, update_id: int) -> dict[str, object]:
+        bot = {"id": BOT_ID, "is_bot": True, "first_name": "pricebot"}
+        new: dict[str, object] = {"user": bot, "status": status}
+        if status == "kicked":
+            new["until_date"] = 0
+        return {
+            "update_id": update_id,
+            "my_chat_member": {
+                "chat": {"id": chat_id, "type": "supergroup", "title": "Prices"},
+                "from": {"id": 13, "is_bot": False, "first_name": "Ada"},
+                "date": int(time.time()),
+                "old_chat_member": {"user": bot, "status": "member"},
+                "new_chat_member": new,
+            },
+        }
+
+    try:
+        assert (await telegram_api.push(membership(-100888, "member", 1)))[0] == 200
+        assert (await telegram_api.push(membership(-100777, "kicked", 2)))[0] == 200
+        await eventually(
+            lambda: (c := subs.get_chat(group)) is not None and not c.active,
+            what="the chat deactivated",
+        )
+        settings_kept = subs.get_chat(kept)
+        assert settings_kept is not None and settings_kept.active  # still a member, not removed
+    finally:
+        await front.stop()
+        await runner.cleanup()
+
+
+async def test_help_tells_admins_about_the_minute_long_admin_cache(commands: Commands) -> None:
+    def in_group(admin: bool) -> Context:
+        return Context(
+            chat=ChatRef(Platform.TELEGRAM, "-100"),
+            user_id="u1",
+            is_admin=admin,
+            now=NOW,
+            chat_type=ChatType.GROUP,
+        )
+
+    (admin_help,) = await commands.handle("/help", in_group(True))
+    assert any("up to a minute" in note for note in admin_help.footnotes)
+    (member_help,) = await commands.handle("/help", in_group(False))
+    assert not any("up to a minute" in note for note in member_help.footnotes)
+    (topic,) = await commands.handle("/help subscribe", in_group(True))
+    assert any("up to a minute" in line for line in topic.lines)

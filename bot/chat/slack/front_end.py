@@ -113,7 +113,8 @@ class SlackFrontEnd:
                 "App Credentials), or set PRICEBOT_SLACK_APP_TOKEN (xapp-…) for Socket Mode"
             )
         self.socket_mode = bool(app_token)
-        self._verifier = SignatureVerifier(secret)
+        # Socket Mode has no signing secret (and no HTTP route that would need one).
+        self._verifier = SignatureVerifier(secret) if secret else None
         self._app_token = app_token
         self._clock = clock
         self._store = SlackStore(engine)
@@ -270,7 +271,7 @@ class SlackFrontEnd:
     def _signed(self, body: bytes, headers: Mapping[str, str]) -> bool:
         """Does the request carry a valid, fresh Slack signature?"""
         timestamp = headers.get("X-Slack-Request-Timestamp", "")
-        if not timestamp.isascii() or not timestamp.isdecimal():
+        if self._verifier is None or not timestamp.isascii() or not timestamp.isdecimal():
             return False
         return self._verifier.is_valid(
             body=body, timestamp=timestamp, signature=headers.get("X-Slack-Signature", "")
