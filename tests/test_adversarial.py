@@ -769,3 +769,93 @@ async def test_help_tells_admins_about_the_minute_long_admin_cache(commands: Com
     assert not any("up to a minute" in note for note in member_help.footnotes)
     (topic,) = await commands.handle("/help subscribe", in_group(True))
     assert any("up to a minute" in line for line in topic.lines)
+
+
+# ---- 5. odd values on every front-end, with the real command layer ----------------------
+
+ODD_CHAT = [
+    "/subscribe under 10000000000000000000000000000",
+    "/subscribe under ¥1 with 100000000000000000000k context",
+    "/mute 100000000000000000000h",
+]
+
+
+async def test_odd_values_are_refused_on_every_front_end(
+    commands: Commands, telegram_api: FakeTelegramAPI, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+    import io
+
+    from bot.chat.console import CONSOLE_CHAT, ConsoleFrontEnd
+    from bot.chat.slack import SlackFrontEnd
+    from storage import make_engine, upgrade
+    from tests.fakes.waiting import eventually
+
+    subs = SubscriptionStore(commands.services.store.engine)
+    lines = [*ODD_CHAT, "/subscribe deep\x00seek", "/subscriptions"]
+
+    # The console.
+    out = io.StringIO()
+    done = asyncio.Event()
+    console = ConsoleFrontEnd(
+        commands, stdin=io.StringIO("\n".join(lines) + "\n"), stdout=out, on_eof=done.set
+    )
+    await console.start()
+    await asyncio.wait_for(done.wait(), 30)
+    await console.stop()
+    text = out.getvalue()
+    assert text.count("Example") >= len(ODD_CHAT) and "Something went wrong" not in text
+    console_key = ChatKey("console", CONSOLE_CHAT)
+    assert [s.spec.scope_value for s in subs.list_for(console_key)] == ["deepseek"]
+
+    # Telegram, long polling the fake Bot API with the real python-telegram-bot.
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        telegram_token=SecretStr(telegram_api.token),
+        telegram_api_url=telegram_api.url,
+    )
+    telegram = TelegramFrontEnd(settings, commands)
+    await telegram.start()
+    try:
+        for n, line in enumerate(lines, start=1):
+            telegram_api.queue(telegram_api.message(13, 13, line))
+            await eventually(lambda n=n: len(telegram_api.texts(13)) >= n, what="an answer")
+    finally:
+        await telegram.stop()
+    answers = telegram_api.texts(13)
+    assert all("Example" in a for a in answers[: len(ODD_CHAT)]), answers
+    assert not any("Something went wrong" in a for a in answers)
+    assert [s.spec.scope_value for s in subs.list_for(ChatKey("telegram", "13"))] == ["deepseek"]
+
+    # Slack, signed slash commands against the fake Web API.
+    fake = FakeSlack()
+    await fake.start()
+    ws = fake.add_workspace(TEAM, "Acme")
+    fake.add_user(TEAM, "UMEMBER", "max")
+    fake.add_dm(TEAM, "DMEMBER", user="UMEMBER")
+    engine = make_engine(f"sqlite:///{tmp_path / 'slack.db'}")
+    upgrade(engine)
+    url = f"sqlite:///{tmp_path / 'slack.db'}"
+    slack = SlackFrontEnd(
+        slack_settings(fake, url, slack_bot_token=ws.bot_token), commands=commands, engine=engine
+    )
+    running = await serve(slack)
+    signer = Signer(SIGNING_SECRET, team_id=TEAM)
+    replies = []
+    try:
+        for line in lines:
+            reply_url = fake.new_response_url()
+            request = signer.slash_command(
+                line, user_id="UMEMBER", channel_id="DMEMBER", response_url=reply_url
+            )
+            assert (await running.post(request))[0] == 200
+            await eventually(lambda u=reply_url: fake.responses_to(u), what="the Slack answer")
+            replies.append(json.dumps(fake.responses_to(reply_url)[0], ensure_ascii=False))
+    finally:
+        await close(running)
+        await fake.close()
+        engine.dispose()
+    assert all("Example" in r for r in replies[: len(ODD_CHAT)]), replies
+    assert not any("Something went wrong" in r for r in replies)
+    slack_key = ChatKey("slack", "DMEMBER", TEAM)
+    assert [s.spec.scope_value for s in subs.list_for(slack_key)] == ["deepseek"]
