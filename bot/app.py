@@ -429,6 +429,13 @@ def build_app(
         leader_interval=settings.leader_interval,
     )
     holder.append(app)
+    if settings.board:
+        from bot.board.site import Board
+
+        board = Board(
+            store, answers.chat_cache, clock=clock, free_confirm_days=settings.free_confirm_days
+        )
+        app.web.add_routes(board.routes())
     if settings.mcp_token is not None:
         mount_agents(app, store, answers, settings)
     if settings.poll_sources:

@@ -404,10 +404,12 @@ class PriceStore:
         since: datetime | None = None,
         vendors: Iterable[str] = (),
         types: Iterable[str] = (),
+        models: Iterable[str] = (),
         limit: int = 50,
     ) -> list[PriceEvent]:
         """Recent events, newest effective first: those with id > `after_id`, in force from
-        `since`, of models made or sold by one of `vendors`, of one of `types` (empty: all).
+        `since`, of models made or sold by one of `vendors`, of one of `types`, of one of
+        `models` (a model's id also matches the offers that sell it); empty means all.
         """
         query = select(PriceEventRow).where(PriceEventRow.id > after_id)
         if since is not None:
@@ -424,6 +426,12 @@ class PriceStore:
                     *(ModelRow.canonical_id.startswith(v + "/") for v in wanted_vendors),
                 )
             )
+        wanted_models = sorted(set(models))
+        if wanted_models:
+            offers = select(ModelRow.id).where(
+                or_(ModelRow.id.in_(wanted_models), ModelRow.canonical_id.in_(wanted_models))
+            )
+            query = query.where(PriceEventRow.model_id.in_(offers))
         query = query.order_by(PriceEventRow.effective_at.desc(), PriceEventRow.id.desc())
         with Session(self.engine) as session:
             return [event_from(row) for row in session.scalars(query.limit(max(0, limit)))]
