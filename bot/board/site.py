@@ -92,6 +92,8 @@ class Board:
         # (data version, key) -> value; both bounded, both dropped when prices move.
         self._events: OrderedDict[tuple[Any, ...], list[PriceEvent]] = OrderedDict()
         self._charts: OrderedDict[tuple[Any, ...], Image | None] = OrderedDict()
+        # Rendered pages: the same URL on the same snapshot renders the same page.
+        self._pages: OrderedDict[tuple[Any, ...], web.Response] = OrderedDict()
 
     def routes(self) -> list[web.RouteDef]:
         return [
@@ -111,9 +113,13 @@ class Board:
         if isinstance(read, str):
             return self._page(request, "error.html", _bare(lang), status=400, error=read)
         snapshot = await self._snapshot(read, now)
-        etag = _etag(snapshot.version, request.path_qs, lang)
+        etag = _etag(snapshot.version, snapshot.as_of.isoformat(), request.path_qs, lang)
         if _not_modified(request, etag):
             return _304(etag)
+        key = (id(snapshot), etag)
+        if key in self._pages:
+            self._pages.move_to_end(key)
+            return _copy(self._pages[key])
         answered, error = "", ""
         examples: tuple[str, ...] = ()
         if read.question:
@@ -135,13 +141,15 @@ class Board:
             ],
             "as_of_text": read.as_of.isoformat()
             if read.as_of
-            else now.strftime("%Y-%m-%d %H:%M UTC"),
+            else snapshot.as_of.strftime("%Y-%m-%d %H:%M UTC"),
             "min_context_text": request.query.get("min_context", ""),
             "currencies": CURRENCIES,
             "sort_url": lambda col: _url("/", request.query, sort=col, page=None),
             "page_url": lambda n: _url("/", request.query, page=str(n)),
         }
-        return self._page(request, "board.html", read, etag=etag, **context)
+        page = self._page(request, "board.html", read, etag=etag, **context)
+        _remember(self._pages, key, page)
+        return _copy(page)
 
     async def model(self, request: web.Request) -> web.StreamResponse:
         now = self.clock()
@@ -159,6 +167,10 @@ class Board:
         etag = _etag(snapshot.version, request.path_qs, lang)
         if _not_modified(request, etag):
             return _304(etag)
+        key = (id(snapshot), etag)
+        if key in self._pages:
+            self._pages.move_to_end(key)
+            return _copy(self._pages[key])
         page = model_page(snapshot, model_id)
         if page is None:
             return self._page(
@@ -174,7 +186,9 @@ class Board:
             "chart_caption": chart.caption if chart else "",
             "chart_url": "/charts/" + quote(model_id) + ".png",
         }
-        return self._page(request, "model.html", _bare(lang), etag=etag, **context)
+        rendered = self._page(request, "model.html", _bare(lang), etag=etag, **context)
+        _remember(self._pages, key, rendered)
+        return _copy(rendered)
 
     async def chart(self, request: web.Request) -> web.StreamResponse:
         now = self.clock()
@@ -330,6 +344,12 @@ class Board:
         headers = _cache_headers(etag) if etag and status == 200 else {"Cache-Control": "no-store"}
         headers["Vary"] = "Accept-Language"
         return web.Response(text=html, status=status, content_type="text/html", headers=headers)
+
+
+def _copy(page: web.Response) -> web.Response:
+    """A fresh response with a cached page's body and headers (a response is sent once)."""
+    assert page.body is not None
+    return web.Response(body=page.body, status=page.status, headers=page.headers, content_type=None)
 
 
 def model_path(model_id: str) -> str:
