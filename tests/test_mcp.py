@@ -276,6 +276,9 @@ def test_events_since_filters_by_date_vendor_type_and_id(store: PriceStore) -> N
     assert {e.model_id for e in baidu} == {"baidu/ernie-speed", "baidu/ernie-lite"}
     assert all(e.type is EventType.FREE for e in baidu)
 
+    qwen = store.events_since(models=["alibaba/qwen-long"], limit=1000)
+    assert {e.model_id for e in qwen} == {"alibaba/qwen-long"} and len(qwen) == 3
+
     last = max(e.id or 0 for e in everything)
     assert store.events_since(after_id=last) == []
     assert len(store.events_since(limit=3)) == 3
