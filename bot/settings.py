@@ -47,6 +47,13 @@ class Settings(BaseSettings):
     http_body_timeout: float = Field(default=10.0, gt=0, le=300)
     http_max_connections: int = Field(default=256, ge=1, le=100_000)
 
+    # The read-only price board and Atom feed at / on the same port (docs/board.md).
+    board: bool = True
+
+    # MCP for agents over HTTP at /mcp on the same port (docs/mcp.md): served only when
+    # a token is set, and only to requests that send it as a bearer token.
+    mcp_token: SecretStr | None = None
+
     # Scale-out (docs/scaling.md): how often a replica checks or tries to take the leader
     # lock; a dead leader is replaced within about this many seconds.
     leader_interval: float = Field(default=2.0, gt=0)

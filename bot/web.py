@@ -9,6 +9,7 @@ It runs inside the process's event loop (aiohttp's AppRunner and TCPSite; never
 - `/readyz`: the database is reachable and fully migrated, so this replica may get
   traffic. 503 with the reason otherwise; it recovers by itself when the database does.
 - `/metrics`: Prometheus text format.
+- `/mcp`: MCP for agents (bot.mcp.http), when PRICEBOT_MCP_TOKEN is set.
 
 Slow and idle clients cannot hold it (docs/scaling.md, "Slow clients"): a connection
 that has not sent a whole request's headers within `header_timeout` seconds is closed
@@ -16,7 +17,8 @@ that has not sent a whole request's headers within `header_timeout` seconds is c
 arrive within `body_timeout` seconds and be no larger than its route allows (413); and
 at most `max_connections` connections are open at once (more are told 503 and closed at
 once), kept well below the process's file limit so the database and the chat platforms
-always have file descriptors left.
+always have file descriptors left. A mounted application (MCP) reads its own body: it
+is held to MAX_BODY by its Content-Length.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from aiohttp import web
+from aiohttp.web_urldispatcher import UrlMappingMatchInfo
 from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import Engine
 
@@ -170,6 +173,8 @@ class WebServer:
         self._max_body: dict[str, int] = {}
         self._runner: web.AppRunner | None = None
         self._site: BoundedSite | None = None
+        # Sub-applications that register themselves (MCP's ASGI app); see `mount`.
+        self._mounts: list[Callable[[web.Application], None]] = []
         self.add_routes(routes)
 
     def add_routes(self, routes: Iterable[web.RouteDef], *, max_body: int = MAX_BODY) -> None:
@@ -185,6 +190,12 @@ class WebServer:
         """Connections turned away at the connection limit since start."""
         return self._site.refused if self._site is not None else 0
 
+    def mount(self, install: Callable[[web.Application], None]) -> None:
+        """Let `install(app)` add resources of its own (an ASGI app); call before start()."""
+        if self._runner is not None:
+            raise RuntimeError("mount before the server starts")
+        self._mounts.append(install)
+
     def add_readiness(self, check: ReadinessCheck) -> None:
         """Another condition for /readyz."""
         self._ready.append(check)
@@ -196,6 +207,8 @@ class WebServer:
         app.router.add_get("/readyz", self.readyz)
         app.router.add_get("/metrics", self.metrics_page)
         app.router.add_routes(self._routes)
+        for install in self._mounts:
+            install(app)
         return app
 
     async def start(self) -> None:
@@ -242,6 +255,11 @@ class WebServer:
     @web.middleware
     async def _bounded_body(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         """Read the whole body first, within its route's size and the body timeout."""
+        if not isinstance(request.match_info, UrlMappingMatchInfo):
+            # A mounted application (MCP's ASGI app) matched: it reads the stream itself.
+            if (request.content_length or 0) > MAX_BODY:
+                return _json({"error": f"body over {MAX_BODY} bytes"}, status=413)
+            return await handler(request)
         limit = self._max_body.get(request.path, SMALL_BODY)
         length = request.content_length
         if length is not None and length > limit:
