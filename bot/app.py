@@ -51,7 +51,7 @@ from bot.messages import Platform
 from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.sources.poller import Poller, SourceJobs
-from bot.web import MAX_BODY, WebServer, database_ready
+from bot.web import MAX_BODY, SMALL_BODY, WebServer, database_ready
 from storage import (
     AlertMatcher,
     ChatKey,
@@ -466,7 +466,8 @@ def build_app(
         board = Board(
             store, answers.chat_cache, clock=clock, free_confirm_days=settings.free_confirm_days
         )
-        app.web.add_routes(board.routes())
+        # Pages and a feed: nothing the board serves takes a body.
+        app.web.add_routes(board.routes(), max_body=SMALL_BODY)
     if settings.mcp_token is not None:
         mount_agents(app, store, answers, settings)
     if settings.poll_sources:

@@ -161,8 +161,8 @@ class Settings(BaseSettings):
     free_confirm_days: int = Field(default=30, ge=1)
     # Commands one user (across chats) and one chat (across users) may send a minute;
     # past that the sender is told once to wait, and the rest are dropped (issue 14).
-    commands_per_user_per_minute: float = Field(default=20, gt=0, le=10_000)
-    commands_per_chat_per_minute: float = Field(default=60, gt=0, le=10_000)
+    commands_per_user_per_minute: float = Field(default=20, ge=1, le=10_000)
+    commands_per_chat_per_minute: float = Field(default=60, ge=1, le=10_000)
     # Charts drawn at once (each a CPU-bound worker thread apart from the database's), and
     # how many may wait; past that /history says it is busy.
     chart_workers: int = Field(default=1, ge=1, le=16)
