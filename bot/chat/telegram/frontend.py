@@ -290,12 +290,13 @@ class TelegramFrontEnd:
     async def on_membership(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         """The bot was removed, kicked or blocked: that chat's alerts stop at once."""
         change = update.my_chat_member
-        if change is None or change.new_chat_member.status not in _GONE_STATUSES:
+        member = getattr(change, "new_chat_member", None)
+        if change is None or member is None or member.status not in _GONE_STATUSES:
             return
         chat_id = str(change.chat.id)
         log.info(
             "Telegram: pricebot is %s in chat %s; its alerts stop",
-            change.new_chat_member.status,
+            member.status,
             chat_id,
         )
         if self._on_chat_gone is not None:
