@@ -859,3 +859,25 @@ async def test_odd_values_are_refused_on_every_front_end(
     assert not any("Something went wrong" in r for r in replies)
     slack_key = ChatKey("slack", "DMEMBER", TEAM)
     assert [s.spec.scope_value for s in subs.list_for(slack_key)] == ["deepseek"]
+
+
+async def test_the_flood_limit_is_per_user_and_spares_the_app_home(commands: Commands) -> None:
+    import dataclasses
+
+    from bot.chat.commands.flood import FloodGuard, FloodLimits
+
+    layer = Commands(commands.services, flood=FloodGuard(FloodLimits(per_user=3, per_chat=100)))
+    eve = ctx("7")
+    answers = [await layer.handle("/help", eve) for _ in range(6)]
+    assert [len(a) for a in answers] == [1, 1, 1, 1, 0, 0]  # three, one notice, then silence
+    assert answers[3][0].title == "One moment, please"
+    # Another user in the same chat is not held back by eve.
+    other = dataclasses.replace(eve, user_id="u2")
+    assert (await layer.handle("/help", other))[0].title == "pricebot commands"
+    # The Slack App Home asks several commands to draw one view: none of them counts.
+    home = dataclasses.replace(ctx("8"), user_id="u3", on_behalf=True)
+    for _ in range(10):
+        assert (await layer.handle("/help", home))[0].title == "pricebot commands"
+    assert (await layer.handle("/help", dataclasses.replace(home, on_behalf=False)))[0].title == (
+        "pricebot commands"
+    )

@@ -64,9 +64,10 @@ class Commands:
     async def handle(self, text: str, ctx: Context) -> list[Reply]:
         """Answer a command or a free-text question, e.g. '/subscribe deepseek'."""
         text, ctx = clean_text(text), clean_context(ctx)
-        refused = await self.flood.check(ctx) if self.flood is not None else None
-        if refused is not None:
-            return refused
+        if self.flood is not None and not ctx.on_behalf:
+            refused = await self.flood.check(ctx)
+            if refused is not None:
+                return refused
         try:
             return await self._handle(text, ctx)
         except Exception:
