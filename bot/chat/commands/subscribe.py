@@ -259,7 +259,8 @@ def _when(spec: SubscriptionSpec, chat: ChatSettings) -> str:
     if spec.mode is Mode.DIGEST:
         minute = chat.digest_minute if chat.digest_minute is not None else 9 * 60
         return (
-            f"Delivered in a daily digest at {minute // 60:02d}:{minute % 60:02d} {chat.timezone}."
+            f"Delivered in a daily digest at {minute // 60:02d}:{minute % 60:02d} "
+            f"{zone_label(chat.timezone)}."
         )
     return "Delivered as soon as it happens."
 
@@ -332,7 +333,7 @@ def settings_line(chat: ChatSettings, now: datetime) -> str:
     parts = [
         f"currency {chat.currency}",
         f"mix {chat.mix_input}:{chat.mix_output}",
-        f"time zone {chat.timezone}",
+        f"time zone {zone_label(chat.timezone)}",
     ]
     if chat.quiet_start is not None and chat.quiet_end is not None:
         parts.append(
@@ -340,7 +341,7 @@ def settings_line(chat: ChatSettings, now: datetime) -> str:
             f"{chat.quiet_end // 60:02d}:{chat.quiet_end % 60:02d} ({chat.quiet_mode.value})"
         )
     if chat.muted_until is not None and chat.muted_until > now:
-        parts.append(f"muted until {chat.muted_until:%Y-%m-%d %H:%M} UTC")
+        parts.append(f"muted until {local_moment(chat.muted_until, chat.timezone)}")
     if chat.digest_minute is not None:
         parts.append(f"digest {chat.digest_minute // 60:02d}:{chat.digest_minute % 60:02d}")
     return "Settings: " + " · ".join(parts) + " (change with /settings)"
