@@ -131,9 +131,10 @@ class App:
         self._stop_requested.set()
 
     async def run(self) -> None:
-        """Start, wait until asked to stop, stop."""
-        await self.start()
+        """Start, wait until asked to stop, stop. A failed start stops what it had
+        started (scheduler, web server, leader lock) before the error goes on."""
         try:
+            await self.start()
             await self._stop_requested.wait()
         finally:
             await self.stop()

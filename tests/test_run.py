@@ -14,8 +14,11 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from storage import ChatKey, PriceStore, SubscriptionSpec, SubscriptionStore, make_engine, upgrade
 from tests.helpers import utc
+from tests.replicas import free_port
 
 
 class Running:
@@ -244,3 +247,53 @@ def test_deliveries_shows_owed_sent_and_dead(tmp_path: Path) -> None:
     retried = pricebot(url, "deliveries", "retry")
     assert retried.stdout.strip() == "1 dead delivery queued again"
     assert pricebot(url, "deliveries").stdout.splitlines()[0] == "owed 2 · sent 1 · dead 0"
+
+
+@pytest.mark.parametrize(
+    ("platform", "env", "code", "said"),
+    [
+        (
+            "telegram unreachable",
+            {
+                "PRICEBOT_TELEGRAM_TOKEN": "123456789:AAbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+                "PRICEBOT_TELEGRAM_API_URL": "http://127.0.0.1:{closed}",
+            },
+            69,
+            "error: pricebot cannot start: cannot reach the Telegram Bot API at "
+            "http://127.0.0.1:{closed}: httpx.ConnectError: All connection attempts failed; "
+            "check the network or PRICEBOT_TELEGRAM_API_URL",
+        ),
+        (
+            "slack misconfigured",
+            {"PRICEBOT_SLACK_BOT_TOKEN": "xoxb-1"},
+            2,
+            "error: pricebot cannot start: Slack in HTTP mode needs "
+            "PRICEBOT_SLACK_SIGNING_SECRET (Basic Information → App Credentials), or set "
+            "PRICEBOT_SLACK_APP_TOKEN (xapp-…) for Socket Mode",
+        ),
+    ],
+)
+def test_a_front_end_that_cannot_start_says_so_in_one_line_with_an_exit_code(
+    tmp_path: Path, platform: str, env: dict[str, str], code: int, said: str
+) -> None:
+    """Issue 17, item 10: an unreachable Telegram ended in a 50-line traceback."""
+    closed = str(free_port())
+    started = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={
+            **os.environ,
+            "PRICEBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'pricebot.db'}",
+            "PRICEBOT_HTTP_PORT": str(free_port()),
+            "PRICEBOT_CONSOLE": "off",
+            "PRICEBOT_POLL_SOURCES": "false",
+            **{key: value.format(closed=closed) for key, value in env.items()},
+        },
+    )
+    assert started.returncode == code, started.stderr
+    lines = started.stderr.splitlines()
+    assert lines[-1] == said.format(closed=closed)
+    assert [line for line in lines if line.startswith("error:")] == lines[-1:]
+    assert "Traceback" not in started.stderr and "raised an exception" not in started.stderr

@@ -10,9 +10,13 @@ from pydantic import ValidationError
 from bot.cli import ask, db, dbcopy, health, models, prices, run, show, sources
 from bot.cli.common import UserError
 from bot.logs import setup_logging
+from bot.messages import StartError
 from bot.settings import Settings, load_settings
 from bot.sources import CatalogError
 from storage import MoneyError, StoreUnavailable
+
+# sysexits.h's EX_UNAVAILABLE: a service pricebot needs could not be reached.
+EXIT_UNAVAILABLE = 69
 
 app = typer.Typer(
     name="pricebot",
@@ -56,6 +60,11 @@ def main(argv: list[str] | None = None) -> None:
         if exc.example:
             typer.echo(f"example: pricebot {exc.example}", err=True)
         sys.exit(2)
+    except StartError as exc:
+        # One line: what failed and what to check. A platform that cannot be reached
+        # (EX_UNAVAILABLE) may work on a restart; a refused setting (2) will not.
+        typer.echo(f"error: pricebot cannot start: {exc}", err=True)
+        sys.exit(EXIT_UNAVAILABLE if exc.unavailable else 2)
     except (MoneyError, CatalogError) as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(2)

@@ -32,7 +32,7 @@ from bot.chat.telegram.notifier import TelegramNotifier, retry_seconds
 from bot.chat.telegram.paging import more_request, page, page_count
 from bot.chat.telegram.sending import send_reply
 from bot.chat.telegram.updates import Addressed, addressed, chat_type, language
-from bot.messages import ChatRef, Platform, Reply, ReplyKind
+from bot.messages import ChatRef, Platform, Reply, ReplyKind, StartError
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -64,7 +64,7 @@ FAILED = Reply(
 )
 
 
-class TelegramStartError(RuntimeError):
+class TelegramStartError(StartError):
     """The front-end cannot start; the message says what to fix."""
 
 
@@ -146,7 +146,8 @@ class TelegramFrontEnd:
         except TelegramError as exc:
             raise TelegramStartError(
                 f"cannot reach the Telegram Bot API at {self._api_root}: {exc.message}; "
-                "check the network or PRICEBOT_TELEGRAM_API_URL"
+                "check the network or PRICEBOT_TELEGRAM_API_URL",
+                unavailable=True,
             ) from None
         await self._publish_menu()
         await app.start()
