@@ -244,8 +244,25 @@ def test_deliveries_shows_owed_sent_and_dead(tmp_path: Path) -> None:
     assert (record["chat"], record["status"]) == ("2", "dead")
     bad = pricebot(url, "deliveries", "--status", "lost")
     assert bad.returncode == 2 and "example: pricebot deliveries --status dead" in bad.stderr
-    retried = pricebot(url, "deliveries", "retry")
-    assert retried.stdout.strip() == "1 dead delivery queued again"
+    # Issue 17, item 12: an id that is not there said "0 … queued" and exit 0.
+    missing = pricebot(url, "deliveries", "retry", "99999")
+    assert (missing.returncode, missing.stdout) == (2, "")
+    assert missing.stderr.splitlines() == [
+        "error: no delivery 99999; `pricebot deliveries --status dead` lists the dead letters "
+        "and their ids",
+        "example: pricebot deliveries retry 12",
+    ]
+    sent = pricebot(url, "deliveries", "retry", str(first.id))
+    assert sent.returncode == 2
+    assert sent.stderr.splitlines()[0] == (
+        f"error: only dead letters are retried: delivery {first.id} is sent"
+    )
+    retried = pricebot(url, "deliveries", "retry", str(second.id), str(first.id))
+    assert retried.returncode == 0, retried.stderr
+    assert retried.stdout.splitlines() == [
+        f"delivery {first.id} is sent, not dead: left as it is",
+        "1 dead delivery queued again",
+    ]
     assert pricebot(url, "deliveries").stdout.splitlines()[0] == "owed 2 · sent 1 · dead 0"
 
 
