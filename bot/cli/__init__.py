@@ -67,6 +67,11 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(EXIT_UNAVAILABLE if exc.unavailable else 2)
     except (MoneyError, CatalogError) as exc:
         typer.echo(f"error: {exc}", err=True)
+        example = getattr(exc, "example", None)
+        if example:
+            # A catalog entry that loads: TOML, several lines, indented under the label.
+            indented = "\n".join(f"  {line}" for line in example.splitlines())
+            typer.echo(f"example:\n{indented}", err=True)
         sys.exit(2)
     except ValidationError as exc:
         # Settings from the environment that do not validate: name the variable.
