@@ -85,7 +85,12 @@ def explain(
     loc: Sequence[Any] = error["loc"]
     table = str(loc[0]) if loc else ""
     example = EXAMPLES.get(table)
-    field = str(loc[-1]) if loc and isinstance(loc[-1], str) and len(loc) > 1 else None
+    # The entry's own field: ('prices', 1, 'effective', 'date') is about `effective`
+    # (pydantic adds which member of a union it tried).
+    inside = list(loc[1:])
+    if inside and isinstance(inside[0], int):
+        inside.pop(0)
+    field = inside[0] if inside and isinstance(inside[0], str) else None
     line = line_of(text, loc)
     at = f"{where}:{line}" if line else where
     kind = error.get("type")
