@@ -7,6 +7,7 @@ import json
 import os
 import queue
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -281,6 +282,18 @@ def test_deliveries_shows_owed_sent_and_dead(tmp_path: Path) -> None:
             "check the network or PRICEBOT_TELEGRAM_API_URL",
         ),
         (
+            "port taken",
+            {
+                "PRICEBOT_SLACK_BOT_TOKEN": "xoxb-1",
+                "PRICEBOT_SLACK_SIGNING_SECRET": "s",
+                "PRICEBOT_HTTP_HOST": "127.0.0.1",
+                "PRICEBOT_HTTP_PORT": "{busy}",
+            },
+            69,
+            "error: pricebot cannot start: cannot listen on 127.0.0.1:{busy} (Address already "
+            "in use); set PRICEBOT_HTTP_PORT to a free port",
+        ),
+        (
             "slack misconfigured",
             {"PRICEBOT_SLACK_BOT_TOKEN": "xoxb-1"},
             2,
@@ -295,6 +308,10 @@ def test_a_front_end_that_cannot_start_says_so_in_one_line_with_an_exit_code(
 ) -> None:
     """Issue 17, item 10: an unreachable Telegram ended in a 50-line traceback."""
     closed = str(free_port())
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    busy = str(taken.getsockname()[1])
     started = subprocess.run(
         [sys.executable, "-m", "bot", "run"],
         capture_output=True,
@@ -306,11 +323,12 @@ def test_a_front_end_that_cannot_start_says_so_in_one_line_with_an_exit_code(
             "PRICEBOT_HTTP_PORT": str(free_port()),
             "PRICEBOT_CONSOLE": "off",
             "PRICEBOT_POLL_SOURCES": "false",
-            **{key: value.format(closed=closed) for key, value in env.items()},
+            **{key: value.format(closed=closed, busy=busy) for key, value in env.items()},
         },
     )
+    taken.close()
     assert started.returncode == code, started.stderr
     lines = started.stderr.splitlines()
-    assert lines[-1] == said.format(closed=closed)
+    assert lines[-1] == said.format(closed=closed, busy=busy)
     assert [line for line in lines if line.startswith("error:")] == lines[-1:]
     assert "Traceback" not in started.stderr and "raised an exception" not in started.stderr
