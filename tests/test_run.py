@@ -290,8 +290,9 @@ def test_deliveries_shows_owed_sent_and_dead(tmp_path: Path) -> None:
                 "PRICEBOT_HTTP_PORT": "{busy}",
             },
             69,
-            "error: pricebot cannot start: cannot listen on 127.0.0.1:{busy} (Address already "
-            "in use); set PRICEBOT_HTTP_PORT to a free port",
+            "error: pricebot cannot start: cannot listen on 127.0.0.1:{busy} (error while "
+            "attempting to bind on address ('127.0.0.1', {busy}): address already in use); "
+            "set PRICEBOT_HTTP_PORT to a free port",
         ),
         (
             "slack misconfigured",
