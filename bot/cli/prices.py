@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from bot.cli.common import end_of, fail, open_store, parse_date, print_json, print_table, start_of
+from bot.event_data import event_data
 from bot.sources import load_catalog
 from bot.sources.catalog import CATALOG_SOURCE, catalog_snapshot
 from bot.sources.ingest import record_catalog
@@ -303,32 +304,12 @@ def events(
     store = open_store()
     found = store.events_after(since, limit)
     if json_out:
-        print_json([event_json(e) for e in found])
+        print_json([event_data(e) for e in found])
         return
     if not found:
         typer.echo(f"no events after id {since}")
     for e in found:
         typer.echo(describe_event(e))
-
-
-def event_json(e: PriceEvent) -> dict[str, object]:
-    return {
-        "id": e.id,
-        "type": e.type.value,
-        "model": e.model_id,
-        "kind": e.kind.value if e.kind else None,
-        "tier": e.tier,
-        "old": None if e.old is None else {"amount": str(e.old.amount), "currency": e.old.currency},
-        "new": None if e.new is None else {"amount": str(e.new.amount), "currency": e.new.currency},
-        "percent": None if e.percent is None else str(e.percent),
-        "effective": e.effective_at.isoformat(),
-        "date_basis": e.date_basis.value,
-        "not_before": e.not_before.isoformat() if e.not_before else None,
-        "free_until": e.free_until.isoformat() if e.free_until else None,
-        "cap": e.cap_note,
-        "source": e.source,
-        "history": e.history,
-    }
 
 
 def describe_event(e: PriceEvent) -> str:
