@@ -152,9 +152,16 @@ class TelegramFrontEnd:
         await self._publish_menu()
         await app.start()
         if self._webhook_url is not None:
-            await app.bot.set_webhook(
-                self._webhook_url, secret_token=self._secret, allowed_updates=ALLOWED_UPDATES
-            )
+            try:
+                await app.bot.set_webhook(
+                    self._webhook_url, secret_token=self._secret, allowed_updates=ALLOWED_UPDATES
+                )
+            except TelegramError as exc:
+                await app.stop()
+                raise TelegramStartError(
+                    f"Telegram refused the webhook {self._webhook_url}: {exc.message}; check "
+                    "PRICEBOT_TELEGRAM_WEBHOOK_URL (a public https:// URL reaching this server)"
+                ) from None
             log.info("Telegram: @%s receives updates at %s", app.bot.username, self._webhook_url)
         else:
             assert app.updater is not None
