@@ -47,7 +47,7 @@ from bot.chat.console import ConsoleFrontEnd
 from bot.chat.ports import FrontEnd
 from bot.chat.slack import SlackFrontEnd, slack_enabled
 from bot.leader import Leader, leader_for
-from bot.messages import Platform
+from bot.messages import Platform, StartError
 from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.sources.poller import Poller, SourceJobs
@@ -141,9 +141,10 @@ class App:
         self._stop_requested.set()
 
     async def run(self) -> None:
-        """Start, wait until asked to stop, stop."""
-        await self.start()
+        """Start, wait until asked to stop, stop. A failed start stops what it had
+        started (scheduler, web server, leader lock) before the error goes on."""
         try:
+            await self.start()
             await self._stop_requested.wait()
         finally:
             await self.stop()
@@ -178,7 +179,7 @@ class App:
             await self.web.start()
         except OSError as exc:
             if routes:  # webhooks cannot be received: refuse to run half-deaf
-                raise
+                raise StartError(exc.strerror or str(exc), unavailable=True) from None
             # Only health and metrics would be served: a busy port on a laptop is no reason
             # to refuse the console.
             log.warning("health and metrics are not served: %s", exc.strerror or exc)

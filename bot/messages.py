@@ -81,3 +81,16 @@ class ChatRef:
     platform: Platform
     chat_id: str
     team_id: str | None = None
+
+
+class StartError(Exception):
+    """A front-end cannot start. The message is one line: what failed and what to check.
+
+    `unavailable`: a service could not be reached (it may work on a later try), as
+    opposed to a setting that is wrong (it will not work until changed). `pricebot run`
+    exits with a different code for each, so a supervisor can tell them apart.
+    """
+
+    def __init__(self, message: str, *, unavailable: bool = False) -> None:
+        super().__init__(message)
+        self.unavailable = unavailable

@@ -22,6 +22,10 @@ class StoreUnavailable(RuntimeError):
     """The database URL is malformed or the database cannot be reached."""
 
 
+# The databases pricebot's migrations and queries are written and tested for.
+SUPPORTED_BACKENDS = ("sqlite", "postgresql")
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for `url`; SQLite files get their folder, WAL and foreign keys."""
     try:
@@ -31,6 +35,13 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             f"database URL {url!r} is not a URL; example: sqlite:///pricebot.db "
             "or postgresql+psycopg://user@127.0.0.1:5432/pricebot"
         ) from None
+    if parsed.get_backend_name() not in SUPPORTED_BACKENDS:
+        raise StoreUnavailable(
+            f"database URL {parsed.render_as_string(hide_password=True)!r} is for "
+            f"{parsed.get_backend_name()}, which pricebot does not support; it stores in "
+            "SQLite (sqlite:///pricebot.db) or PostgreSQL "
+            "(postgresql+psycopg://user@127.0.0.1:5432/pricebot)"
+        )
     if parsed.drivername == "postgresql":
         # psycopg 3 is the driver we ship; a bare postgresql:// would ask for psycopg2.
         parsed = parsed.set(drivername="postgresql+psycopg")
@@ -45,7 +56,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     try:
         return create_engine(parsed, **kwargs)
     except (ArgumentError, ModuleNotFoundError) as exc:
-        raise StoreUnavailable(f"database URL {url!r} cannot be used: {exc}") from None
+        shown = parsed.render_as_string(hide_password=True)
+        raise StoreUnavailable(f"database URL {shown!r} cannot be used: {exc}") from None
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

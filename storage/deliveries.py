@@ -383,6 +383,17 @@ class DeliveryStore:
                 for d, c, n in session.execute(query)
             ]
 
+    def statuses(self, ids: Iterable[int]) -> dict[int, str]:
+        """The status of each delivery among `ids` that exists (absent ids are missing)."""
+        wanted = sorted(set(ids))
+        if not wanted:
+            return {}
+        with Session(self.engine) as session:
+            rows = session.execute(
+                select(DeliveryRow.id, DeliveryRow.status).where(DeliveryRow.id.in_(wanted))
+            )
+            return {int(i): str(status) for i, status in rows}
+
     def retry_dead(self, *, now: datetime, ids: Iterable[int] | None = None) -> int:
         """Put dead letters back in the queue with a fresh count of tries."""
         where = [DeliveryRow.status == DeliveryStatus.DEAD.value]

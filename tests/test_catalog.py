@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -11,6 +12,9 @@ import pytest
 from bot.sources import CatalogError, load_catalog
 from storage import EventType, PriceKind, PriceStore
 from tests.helpers import utc
+from tests.test_cli import pricebot
+
+ROOT = Path(__file__).resolve().parent.parent
 
 MODEL_IDS = {
     "deepseek/deepseek-v2",
@@ -108,36 +112,87 @@ def test_prices_on_2024_05_22(store: PriceStore) -> None:
     assert "bytedance/doubao-pro-32k" not in before
 
 
+HEAD = '[catalog]\nname="x"\n[[vendors]]\nid="a"\nname="A"\n[[models]]\nid="a/b"\nname="B"\n'
+PRICE = '[[prices]]\nmodel="a/b"\neffective=2024-05-01\n'
 BAD_CATALOGS = [
     (
-        '[catalog]\nname="x"\n[[prices]]\nmodel="a/b"\neffective=2024-05-01\ninput="1"\nsource="s"\n',
-        "prices[0]: model 'a/b' is not in [[models]]",
+        '[catalog]\nname="x"\n' + PRICE + 'input="1"\nsource="s"\n',
+        ":4: [[prices]] #1: model 'a/b' is not in [[models]]; add it there",
+        '[[models]]\nid = "a/b"\nname = "b"',
     ),
     (
-        '[catalog]\nname="x"\n[[vendors]]\nid="a"\nname="A"\n[[models]]\nid="a/b"\nname="B"\n[[prices]]\nmodel="a/b"\neffective=2024-05-01\ninput=0.5\nsource="s"\n',
-        "prices.0.input",
+        HEAD + PRICE + 'input=0.5\nsource="s"\n',
+        ":12: [[prices]] #1: input: ",
+        "[[prices]]",
+    ),
+    (HEAD + PRICE + 'input="-1"\nsource="s"\n', ":12: [[prices]] #1: input: ", "[[prices]]"),
+    (
+        HEAD + PRICE + 'input="0"\nsource="s"\n',
+        ":9: [[prices]] #1: a zero price needs free = true",
+        "[[prices]]",
     ),
     (
-        '[catalog]\nname="x"\n[[vendors]]\nid="a"\nname="A"\n[[models]]\nid="a/b"\nname="B"\n[[prices]]\nmodel="a/b"\neffective=2024-05-01\ninput="-1"\nsource="s"\n',
-        "negative",
+        HEAD + PRICE + 'currency="BTC"\ninput="1"\nsource="s"\n',
+        ":9: [[prices]] #1: unknown currency",
+        "[[prices]]",
     ),
+    (HEAD + PRICE + 'input="1"\n', ":9: [[prices]] #1: field 'source' is missing", "[[prices]]"),
     (
-        '[catalog]\nname="x"\n[[vendors]]\nid="a"\nname="A"\n[[models]]\nid="a/b"\nname="B"\n[[prices]]\nmodel="a/b"\neffective=2024-05-01\ninput="0"\nsource="s"\n',
-        "zero price needs free = true",
+        HEAD + PRICE + 'inptu="1"\nsource="s"\n',
+        ":12: [[prices]] #1: there is no field 'inptu'; did you mean 'input'?",
+        "[[prices]]",
     ),
-    (
-        '[catalog]\nname="x"\n[[vendors]]\nid="a"\nname="A"\n[[models]]\nid="a/b"\nname="B"\n[[prices]]\nmodel="a/b"\neffective=2024-05-01\ncurrency="BTC"\ninput="1"\nsource="s"\n',
-        "unknown currency",
-    ),
-    ("this is not toml = = =", "not valid TOML"),
+    ('[[vendors]]\nid="a"\nname="A"\n', ": the [catalog] table is missing", "[catalog]"),
+    ("this is not toml = = =", "not valid TOML", None),
 ]
 
 
-@pytest.mark.parametrize(("text", "message"), BAD_CATALOGS)
-def test_bad_catalog_names_file_and_entry(tmp_path: Path, text: str, message: str) -> None:
+@pytest.mark.parametrize(("text", "message", "example"), BAD_CATALOGS)
+def test_bad_catalog_names_file_line_entry_and_field_with_an_example(
+    tmp_path: Path, text: str, message: str, example: str | None
+) -> None:
     path = tmp_path / "bad.toml"
     path.write_text(text)
     with pytest.raises(CatalogError) as caught:
         load_catalog(path)
-    assert str(path) in str(caught.value)
+    assert str(caught.value).startswith(str(path))
     assert message in str(caught.value)
+    if example is None:
+        return
+    assert caught.value.example is not None and caught.value.example.startswith(example)
+    # The example is itself an entry that loads (with what it needs around it).
+    table = caught.value.example.splitlines()[0].strip("[]")
+    whole = {
+        "catalog": caught.value.example,
+        "models": '[catalog]\nname="x"\n[[vendors]]\nid="a"\nname="A"\n' + caught.value.example,
+        "prices": '[catalog]\nname="x"\n[[vendors]]\nid="alibaba"\nname="A"\n'
+        '[[models]]\nid="alibaba/qwen-long"\nname="Q"\n' + caught.value.example,
+    }[table]
+    fixed = tmp_path / "fixed.toml"
+    fixed.write_text(whole)
+    load_catalog(fixed)
+
+
+README_TOML = re.search(r"```toml\n(\[catalog\].*?)```", (ROOT / "README.md").read_text(), re.S)
+
+
+def test_the_readme_catalog_loads_and_its_quoted_error_is_what_pricebot_says(
+    tmp_path: Path, database_url: str
+) -> None:
+    """Issue 17, item 12: the README's snippet said "Field required", with no example."""
+    assert README_TOML is not None
+    path = tmp_path / "prices.toml"
+    path.write_text(README_TOML.group(1))
+    loaded = pricebot(database_url, "catalog", "load", str(path))
+    assert loaded.returncode == 0, loaded.stderr
+    assert loaded.stdout.startswith(f"loaded {path}: 1 dated quotes")
+    # Without its source line, the error the README quotes, and an example that loads.
+    path.write_text(README_TOML.group(1).replace('source = "where the figure comes from"\n', ""))
+    refused = pricebot(database_url, "catalog", "load", str(path))
+    assert refused.returncode == 2
+    quoted = re.search(r"`error: prices\.toml:(.*?)`", (ROOT / "README.md").read_text(), re.S)
+    assert quoted is not None
+    lines = refused.stderr.splitlines()
+    assert lines[0] == f"error: {path}:" + " ".join(quoted.group(1).split())
+    assert lines[1] == "example:"
+    assert lines[2:4] == ["  [[prices]]", '  model = "alibaba/qwen-long"']

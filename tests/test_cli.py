@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -129,7 +130,7 @@ def test_bad_catalog_file_loads_nothing(tmp_path) -> None:  # type: ignore[no-un
     )
     result = pricebot(url, "catalog", "load", str(bad))
     assert result.returncode == 2
-    assert str(bad) in result.stderr and "prices.1.effective" in result.stderr
+    assert f"error: {bad}:16: [[prices]] #2: effective: " in result.stderr
     assert pricebot(url, "events").stdout.startswith("no events")
 
 
@@ -158,3 +159,29 @@ def test_every_command_has_help() -> None:
             [sys.executable, "-m", "bot", *args, "--help"], capture_output=True, text=True
         )
         assert shown.returncode == 0 and "Usage" in shown.stdout, args
+
+
+def test_a_misspelt_model_gets_did_you_mean_from_prices_show_and_prices_set(
+    tmp_path: Path,
+) -> None:
+    """Issue 17, item 12: `prices show qwen-lnog` (and `prices set`) name the model meant."""
+    url = f"sqlite:///{tmp_path / 'pricebot.db'}"
+    pricebot(url, "catalog", "load")
+    shown = pricebot(url, "prices", "show", "qwen-lnog")
+    assert (shown.returncode, shown.stdout) == (2, "")
+    assert shown.stderr.splitlines() == [
+        "error: unknown model 'qwen-lnog'; did you mean Qwen-Long (alibaba/qwen-long)?",
+        "example: pricebot prices show qwen-long",
+    ]
+    before = pricebot(url, "events", "--json").stdout
+    entered = pricebot(url, "prices", "set", "qwen-lnog", "--input", "1", "--currency", "CNY")
+    assert entered.returncode == 2
+    assert entered.stderr.splitlines() == [
+        "error: unknown model 'qwen-lnog'; did you mean Qwen-Long (alibaba/qwen-long)? "
+        "(a new model needs its id as vendor/model and --vendor)",
+        "example: pricebot prices set qwen-long --input 0.5 --output 2 --currency CNY",
+    ]
+    assert pricebot(url, "events", "--json").stdout == before
+    # The example works as shown.
+    example = entered.stderr.splitlines()[1].removeprefix("example: pricebot ").split()
+    assert pricebot(url, *example).returncode == 0

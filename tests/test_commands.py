@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.alerts.answering import AnswersEngine
 from bot.alerts.evaluate import AlertEvaluator
 from bot.app import seed_if_empty
 from bot.chat.commands import Commands, Invalid, Services, default_registry
 from bot.chat.commands.parsing import split_command
 from bot.chat.context import ChatType, Context
+from bot.chat.telegram.menu import CHINESE
 from bot.messages import ChatRef, Platform, Reply, ReplyKind
 from storage import ChatKey, Mode, PriceStore, QuietMode, SubscriptionKind, SubscriptionStore
 from tests.helpers import utc
@@ -197,7 +200,7 @@ async def test_settings_change_what_the_chat_gets(commands: Commands) -> None:
         "USD",
         1,
         1,
-        "Etc/GMT-8",
+        "UTC+8",
     )
     assert (chat.quiet_start, chat.quiet_end, chat.quiet_mode) == (1320, 450, QuietMode.SILENT)
     await say(commands, "/settings quiet off")
@@ -224,9 +227,11 @@ async def test_mute_and_digest(commands: Commands) -> None:
 
 
 async def test_a_target_that_is_already_met_says_so(commands: Commands) -> None:
-    met = await say(commands, "/subscribe under ¥2 input with 128k context")
-    assert met.title == "Target already met"
-    assert met.lines[1].startswith("Right now: ")
+    met = await say(commands, "/subscribe zhipu under ¥2 input")
+    assert met.title == "Target already met by GLM-3 Turbo"
+    assert (
+        met.lines[1] == "Right now: GLM-3 Turbo (Zhipu AI) at ¥1.00 per 1M (input, vendor zhipu)."
+    )
     waiting = await say(commands, "/subscribe zhipu under ¥0.1 output")
     assert waiting.title == "Target set"
     assert (
@@ -238,6 +243,134 @@ async def test_a_target_that_is_already_met_says_so(commands: Commands) -> None:
         (SubscriptionKind.TARGET, False),
         (SubscriptionKind.TARGET, True),
     ]
+
+
+async def test_a_target_met_by_a_free_model_names_it_and_says_what_follows(
+    commands: Commands,
+) -> None:
+    """Issue 17, item 9: "already met" alone hid that a free model keeps the target met."""
+    under_one = await say(commands, "/subscribe under ¥1")
+    assert under_one.title == "Target already met: ERNIE Lite is free"
+    assert under_one.lines[1:3] == (
+        "Met now by ERNIE Lite (Baidu), which is free. A target follows the cheapest match, "
+        "so it will not fire again while ERNIE Lite stays free.",
+        "Paid and at or under ¥1.00 too: Qwen-Long (Alibaba Cloud) at ¥0.875 per 1M (blended 3:1).",
+    )
+    low = await say(commands, "/subscribe under ¥0.1 output")
+    assert low.lines[2:4] == (
+        "Cheapest paid match: GLM-3 Turbo (Zhipu AI) at ¥1.00 per 1M (output).",
+        "To hear when a paid price reaches ¥0.10, set the target on a vendor without a free "
+        "model: /subscribe zhipu under ¥0.10 output. Models made free: /subscribe all.",
+    )
+    # The suggested command does what it says: a target that waits for a paid price.
+    suggested = low.lines[3].split(": ", 1)[1].split(". ")[0]
+    assert (await say(commands, suggested)).title == "Target set"
+
+
+async def test_digest_without_arguments_shows_the_setting_and_changes_nothing(
+    commands: Commands,
+) -> None:
+    """Issue 17, item 6: a bare /digest used to turn the digest on."""
+    store = commands.services.subscriptions
+    key = ChatKey("telegram", "100")
+    await say(commands, "/subscribe all")
+    shown = await say(commands, "/digest")
+    assert shown.title == "Daily digest off"
+    assert shown.lines == ("Alerts arrive as soon as they happen.",)
+    assert shown.footnotes == (
+        "One message a day instead: /digest daily 9:00 (09:00 UTC) · /digest daily 18:30",
+    )
+    assert [s.spec.mode for s in store.list_for(key)] == [Mode.INSTANT]
+    assert store.get_chat(key).digest_minute is None  # type: ignore[union-attr]
+    # Members of a group may look; only admins change it.
+    member = ctx("-5", chat_type=ChatType.GROUP, admin=False)
+    assert (await say(commands, "/digest", member)).title == "Daily digest off"
+    await say(commands, "/settings timezone UTC+8")
+    await say(commands, "/digest daily 18:30")
+    shown = await say(commands, "/digest")
+    assert shown.title == "Daily digest at 18:30 (UTC+8)"
+    assert shown.lines == (
+        "Alerts collect into one message a day at 18:30 UTC+8.",
+        "The next is 2024-05-24 18:30 UTC+8.",
+    )
+    assert "/digest off" in shown.footnotes[0]
+    assert [s.spec.mode for s in store.list_for(key)] == [Mode.DIGEST]
+
+
+@pytest.mark.parametrize(
+    ("typed", "said", "now_there"),
+    [
+        ("UTC+8", "UTC+8", "20:00"),
+        ("utc+8", "UTC+8", "20:00"),
+        ("UTC+05:30", "UTC+5:30", "17:30"),
+        ("GMT-3", "GMT-3", "09:00"),
+        ("+0545", "UTC+5:45", "17:45"),
+        ("Asia/Shanghai", "Asia/Shanghai", "20:00"),
+        ("asia/kolkata", "Asia/Kolkata", "17:30"),
+        ("Etc/GMT-8", "UTC+8", "20:00"),
+        ("UTC+0", "UTC", "12:00"),
+    ],
+)
+async def test_time_zones_are_answered_in_the_chats_words(
+    commands: Commands, typed: str, said: str, now_there: str
+) -> None:
+    """Issue 17, item 7: '/settings timezone UTC+8' answered "Etc/GMT-8"."""
+    reply = await say(commands, f"/settings timezone {typed}")
+    assert reply.title == "Settings changed"
+    assert reply.lines[0] == f"Times are in {said} (it is {now_there} there now)."
+    assert f"time zone {said} " in reply.lines[1]
+
+
+@pytest.mark.parametrize("typed", ["UTC+15", "UTC-13", "UTC+5:75", "UTC+", "GMT 8"])
+async def test_offsets_no_place_uses_are_refused(commands: Commands, typed: str) -> None:
+    reply = await say(commands, f"/settings timezone {typed}")
+    assert reply.kind is ReplyKind.ERROR
+    assert reply.title == f"“{typed}” is not a time zone"
+
+
+async def test_mute_until_is_read_and_answered_on_the_chats_clock(commands: Commands) -> None:
+    """Issue 17, item 7: '/mute until 18:00' answered in UTC."""
+    store = commands.services.subscriptions
+    key = ChatKey("telegram", "100")
+    await say(commands, "/settings timezone UTC+5:30")
+    muted = await say(commands, "/mute until 18:00")  # 17:30 there now
+    assert muted.title == "Muted until 2024-05-23 18:00 UTC+5:30"
+    assert store.get_chat(key).muted_until == NOW + timedelta(minutes=30)  # type: ignore[union-attr]
+    assert "muted until 2024-05-23 18:00 UTC+5:30" in (await say(commands, "/settings")).lines[0]
+    await say(commands, "/settings timezone Asia/Shanghai")
+    muted = await say(commands, "/mute until 18:00")  # 20:00 there now: tomorrow
+    assert muted.title == "Muted until 2024-05-24 18:00 Asia/Shanghai"
+    assert store.get_chat(key).muted_until == utc(2024, 5, 24, 10)  # type: ignore[union-attr]
+
+
+async def test_help_states_the_compare_limits_the_parser_keeps(store: PriceStore) -> None:
+    """Issue 17, item 8: /help said two or three; the parser takes two to five."""
+    seed_if_empty(store, now=utc(2024, 5, 1))
+    answers = AnswersEngine(store)
+    services = Services(store, SubscriptionStore(store.engine), AlertEvaluator(store), answers)
+    commands = Commands(services)
+    helped = await say(commands, "/help compare")
+    numbers = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
+    low_word, high_word = re.match(r"(\w+) to (\w+) models", helped.lines[0]).groups()  # type: ignore[union-attr]
+    low, high = numbers[low_word], numbers[high_word]
+    assert f"(at most {high})" in helped.lines[1]
+    models = ["gpt-4o", "deepseek-v2", "qwen-long", "glm-3-turbo", "ernie-lite", "hunyuan-lite"]
+    assert len(models) > high
+
+    async def compare(count: int) -> Reply:
+        return await say(commands, "/compare " + " ".join(models[:count]))
+
+    assert (await compare(high)).kind is not ReplyKind.ERROR
+    assert (await compare(low)).kind is not ReplyKind.ERROR
+    too_many = f"Name {low_word} to {high_word} models to compare (I read {high + 1})."
+    assert (await compare(high + 1)).title == too_many
+    assert (await compare(low - 1)).kind is ReplyKind.ERROR
+    # Telegram's Chinese menu says the same range.
+    chinese_numbers = "零一二三四五六七"
+    assert (
+        f"{'两' if low == 2 else chinese_numbers[low]}到{chinese_numbers[high]}"
+        in (CHINESE["compare"])
+    )
 
 
 async def test_subscribe_without_arguments_offers_vendors(commands: Commands) -> None:

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 from slack_sdk.oauth.installation_store.models.installation import Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 
@@ -172,3 +173,26 @@ def test_copy_onto_itself_is_refused(tmp_path) -> None:  # type: ignore[no-untyp
     done = pricebot(url, "db", "copy", "--to", url)
     assert done.returncode == 2
     assert "the source and the target are the same database" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("target", "named"),
+    [
+        ("mysql://pricebot:secret@127.0.0.1/pricebot", "mysql"),
+        ("mssql+pyodbc://pricebot@dsn", "mssql"),
+        ("not-a-url", "not-a-url"),
+    ],
+)
+def test_copy_to_a_database_pricebot_does_not_support_names_the_ones_it_does(
+    tmp_path, target: str, named: str
+) -> None:  # type: ignore[no-untyped-def]
+    """Issue 17, item 11: `--to mysql://…` said "No module named 'MySQLdb'" and exit 1."""
+    source = f"sqlite:///{tmp_path / 'pricebot.db'}"
+    done = pricebot(source, "db", "copy", "--to", target)
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        f"error: --to must be a SQLite or PostgreSQL database URL, not {named!r} "
+        "(sqlite:///FILE or postgresql+psycopg://USER@HOST:5432/DB)",
+        "example: pricebot db copy --to postgresql+psycopg://pricebot@127.0.0.1:5432/pricebot",
+    ]
+    assert "secret" not in done.stderr

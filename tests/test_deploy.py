@@ -334,3 +334,74 @@ def test_systemd_unit_runs_pricebot_unprivileged(tmp_path: Path) -> None:
     unit.write_text(text.replace("/opt/pricebot/bin/pricebot", str(executable)))
     verified = subprocess.run([analyze, "verify", unit], capture_output=True, text=True)
     assert (verified.returncode, verified.stdout + verified.stderr) == (0, "")
+
+
+SYSTEMD_ENV = DEPLOY / "systemd" / "pricebot.env.example"
+COMPOSE_ONLY = {"POSTGRES_PASSWORD", "PRICEBOT_PUBLISH_PORT"}
+
+
+def test_systemd_env_example_is_systemd_syntax_and_blanks_none_of_the_units_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """EnvironmentFile= overrides Environment=: an empty line would unset the unit's value."""
+    lines = [
+        line
+        for line in SYSTEMD_ENV.read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    for line in lines:
+        assert re.fullmatch(r"[A-Z_][A-Z0-9_]*=\S*", line), f"not systemd KEY=value: {line!r}"
+    example = env_file_keys(SYSTEMD_ENV)
+    assert set(example) <= SETTINGS | OTHER_ENV
+    assert not set(example) & COMPOSE_ONLY
+    unit = (DEPLOY / "systemd" / "pricebot.service").read_text()
+    unit_set = {v.split("=", 1)[0] for s, k, v in unit_entries(unit) if k == "Environment"}
+    blanked = {key for key, value in example.items() if key in unit_set and not value}
+    assert not blanked
+    for key in SETTINGS:
+        monkeypatch.delenv(key, raising=False)
+    settings = Settings(_env_file=SYSTEMD_ENV)  # type: ignore[call-arg]
+    assert settings.telegram_token is None and settings.slack_bot_token is None
+
+
+def test_systemd_install_steps_install_the_systemd_env_file_and_the_documentation() -> None:
+    unit = (DEPLOY / "systemd" / "pricebot.service").read_text()
+    readme = (ROOT / "README.md").read_text()
+    for steps in (unit, readme):
+        assert "install -m 600 deploy/systemd/pricebot.env.example /etc/pricebot/pricebot.env" in (
+            steps
+        )
+        assert "deploy/env.example /etc/pricebot" not in steps
+    installed = dict(
+        (target, source)
+        for source, target in re.findall(r"sudo install -m \d+ (\S+) (/opt/pricebot/\S+)", unit)
+    )
+    documentation = [v for s, k, v in unit_entries(unit) if k == "Documentation"]
+    assert documentation
+    for uri in " ".join(documentation).split():
+        parsed = urlsplit(uri)
+        if parsed.scheme != "file":
+            continue
+        assert parsed.path in installed, f"nothing installs {parsed.path}"
+        assert (ROOT / installed[parsed.path]).is_file()
+
+
+def test_pyproject_license_is_an_spdx_string_its_build_backend_accepts() -> None:
+    """A TOML-table license made setuptools warn on every install (issue 17, item 13)."""
+    import tomllib
+
+    from packaging.requirements import Requirement
+    from packaging.version import Version
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert project["project"]["license"] == "MIT"
+    backend = next(
+        Requirement(r)
+        for r in project["build-system"]["requires"]
+        if Requirement(r).name == "setuptools"
+    )
+    # setuptools 77 is the first to take `license = "SPDX"`; any allowed version must.
+    assert not backend.specifier.contains(Version("76.9"))
+    assert backend.specifier.contains(Version("77.0"))
+    # A flat layout named as such: editable installs use a .pth, with no finder warning.
+    assert project["tool"]["setuptools"]["package-dir"] == {"": "."}

@@ -7,6 +7,7 @@ import json
 import os
 import queue
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -14,8 +15,11 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from storage import ChatKey, PriceStore, SubscriptionSpec, SubscriptionStore, make_engine, upgrade
 from tests.helpers import utc
+from tests.replicas import free_port
 
 
 class Running:
@@ -241,6 +245,91 @@ def test_deliveries_shows_owed_sent_and_dead(tmp_path: Path) -> None:
     assert (record["chat"], record["status"]) == ("2", "dead")
     bad = pricebot(url, "deliveries", "--status", "lost")
     assert bad.returncode == 2 and "example: pricebot deliveries --status dead" in bad.stderr
-    retried = pricebot(url, "deliveries", "retry")
-    assert retried.stdout.strip() == "1 dead delivery queued again"
+    # Issue 17, item 12: an id that is not there said "0 … queued" and exit 0.
+    missing = pricebot(url, "deliveries", "retry", "99999")
+    assert (missing.returncode, missing.stdout) == (2, "")
+    assert missing.stderr.splitlines() == [
+        "error: no delivery 99999; `pricebot deliveries --status dead` lists the dead letters "
+        "and their ids",
+        "example: pricebot deliveries retry 12",
+    ]
+    sent = pricebot(url, "deliveries", "retry", str(first.id))
+    assert sent.returncode == 2
+    assert sent.stderr.splitlines()[0] == (
+        f"error: only dead letters are retried: delivery {first.id} is sent"
+    )
+    retried = pricebot(url, "deliveries", "retry", str(second.id), str(first.id))
+    assert retried.returncode == 0, retried.stderr
+    assert retried.stdout.splitlines() == [
+        f"delivery {first.id} is sent, not dead: left as it is",
+        "1 dead delivery queued again",
+    ]
     assert pricebot(url, "deliveries").stdout.splitlines()[0] == "owed 2 · sent 1 · dead 0"
+
+
+@pytest.mark.parametrize(
+    ("platform", "env", "code", "said"),
+    [
+        (
+            "telegram unreachable",
+            {
+                "PRICEBOT_TELEGRAM_TOKEN": "123456789:AAbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+                "PRICEBOT_TELEGRAM_API_URL": "http://127.0.0.1:{closed}",
+            },
+            69,
+            "error: pricebot cannot start: cannot reach the Telegram Bot API at "
+            "http://127.0.0.1:{closed}: httpx.ConnectError: All connection attempts failed; "
+            "check the network or PRICEBOT_TELEGRAM_API_URL",
+        ),
+        (
+            "port taken",
+            {
+                "PRICEBOT_SLACK_BOT_TOKEN": "xoxb-1",
+                "PRICEBOT_SLACK_SIGNING_SECRET": "s",
+                "PRICEBOT_HTTP_HOST": "127.0.0.1",
+                "PRICEBOT_HTTP_PORT": "{busy}",
+            },
+            69,
+            "error: pricebot cannot start: cannot listen on 127.0.0.1:{busy} (error while "
+            "attempting to bind on address ('127.0.0.1', {busy}): address already in use); "
+            "set PRICEBOT_HTTP_PORT to a free port",
+        ),
+        (
+            "slack misconfigured",
+            {"PRICEBOT_SLACK_BOT_TOKEN": "xoxb-1"},
+            2,
+            "error: pricebot cannot start: Slack in HTTP mode needs "
+            "PRICEBOT_SLACK_SIGNING_SECRET (Basic Information → App Credentials), or set "
+            "PRICEBOT_SLACK_APP_TOKEN (xapp-…) for Socket Mode",
+        ),
+    ],
+)
+def test_a_front_end_that_cannot_start_says_so_in_one_line_with_an_exit_code(
+    tmp_path: Path, platform: str, env: dict[str, str], code: int, said: str
+) -> None:
+    """Issue 17, item 10: an unreachable Telegram ended in a 50-line traceback."""
+    closed = str(free_port())
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    busy = str(taken.getsockname()[1])
+    started = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={
+            **os.environ,
+            "PRICEBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'pricebot.db'}",
+            "PRICEBOT_HTTP_PORT": str(free_port()),
+            "PRICEBOT_CONSOLE": "off",
+            "PRICEBOT_POLL_SOURCES": "false",
+            **{key: value.format(closed=closed, busy=busy) for key, value in env.items()},
+        },
+    )
+    taken.close()
+    assert started.returncode == code, started.stderr
+    lines = started.stderr.splitlines()
+    assert lines[-1] == said.format(closed=closed, busy=busy)
+    assert [line for line in lines if line.startswith("error:")] == lines[-1:]
+    assert "Traceback" not in started.stderr and "raised an exception" not in started.stderr

@@ -11,10 +11,10 @@ import pytest
 from aiohttp import web
 from pydantic import SecretStr
 
-from bot.chat.telegram.frontend import TelegramFrontEnd
+from bot.chat.telegram.frontend import TelegramFrontEnd, TelegramStartError
 from bot.settings import Settings
 from tests.fakes.command_layer import RecordingCommands
-from tests.fakes.telegram_api import SECRET_HEADER, FakeTelegramAPI
+from tests.fakes.telegram_api import SECRET_HEADER, Failure, FakeTelegramAPI
 from tests.fakes.waiting import eventually
 
 ALICE = 13
@@ -151,3 +151,29 @@ def test_a_secret_telegram_would_refuse_is_refused_at_start(
     )
     with pytest.raises(ValueError, match="PRICEBOT_TELEGRAM_WEBHOOK_SECRET"):
         TelegramFrontEnd(settings, commands)
+
+
+async def test_a_webhook_telegram_refuses_stops_the_start_in_one_line(
+    telegram_api: FakeTelegramAPI, commands: RecordingCommands
+) -> None:
+    """Issue 17, item 10: a refused setWebhook ended `pricebot run` in a traceback."""
+    telegram_api.fail(
+        Failure(400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook"),
+        method="setWebhook",
+    )
+    url = "http://pricebot.example/hooks/telegram"
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        telegram_token=SecretStr(telegram_api.token),
+        telegram_api_url=telegram_api.url,
+        telegram_webhook_url=url,
+    )
+    front = TelegramFrontEnd(settings, commands)
+    with pytest.raises(TelegramStartError) as caught:
+        await front.start()
+    await front.stop()
+    assert str(caught.value) == (
+        f"Telegram refused the webhook {url}: Bad webhook: an https url must be provided for "
+        "webhook; check PRICEBOT_TELEGRAM_WEBHOOK_URL (a public https:// URL reaching this server)"
+    )
+    assert not caught.value.unavailable

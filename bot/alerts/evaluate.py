@@ -55,9 +55,17 @@ class AlertEvaluator:
         self.store = store
         self.questions = questions
 
-    def best(self, criteria: TargetCriteria, as_of: datetime) -> Candidate | None:
+    def best(
+        self, criteria: TargetCriteria, as_of: datetime, *, paid_only: bool = False
+    ) -> Candidate | None:
         """The cheapest model for a target right now (a new target that is already met)."""
-        return cheapest(self.store.current(as_of), criteria, self.store.rates(), as_of.date())
+        return cheapest(
+            self.store.current(as_of),
+            criteria,
+            self.store.rates(),
+            as_of.date(),
+            paid_only=paid_only,
+        )
 
     def evaluate(
         self,

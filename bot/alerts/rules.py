@@ -1,13 +1,15 @@
 """When an alert may go out: digests, quiet hours, mutes, retry backoff. Pure functions.
 
 No clock is read here: the caller passes `now`. Local times are in the chat's
-IANA time zone; every result is UTC.
+time zone (an IANA name, or a fixed offset in the chat's own words, "UTC+8");
+every result is UTC.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from storage import ChatSettings, QuietMode
@@ -15,15 +17,49 @@ from storage import ChatSettings, QuietMode
 DEFAULT_DIGEST_MINUTE = 9 * 60
 
 
-def zone(name: str) -> ZoneInfo:
+# A stored fixed offset, as /settings writes it: "UTC+8", "UTC+5:30", "GMT-3".
+_FIXED_OFFSET = re.compile(r"^(?:UTC|GMT)([+-])(\d{1,2})(?::(\d{2}))?$")
+# IANA's POSIX-style offset zones, whose sign is reversed ("Etc/GMT-8" is UTC+8).
+_ETC_OFFSET = re.compile(r"^Etc/GMT([+-])(\d{1,2})$")
+
+
+def fixed_offset(name: str) -> timezone | None:
+    """'UTC+8', 'UTC+5:30', 'GMT-3' → a fixed-offset zone named so; None for other names."""
+    match = _FIXED_OFFSET.match(name)
+    if not match:
+        return None
+    hours, minutes = int(match.group(2)), int(match.group(3) or 0)
+    offset = timedelta(hours=hours, minutes=minutes) * (1 if match.group(1) == "+" else -1)
+    if minutes > 59 or not timedelta(hours=-12) <= offset <= timedelta(hours=14):
+        return None
+    return timezone(offset, name)
+
+
+def zone(name: str) -> tzinfo:
     """The chat's time zone; an unknown name (which settings refuse) falls back to UTC."""
+    offset = fixed_offset(name)
+    if offset is not None:
+        return offset
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
+        return UTC
 
 
-def _local(day: date, minute: int, tz: ZoneInfo) -> datetime:
+def zone_label(name: str) -> str:
+    """A zone as the chat reads it: its own words, and "Etc/GMT-8" (older rows) as "UTC+8"."""
+    match = _ETC_OFFSET.match(name)
+    if match:
+        return f"UTC{'-' if match.group(1) == '+' else '+'}{int(match.group(2))}"
+    return name
+
+
+def local_moment(moment: datetime, tz_name: str) -> str:
+    """'2024-05-23 18:00 UTC+8': a UTC moment on the chat's clock, with the zone's name."""
+    return f"{moment.astimezone(zone(tz_name)):%Y-%m-%d %H:%M} {zone_label(tz_name)}"
+
+
+def _local(day: date, minute: int, tz: tzinfo) -> datetime:
     return datetime.combine(day, time(minute // 60, minute % 60), tzinfo=tz)
 
 

@@ -63,6 +63,7 @@ class Candidate:
     vendor: str
     amount: Decimal
     currency: str
+    vendor_id: str = ""
 
     def text(self, criteria: TargetCriteria) -> str:
         money = format_money(Money(self.amount, self.currency))
@@ -112,9 +113,15 @@ def measured(
 
 
 def cheapest(
-    models: Sequence[ModelPrices], criteria: TargetCriteria, rates: Sequence[FxRate], day: date
+    models: Sequence[ModelPrices],
+    criteria: TargetCriteria,
+    rates: Sequence[FxRate],
+    day: date,
+    *,
+    paid_only: bool = False,
 ) -> Candidate | None:
-    """The cheapest model in scope meeting the context filter, or None when none is priced."""
+    """The cheapest model in scope meeting the context filter, or None when none is priced
+    (paid_only: skipping free ones, to tell a user what the paid choice is)."""
     best: Candidate | None = None
     for model in models:
         if model.mode not in _ANSWERING_MODES or not in_scope(
@@ -124,11 +131,16 @@ def cheapest(
         if criteria.min_context and (model.context_window or 0) < criteria.min_context:
             continue
         price = measured(model, criteria, rates, day)
-        if price is None:
+        if price is None or (paid_only and price == 0):
             continue
         if best is None or (price, model.model_id) < (best.amount, best.model_id):
             best = Candidate(
-                model.model_id, model.display_name, model.vendor_name, price, criteria.currency
+                model.model_id,
+                model.display_name,
+                model.vendor_name,
+                price,
+                criteria.currency,
+                model.vendor,
             )
     return best
 

@@ -7,7 +7,7 @@ It understands "cheapest for 1M tokens?", "100万tokens最便宜的是哪个？"
 `输入`, `输出`), filters (`with 128k context`, `≥32k`, `from alibaba`, `not openai`,
 `chinese vendors`, `top 5`, `in USD`, `元`, `on 2024-05-20`, `for 200k prompts`), sellers
 (`via any seller` / `任意渠道`, `via openrouter`, `direct only` / `official` / `官方`) and the
-other questions (`price MODEL`, `cost MODEL 2M in 500k out`, `compare A B [C]`, `free`).
+other questions (`price MODEL`, `cost MODEL 2M in 500k out`, `compare A B [C …]`, `free`).
 Model names with typos get "did you mean …"; anything unreadable gets a Refusal with a
 short reason and three examples that work. It never raises. Pure: no I/O, no clock.
 """
@@ -54,7 +54,11 @@ from storage import CURRENCIES
 
 MAX_RAW_LENGTH = 2000
 MAX_LENGTH = 300
+# How many models one comparison takes; /help's wording is built from these.
+MIN_COMPARED = 2
 MAX_COMPARED = 5
+_COUNT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+COMPARED_RANGE = f"{_COUNT_WORDS[MIN_COMPARED]} to {_COUNT_WORDS[MAX_COMPARED]}"
 
 _KEYWORDS: dict[QueryKind, re.Pattern[str]] = {
     QueryKind.COMPARE: re.compile(
@@ -233,7 +237,7 @@ def _parse(
 
     if kind in _MODEL_KINDS and not models:
         if kind is QueryKind.COMPARE:
-            return refuse("Name two to five models to compare, for example:")
+            return refuse(f"Name {COMPARED_RANGE} models to compare, for example:")
         if leftovers:
             return refuse(f"I don't know a model called '{leftovers[0]}'.")
         kind = QueryKind.CHEAPEST  # "how much do 1M tokens cost?" asks for the ranking
@@ -257,10 +261,12 @@ def _parse(
         kind = QueryKind.COST
     elif kind is QueryKind.PRICE and len(models) > 1:
         kind = QueryKind.COMPARE
-    if kind is QueryKind.COMPARE and not 2 <= len(models) <= MAX_COMPARED:
-        return refuse(f"Name two to five models to compare (I read {len(models)}).")
+    if kind is QueryKind.COMPARE and not MIN_COMPARED <= len(models) <= MAX_COMPARED:
+        return refuse(f"Name {COMPARED_RANGE} models to compare (I read {len(models)}).")
     if len(models) > MAX_COMPARED:
-        return refuse(f"Name at most five models at once (I read {len(models)}).")
+        return refuse(
+            f"Name at most {_COUNT_WORDS[MAX_COMPARED]} models at once (I read {len(models)})."
+        )
 
     mix = _mix(mix_words, defaults)
     if currency:

@@ -10,9 +10,13 @@ from pydantic import ValidationError
 from bot.cli import ask, db, dbcopy, health, mcp, models, prices, run, show, sources
 from bot.cli.common import UserError
 from bot.logs import setup_logging
+from bot.messages import StartError
 from bot.settings import Settings, load_settings
 from bot.sources import CatalogError
 from storage import MoneyError, StoreUnavailable
+
+# sysexits.h's EX_UNAVAILABLE: a service pricebot needs could not be reached.
+EXIT_UNAVAILABLE = 69
 
 app = typer.Typer(
     name="pricebot",
@@ -57,8 +61,18 @@ def main(argv: list[str] | None = None) -> None:
         if exc.example:
             typer.echo(f"example: pricebot {exc.example}", err=True)
         sys.exit(2)
+    except StartError as exc:
+        # One line: what failed and what to check. A platform that cannot be reached
+        # (EX_UNAVAILABLE) may work on a restart; a refused setting (2) will not.
+        typer.echo(f"error: pricebot cannot start: {exc}", err=True)
+        sys.exit(EXIT_UNAVAILABLE if exc.unavailable else 2)
     except (MoneyError, CatalogError) as exc:
         typer.echo(f"error: {exc}", err=True)
+        example = getattr(exc, "example", None)
+        if example:
+            # A catalog entry that loads: TOML, several lines, indented under the label.
+            indented = "\n".join(f"  {line}" for line in example.splitlines())
+            typer.echo(f"example:\n{indented}", err=True)
         sys.exit(2)
     except ValidationError as exc:
         # Settings from the environment that do not validate: name the variable.

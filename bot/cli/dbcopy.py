@@ -6,13 +6,31 @@ import time
 from typing import Annotated
 
 import typer
+from sqlalchemy import Engine
 
 from bot.cli.common import fail, print_table
 from bot.settings import load_settings
-from storage import make_engine
+from storage import StoreUnavailable, make_engine
 from storage.copy import CopyError, copy_store
+from storage.db import SUPPORTED_BACKENDS
 
 EXAMPLE = "db copy --to postgresql+psycopg://pricebot@127.0.0.1:5432/pricebot"
+
+
+def _engine(url: str, option: str) -> Engine:
+    """An engine for a URL given on the command line; a URL for another database is bad
+    input (exit 2, with an example), not a broken setting."""
+    try:
+        return make_engine(url)
+    except StoreUnavailable as exc:
+        backend = url.split(":", 1)[0].split("+", 1)[0].lower()
+        if backend in SUPPORTED_BACKENDS:
+            fail(f"{option}: {exc}", EXAMPLE)
+        fail(
+            f"{option} must be a SQLite or PostgreSQL database URL, not {backend or url!r} "
+            "(sqlite:///FILE or postgresql+psycopg://USER@HOST:5432/DB)",
+            EXAMPLE,
+        )
 
 
 def db_copy(
@@ -43,8 +61,8 @@ def db_copy(
     if not to.strip():
         fail("--to needs a database URL", EXAMPLE)
     source_url = source or load_settings().database_url
-    source_engine = make_engine(source_url)
-    target_engine = make_engine(to)
+    target_engine = _engine(to, "--to")
+    source_engine = _engine(source_url, "--from") if source else make_engine(source_url)
     where = target_engine.url.render_as_string(hide_password=True)
     started = time.monotonic()
     try:

@@ -83,6 +83,16 @@ def _why(phrase: str, target: str, vocabulary: Vocabulary, aliases: dict[str, st
     return "its spelling matches (case, spaces, hyphens and dots between digits aside)"
 
 
+def guess_model(store: PriceStore, name: str, *, now: datetime) -> tuple[str, str] | None:
+    """For a name the store does not know: the closest model, as ('Qwen-Long
+    (alibaba/qwen-long)', 'qwen-long') — its label and the short name to type."""
+    vocabulary = load_snapshot(store, now).vocabulary
+    guesses = vocabulary.suggest_models(name)
+    if not guesses:
+        return None
+    return vocabulary.label(guesses[0]), vocabulary.short(guesses[0])
+
+
 def resolve(store: PriceStore, name: str, *, now: datetime, example: str) -> Resolution:
     """The model or offer `name` means; a user error naming candidates when it is not one."""
     snapshot = load_snapshot(store, now)

@@ -298,6 +298,16 @@ def prices_set(
     if model_id is None:
         candidate = model.strip().lower()
         if vendor is None or "/" not in candidate or candidate.split("/", 1)[0] != vendor.lower():
+            from bot.cli.models import guess_model
+
+            # A typo of a known model is likelier than a new model without --vendor.
+            guess = guess_model(store, model, now=datetime.now(UTC))
+            if guess is not None:
+                fail(
+                    f"unknown model {model!r}; did you mean {guess[0]}? (a new model needs its "
+                    "id as vendor/model and --vendor)",
+                    f"prices set {guess[1]} --input 0.5 --output 2 --currency CNY",
+                )
             fail(
                 f"unknown model {model!r}: give its id as vendor/model and --vendor to add it",
                 "prices set acme/acme-1 --vendor acme --input 1 --output 2 --currency USD",

@@ -12,7 +12,6 @@ from typing import Annotated
 
 import typer
 
-from bot.chat.slack import SlackConfigError
 from bot.cli.common import fail, open_store, print_json, print_table
 from bot.settings import load_settings
 from storage import DeliveryStatus, DeliveryStore
@@ -39,12 +38,8 @@ def run() -> None:
                 loop.add_signal_handler(sig, app.request_stop)
         await app.run()
 
-    try:
-        asyncio.run(main())
-    except SlackConfigError as exc:
-        fail(
-            str(exc), "PRICEBOT_SLACK_BOT_TOKEN=xoxb-… PRICEBOT_SLACK_APP_TOKEN=xapp-… pricebot run"
-        )
+    # A front-end that cannot start raises StartError: bot.cli.main says it in one line.
+    asyncio.run(main())
 
 
 def demo() -> None:
@@ -148,5 +143,20 @@ def deliveries_retry(
 ) -> None:
     """Put dead letters back in the queue (after fixing what made them fail)."""
     outbox = DeliveryStore(open_store().engine)
+    if ids:
+        found = outbox.statuses(ids)
+        missing = [i for i in dict.fromkeys(ids) if i not in found]
+        if missing:
+            fail(
+                f"no delivery {', '.join(map(str, missing))}; `pricebot deliveries --status "
+                "dead` lists the dead letters and their ids",
+                "deliveries retry 12",
+            )
+        alive = {i: s for i, s in found.items() if s != DeliveryStatus.DEAD.value}
+        if len(alive) == len(found):
+            said = ", ".join(f"{i} is {s}" for i, s in sorted(alive.items()))
+            fail(f"only dead letters are retried: delivery {said}", "deliveries retry 12")
+        for i, status in sorted(alive.items()):
+            typer.echo(f"delivery {i} is {status}, not dead: left as it is")
     count = outbox.retry_dead(now=datetime.now(UTC), ids=ids or None)
     typer.echo(f"{count} dead deliver{'y' if count == 1 else 'ies'} queued again")

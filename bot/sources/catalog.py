@@ -2,7 +2,8 @@
 
 The bundled price-war catalog uses this format; so can an enterprise's
 negotiated prices. A file that does not validate is refused whole, with the
-file and the entry named.
+file, line, entry and field named, and an entry that would load
+(bot/sources/catalog_errors.py).
 """
 
 from __future__ import annotations
@@ -19,15 +20,12 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from bot.sources.base import FeedError, FeedSource, Snapshot
+from bot.sources.catalog_errors import CatalogError, explain, line_of
 from bot.sources.identity import identify
 from storage import FreeOffer, FxRate, Money, MoneyError, Price, PriceKind, Quote
 from storage.money import parse_amount, parse_currency, parse_unit
 
 BUNDLED_CATALOG = "price_war_2024_05.toml"
-
-
-class CatalogError(ValueError):
-    """A catalog file that cannot be loaded; the message names the file and entry."""
 
 
 def _exact(value: Any) -> Decimal:
@@ -114,6 +112,16 @@ class CatalogFile(_Entry):
     prices: list[CatalogPrice] = []
 
 
+# Each table's fields, for "did you mean" on a misspelt one.
+_FIELDS: dict[str, list[str]] = {
+    "catalog": list(CatalogHeader.model_fields),
+    "fx_rates": list(CatalogFxRate.model_fields),
+    "vendors": list(CatalogVendor.model_fields),
+    "models": list(CatalogModel.model_fields),
+    "prices": list(CatalogPrice.model_fields),
+}
+
+
 def _utc(moment: date | datetime) -> datetime:
     if isinstance(moment, datetime):
         return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
@@ -135,20 +143,26 @@ class Catalog:
         return sorted({q.effective_at for q in self.quotes})
 
 
-def _quotes(raw: CatalogFile, where: str) -> Iterator[Quote]:
+def _quotes(raw: CatalogFile, where: str, text: str) -> Iterator[Quote]:
     vendors = {v.id: v for v in raw.vendors}
     models = {m.id: m for m in raw.models}
+    model_lines = {m.id: line_of(text, ("models", i)) for i, m in enumerate(raw.models)}
     for index, row in enumerate(raw.prices):
         model = models.get(row.model)
         if model is None:
+            line = line_of(text, ("prices", index, "model"))
             raise CatalogError(
-                f"{where}: prices[{index}]: model {row.model!r} is not in [[models]]"
+                f"{where}:{line}: [[prices]] #{index + 1}: model {row.model!r} is not in "
+                "[[models]]; add it there",
+                f'[[models]]\nid = "{row.model}"\nname = "{row.model.split("/", 1)[-1]}"',
             )
         vendor_id = model.id.split("/", 1)[0]
         vendor = vendors.get(vendor_id)
         if vendor is None:
             raise CatalogError(
-                f"{where}: models {model.id!r}: vendor {vendor_id!r} is not in [[vendors]]"
+                f"{where}:{model_lines[model.id]}: [[models]] {model.id!r}: vendor "
+                f"{vendor_id!r} is not in [[vendors]]; add it there",
+                f'[[vendors]]\nid = "{vendor_id}"\nname = "{vendor_id.title()}"',
             )
         unit = parse_unit(row.per)
         prices = tuple(
@@ -192,10 +206,8 @@ def parse_catalog(text: str, where: str) -> Catalog:
     try:
         raw = CatalogFile.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        entry = ".".join(str(part) for part in first["loc"])
-        raise CatalogError(f"{where}: {entry}: {first['msg']}") from None
-    quotes = tuple(sorted(_quotes(raw, where), key=lambda q: q.effective_at))
+        raise explain(where, text, dict(exc.errors()[0]), _FIELDS) from None
+    quotes = tuple(sorted(_quotes(raw, where, text), key=lambda q: q.effective_at))
     rates = tuple(
         FxRate(parse_currency(r.base), parse_currency(r.quote), r.rate, r.as_of, r.source)
         for r in raw.fx_rates

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import html as html_lib
+import logging
 import re
 from urllib.parse import parse_qs, urlparse
 
@@ -18,6 +19,7 @@ from tests.fakes.commands import RecordingCommands
 from tests.fakes.slack_api import FakeSlack, Workspace
 from tests.fakes.slack_messages import all_text
 from tests.fakes.slack_requests import Signer
+from tests.replicas import free_port
 from tests.slack.conftest import SIGNING_SECRET, Served, close, serve, slack_settings
 
 ALERT = Reply("Qwen-Long input cut 97.5%", kind=ReplyKind.ALERT)
@@ -249,3 +251,52 @@ async def test_uninstall_deactivates_the_workspace(
     with pytest.raises(WorkspaceGone):
         await multi.front.notifier.send(Outgoing(chat, ALERT))
     assert len(fake_slack.posted("CBETA")) == 1
+
+
+async def test_socket_mode_waits_for_an_unreachable_slack_with_back_off_and_one_line_logs(
+    sqlite_url: str,
+    sqlite_engine: Engine,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Issue 17, item 10: slack-sdk logged a traceback every 10 s while Slack was away."""
+    fake = FakeSlack()
+    fake.port = free_port()  # where Slack will be, once it answers
+    workspace = fake.add_workspace("T0ACME", "Acme")
+    settings = slack_settings(
+        fake,
+        sqlite_url,
+        slack_bot_token=workspace.bot_token,
+        slack_app_token=fake.app_token,
+        slack_signing_secret=None,
+    )
+    front = SlackFrontEnd(
+        settings, commands=RecordingCommands(), engine=sqlite_engine, socket_retry=(0.05, 0.2)
+    )
+    caplog.set_level(logging.INFO)
+    await front.start()  # Slack being away does not stop pricebot
+    try:
+        retries = []
+        for _ in range(400):
+            retries = [r for r in caplog.records if "trying again in" in r.getMessage()]
+            if len(retries) >= 5:
+                break
+            await asyncio.sleep(0.02)
+        waits = [re.search(r"trying again in ([\d.]+) s", r.getMessage()) for r in retries[:5]]
+        assert [float(m.group(1)) for m in waits if m] == [0.05, 0.1, 0.2, 0.2, 0.2]
+        assert (
+            retries[0]
+            .getMessage()
+            .startswith(
+                f"Slack: Socket Mode cannot reach Slack at {fake.base_url} (ClientConnectorError: "
+            )
+        )
+        assert retries[0].getMessage().endswith("Check the network, or PRICEBOT_SLACK_API_URL")
+        # One line each, and no traceback anywhere (ours or slack-sdk's).
+        for record in caplog.records:
+            assert "\n" not in record.getMessage()
+            assert record.exc_info is None, record.getMessage()
+        await fake.start(fake.port)  # Slack is back: the link opens without a restart
+        await fake.wait_for_socket()
+    finally:
+        await front.stop()
+        await fake.close()

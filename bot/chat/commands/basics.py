@@ -53,7 +53,7 @@ async def handle_help(topic: str, ctx: Context, services: Services) -> list[Repl
         lines = [entry.summary, f"Usage: {entry.usage}", *entry.details]
         lines.append("Examples: " + " · ".join(entry.examples))
         if entry.changes_chat:
-            lines.append("In groups and channels only the chat's admins can use it.")
+            lines.append("In groups and channels only the chat's admins can change things with it.")
             if _admin_in_group(ctx):
                 lines.append(ADMIN_CACHE_NOTE)
         return [Reply(title=f"/{entry.name}", lines=tuple(lines))]

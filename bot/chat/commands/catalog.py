@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.answers.parse import COMPARED_RANGE, MAX_COMPARED
 from bot.chat.commands.basics import handle_help, handle_start, parse_help
 from bot.chat.commands.chat_settings import (
     handle_digest,
@@ -114,8 +115,9 @@ def default_registry() -> Registry:
             CommandEntry(
                 name="digest",
                 summary="one message a day at a chosen hour instead of instant alerts",
-                usage="/digest daily [HH:MM] | off",
-                examples=("/digest daily 9:00", "/digest off"),
+                usage="/digest [daily [HH:MM] | off]",
+                examples=("/digest", "/digest daily 9:00", "/digest off"),
+                details=("/digest alone shows the current setting.",),
                 parse=parse_digest,
                 handle=handle_digest,
                 changes_chat=True,
@@ -181,8 +183,8 @@ def default_registry() -> Registry:
             ),
             CommandEntry(
                 name="compare",
-                summary="two or three models side by side",
-                usage="/compare MODEL MODEL [MODEL]",
+                summary=f"{COMPARED_RANGE} models side by side",
+                usage=f"/compare MODEL MODEL [MODEL …] (at most {MAX_COMPARED})",
                 examples=("/compare gpt-4o deepseek-v2",),
                 parse=question_parser(
                     "compare", needs="models", example="/compare gpt-4o deepseek-v2"

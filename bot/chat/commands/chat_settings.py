@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from bot.alerts.rules import hhmm, next_local_time
+from bot.alerts.rules import hhmm, local_moment, next_local_time, zone, zone_label
 from bot.chat.commands.parsing import (
     Invalid,
     parse_clock,
@@ -63,7 +63,7 @@ async def handle_mute(req: MuteRequest, ctx: Context, services: Services) -> lis
     await db(services.subscriptions.update_chat, key, now=ctx.now, muted_until=until)
     return [
         Reply(
-            title=f"Muted until {until:%Y-%m-%d %H:%M} UTC",
+            title=f"Muted until {local_moment(until, chat.timezone)}",
             lines=(
                 "Alerts meanwhile are kept and arrive as one message when the mute ends.",
                 "End it now with /unmute.",
@@ -84,10 +84,17 @@ class DigestRequest:
     minute: int | None = None
     off: bool = False
 
+    @property
+    def read_only(self) -> bool:
+        """A bare /digest shows the setting; anyone in the chat may ask."""
+        return self.minute is None and not self.off
+
 
 def parse_digest(args: str) -> DigestRequest | Invalid:
-    """'/digest daily 9:00', '/digest daily', '/digest 21:30', '/digest off'."""
+    """'/digest' (show), '/digest daily 9:00', '/digest daily', '/digest 21:30', '/digest off'."""
     text = " ".join(args.lower().split())
+    if not text:
+        return DigestRequest()
     if text in ("off", "instant", "none", "stop"):
         return DigestRequest(off=True)
     text = text.removeprefix("daily").strip().removeprefix("at").strip()
@@ -99,8 +106,41 @@ def parse_digest(args: str) -> DigestRequest | Invalid:
     return DigestRequest(minute=minute)
 
 
+async def _show_digest(ctx: Context, services: Services) -> list[Reply]:
+    chat = await db(services.subscriptions.touch_chat, chat_key(ctx), now=ctx.now)
+    label = zone_label(chat.timezone)
+    if chat.digest_minute is None:
+        return [
+            Reply(
+                title="Daily digest off",
+                lines=("Alerts arrive as soon as they happen.",),
+                footnotes=(
+                    f"One message a day instead: /digest daily 9:00 (09:00 {label}) · "
+                    "/digest daily 18:30",
+                ),
+                buttons=(Button("Daily digest at 09:00", "/digest daily 9:00"),),
+            )
+        ]
+    lines = [f"Alerts collect into one message a day at {hhmm(chat.digest_minute)} {label}."]
+    if chat.next_digest_at is not None:
+        lines.append(f"The next is {local_moment(chat.next_digest_at, chat.timezone)}.")
+    return [
+        Reply(
+            title=f"Daily digest at {hhmm(chat.digest_minute)} ({label})",
+            lines=tuple(lines),
+            footnotes=(
+                "Another hour: /digest daily 18:30 · instant alerts: /digest off · "
+                "time zone: /settings timezone Asia/Shanghai",
+            ),
+            buttons=(Button("Digest off", "/digest off"),),
+        )
+    ]
+
+
 async def handle_digest(req: DigestRequest, ctx: Context, services: Services) -> list[Reply]:
-    """Collect this chat's alerts into one daily message at a chosen hour (or stop)."""
+    """Show the daily digest setting, or collect alerts into one message a day (or stop)."""
+    if req.read_only:
+        return await _show_digest(ctx, services)
     key = chat_key(ctx)
     chat = await db(services.subscriptions.touch_chat, key, now=ctx.now)
     if req.off:
@@ -129,10 +169,10 @@ async def handle_digest(req: DigestRequest, ctx: Context, services: Services) ->
     count = await db(services.subscriptions.set_mode, key, Mode.DIGEST)
     return [
         Reply(
-            title=f"Daily digest at {hhmm(minute)} ({chat.timezone})",
+            title=f"Daily digest at {hhmm(minute)} ({zone_label(chat.timezone)})",
             lines=(
                 f"{count} subscription(s) now collect into one message a day; the next is "
-                f"{at:%Y-%m-%d %H:%M} UTC.",
+                f"{local_moment(at, chat.timezone)}.",
                 "Time zone: /settings timezone Asia/Shanghai. Stop: /digest off.",
             ),
             data={"next_digest_at": at.isoformat()},
@@ -250,7 +290,8 @@ async def handle_settings(req: SettingsRequest, ctx: Context, services: Services
         chat = await db(services.subscriptions.touch_chat, key, now=ctx.now)
         if chat.digest_minute is not None:
             changes["next_digest_at"] = next_local_time(ctx.now, chat.digest_minute, req.value)
-        said = f"Times are in {req.value}."
+        local = ctx.now.astimezone(zone(req.value))
+        said = f"Times are in {zone_label(req.value)} (it is {local:%H:%M} there now)."
     elif req.field == "quiet":
         if req.value is None:
             changes.update(quiet_start=None, quiet_end=None)

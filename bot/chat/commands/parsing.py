@@ -12,6 +12,7 @@ from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from bot.alerts.rules import fixed_offset
 from storage import CURRENCIES
 
 
@@ -159,21 +160,25 @@ def parse_size(text: str) -> int | None:
     return int(value)
 
 
-_OFFSET = re.compile(r"^(?:utc|gmt)\s*([+-])\s*(\d{1,2})$")
+# 'UTC+8', 'UTC+05:30', 'GMT-3', 'utc +0530', '+8'; a Unicode minus counts as one.
+_OFFSET = re.compile(r"^(utc|gmt)?\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?$")
 
 
 def parse_timezone(text: str) -> str | None:
-    """An IANA zone ('Asia/Shanghai', case-insensitive) or 'UTC+8' → a zone name; else None."""
+    """An IANA zone ('Asia/Shanghai', case-insensitive) or an offset ('UTC+8', 'UTC+05:30',
+    'GMT-3') → the zone's name as the chat will read it ('UTC+8', 'UTC+5:30', 'GMT-3');
+    else None."""
     cleaned = text.strip()
-    match = _OFFSET.match(cleaned.lower())
+    match = _OFFSET.match(cleaned.lower().replace("\u2212", "-"))
     if match:
-        hours = int(match.group(2))
-        if hours > 14:
-            return None
-        if hours == 0:
+        prefix, sign, hours, minutes = match.groups()
+        if int(hours) == 0 and int(minutes or 0) == 0:
             return "UTC"
-        # POSIX-style Etc zones have the sign reversed: UTC+8 is Etc/GMT-8.
-        return f"Etc/GMT{'-' if match.group(1) == '+' else '+'}{hours}"
+        name = f"{(prefix or 'utc').upper()}{sign}{int(hours)}"
+        if minutes and int(minutes):
+            name += f":{minutes}"
+        # rules.fixed_offset reads the name back, and refuses offsets no place uses.
+        return name if fixed_offset(name) is not None else None
     if cleaned.upper() in ("UTC", "GMT", "Z"):
         return "UTC"
     if not re.match(r"^[A-Za-z_]+(?:/[A-Za-z0-9_+-]+){0,2}$", cleaned):

@@ -6,11 +6,12 @@ names up in the store, apply the chat's defaults and store the subscription.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
-from bot.alerts.rules import next_digest
-from bot.alerts.targets import TargetCriteria
+from bot.alerts.rules import local_moment, next_digest, zone_label
+from bot.alerts.targets import Candidate, TargetCriteria
 from bot.chat.commands.registry import error
 from bot.chat.commands.services import Scope, Services, chat_key, db
 from bot.chat.commands.subscribe_parse import SubscribeRequest, UnsubscribeRequest
@@ -176,8 +177,11 @@ async def _subscribe_target(
     lines = [describe(sub, vendors, models)]
     if not created:
         title = "You already have this target"
+    elif met and best is not None and best.amount == 0:
+        lines.extend(await _met_by_a_free_model(spec, best, criteria, ctx, services))
+        title = f"Target already met: {best.name} is free"
     elif met and best is not None:
-        title = "Target already met"
+        title = f"Target already met by {best.name}"
         lines.append(f"Right now: {best.text(criteria)}.")
         lines.append("I'll tell you when it is met again after the price has gone back above it.")
     else:
@@ -187,6 +191,51 @@ async def _subscribe_target(
         lines.append("I'll tell you when the cheapest match is at or under your target.")
     lines.append(_when(spec, chat))
     return [Reply(title=title, lines=tuple(lines), data={"subscription": sub.id, "met": met})]
+
+
+async def _met_by_a_free_model(
+    spec: SubscriptionSpec,
+    free: Candidate,
+    criteria: TargetCriteria,
+    ctx: Context,
+    services: Services,
+) -> list[str]:
+    """Why a free model makes a target met, that it stays so, and what to do for paid ones.
+
+    A target follows the cheapest match; while a free model is in its scope that is ¥0,
+    so the target cannot fire again. Saying only "already met" hid that.
+    """
+    target = format_money(Money(spec.target_amount or Decimal(0), criteria.currency))
+    lines = [
+        f"Met now by {free.name} ({free.vendor}), which is free. A target follows the cheapest "
+        f"match, so it will not fire again while {free.name} stays free.",
+    ]
+    paid = await db(services.evaluator.best, criteria, ctx.now, paid_only=True)
+    if paid is None:
+        return lines
+    if spec.target_amount is not None and paid.amount <= spec.target_amount:
+        lines.append(f"Paid and at or under {target} too: {paid.text(criteria)}.")
+        return lines
+    lines.append(f"Cheapest paid match: {paid.text(criteria)}.")
+    narrower = replace(criteria, scope=ScopeKind.VENDOR, scope_value=paid.vendor_id)
+    vendor_best = await db(services.evaluator.best, narrower, ctx.now)
+    if spec.scope is ScopeKind.ALL and vendor_best is not None and vendor_best.amount > 0:
+        lines.append(
+            f"To hear when a paid price reaches {target}, set the target on a vendor without a "
+            f"free model: /subscribe {paid.vendor_id} under {target}{_target_words(spec)}. "
+            "Models made free: /subscribe all."
+        )
+    return lines
+
+
+def _target_words(spec: SubscriptionSpec) -> str:
+    """The basis and context a target was set with, as /subscribe reads them back."""
+    words = ""
+    if spec.target_basis is not Basis.BLENDED:
+        words += f" {spec.target_basis.value}"
+    if spec.target_min_context:
+        words += f" with {spec.target_min_context // 1000}k context"
+    return words
 
 
 async def _subscribe_question(
@@ -259,7 +308,8 @@ def _when(spec: SubscriptionSpec, chat: ChatSettings) -> str:
     if spec.mode is Mode.DIGEST:
         minute = chat.digest_minute if chat.digest_minute is not None else 9 * 60
         return (
-            f"Delivered in a daily digest at {minute // 60:02d}:{minute % 60:02d} {chat.timezone}."
+            f"Delivered in a daily digest at {minute // 60:02d}:{minute % 60:02d} "
+            f"{zone_label(chat.timezone)}."
         )
     return "Delivered as soon as it happens."
 
@@ -332,7 +382,7 @@ def settings_line(chat: ChatSettings, now: datetime) -> str:
     parts = [
         f"currency {chat.currency}",
         f"mix {chat.mix_input}:{chat.mix_output}",
-        f"time zone {chat.timezone}",
+        f"time zone {zone_label(chat.timezone)}",
     ]
     if chat.quiet_start is not None and chat.quiet_end is not None:
         parts.append(
@@ -340,7 +390,7 @@ def settings_line(chat: ChatSettings, now: datetime) -> str:
             f"{chat.quiet_end // 60:02d}:{chat.quiet_end % 60:02d} ({chat.quiet_mode.value})"
         )
     if chat.muted_until is not None and chat.muted_until > now:
-        parts.append(f"muted until {chat.muted_until:%Y-%m-%d %H:%M} UTC")
+        parts.append(f"muted until {local_moment(chat.muted_until, chat.timezone)}")
     if chat.digest_minute is not None:
         parts.append(f"digest {chat.digest_minute // 60:02d}:{chat.digest_minute % 60:02d}")
     return "Settings: " + " · ".join(parts) + " (change with /settings)"

@@ -46,6 +46,14 @@ from bot.chat.slack.installations import (
 )
 from bot.chat.slack.notifier import SlackNotifier, web_client
 from bot.chat.slack.people import People
+from bot.chat.slack.socket_link import (
+    FIRST_DELAY,
+    MAX_DELAY,
+    PatientWebClient,
+    one_line,
+    socket_link,
+)
+from bot.messages import StartError
 from bot.settings import Settings
 from storage.slack import SlackStore
 
@@ -61,7 +69,7 @@ _PRUNE_EVERY = timedelta(minutes=10)
 WorkspaceGoneHook = Callable[[str], Awaitable[None]]
 
 
-class SlackConfigError(ValueError):
+class SlackConfigError(StartError, ValueError):
     """Slack settings that cannot work together; the message says what to set."""
 
 
@@ -93,6 +101,7 @@ class SlackFrontEnd:
         subscribed_channels: SubscribedChannels | None = None,
         command_names: Callable[[], Iterable[str]] | None = None,
         clock: Callable[[], datetime] = _utcnow,
+        socket_retry: tuple[float, float] = (FIRST_DELAY, MAX_DELAY),
     ) -> None:
         if not slack_enabled(settings):
             raise SlackConfigError(
@@ -122,6 +131,8 @@ class SlackFrontEnd:
         self._last_prune: datetime | None = None
         self._socket: AsyncSocketModeHandler | None = None
         self._connecting: asyncio.Task[None] | None = None
+        # Socket Mode's back-off while Slack cannot be reached: first wait, longest wait (s).
+        self._socket_retry = socket_retry
 
         client = web_client(settings.slack_api_url)
         self.oauth = bool(settings.slack_client_id and settings.slack_client_secret)
@@ -222,11 +233,23 @@ class SlackFrontEnd:
                     "(it is the Bot User OAuth Token, xoxb-…, from OAuth & Permissions)"
                 ) from None
             except (SlackClientError, OSError) as exc:
-                log.error("Slack: cannot reach Slack to check the bot token yet: %r", exc)
+                log.error(
+                    "Slack: cannot reach Slack to check the bot token yet (%s); check the "
+                    "network, or PRICEBOT_SLACK_API_URL",
+                    one_line(exc),
+                )
         if self.socket_mode:
             await self._check_app_token()
-            self._socket = AsyncSocketModeHandler(
-                self.app, app_token=self._app_token, web_client=self._client
+            assert self._app_token is not None
+            self._socket = socket_link(
+                self.app,
+                app_token=self._app_token,
+                web_client=PatientWebClient(
+                    base_url=self._client.base_url,
+                    timeout=15,
+                    first_delay=self._socket_retry[0],
+                    max_delay=self._socket_retry[1],
+                ),
             )
             self._connecting = asyncio.create_task(
                 self._socket.connect_async(), name="slack-socket-mode"
@@ -251,7 +274,10 @@ class SlackFrontEnd:
                 "(it is an app-level token, xapp-…, with the connections:write scope)"
             ) from None
         except (SlackClientError, OSError) as exc:
-            log.error("Slack: cannot reach Slack for Socket Mode yet: %r", exc)
+            log.error(
+                "Slack: cannot reach Slack for Socket Mode yet (%s); it keeps trying",
+                one_line(exc),
+            )
 
     # ------------------------------------------------------------------ HTTP handlers
 

@@ -38,7 +38,7 @@ from bot.chat.telegram.notifier import TelegramNotifier, retry_seconds
 from bot.chat.telegram.paging import more_request, page, page_count
 from bot.chat.telegram.sending import send_reply
 from bot.chat.telegram.updates import Addressed, addressed, chat_type, language
-from bot.messages import ChatRef, Platform, Reply, ReplyKind
+from bot.messages import ChatRef, Platform, Reply, ReplyKind, StartError
 from bot.settings import Settings, derived_webhook_secret
 from bot.web import json_body
 
@@ -77,7 +77,7 @@ _GONE_STATUSES = frozenset({ChatMember.LEFT, ChatMember.BANNED})
 ChatGoneHook = Callable[[str], Awaitable[None]]
 
 
-class TelegramStartError(RuntimeError):
+class TelegramStartError(StartError):
     """The front-end cannot start; the message says what to fix."""
 
 
@@ -166,14 +166,22 @@ class TelegramFrontEnd:
         except TelegramError as exc:
             raise TelegramStartError(
                 f"cannot reach the Telegram Bot API at {self._api_root}: {exc.message}; "
-                "check the network or PRICEBOT_TELEGRAM_API_URL"
+                "check the network or PRICEBOT_TELEGRAM_API_URL",
+                unavailable=True,
             ) from None
         await self._publish_menu()
         await app.start()
         if self._webhook_url is not None:
-            await app.bot.set_webhook(
-                self._webhook_url, secret_token=self._secret, allowed_updates=ALLOWED_UPDATES
-            )
+            try:
+                await app.bot.set_webhook(
+                    self._webhook_url, secret_token=self._secret, allowed_updates=ALLOWED_UPDATES
+                )
+            except TelegramError as exc:
+                await app.stop()
+                raise TelegramStartError(
+                    f"Telegram refused the webhook {self._webhook_url}: {exc.message}; check "
+                    "PRICEBOT_TELEGRAM_WEBHOOK_URL (a public https:// URL reaching this server)"
+                ) from None
             log.info("Telegram: @%s receives updates at %s", app.bot.username, self._webhook_url)
         else:
             assert app.updater is not None

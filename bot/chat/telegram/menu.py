@@ -29,7 +29,7 @@ CHINESE: dict[str, str] = {
     "cheapest": "100万tokens最便宜的模型（可指定数量、比例、上下文）",
     "price": "某个模型的当前价格",
     "cost": "在某个模型上用一定数量tokens的费用",
-    "compare": "并排比较两三个模型",
+    "compare": "并排比较两到五个模型",
     "history": "模型输入输出价格走势图，标出降价",
     "free": "当前免费的模型，及其限额和截止日期",
 }
