@@ -58,6 +58,12 @@ class PriceSnapshot:
     # as-of answer says how many models it leaves out because nothing dates them earlier.
     first_seen: Mapping[str, FirstSeen] | None = field(default=None, repr=False)
     by_id: Mapping[str, ModelPrices] = field(default_factory=dict, repr=False)
+    # What the names were built from (offer id → model, aliases, vendor names), and the
+    # delistings seen at the read: a refresh compares them to read only what changed.
+    known: Mapping[str, ModelLike] = field(default_factory=dict, repr=False)
+    aliases: Mapping[str, str] = field(default_factory=dict, repr=False)
+    vendors: Mapping[str, str] = field(default_factory=dict, repr=False)
+    delisted: Mapping[tuple[str, str], datetime] = field(default_factory=dict, repr=False)
     # Derived values (converted prices, orders by mix), filled on first use.
     memo: dict[Any, Any] = field(default_factory=dict, repr=False)
 
@@ -73,17 +79,25 @@ class PriceSnapshot:
         rates: Iterable[FxRate],
         version: tuple[int, ...] = (),
         first_seen: Mapping[str, FirstSeen] | None = None,
+        delisted: Mapping[tuple[str, str], datetime] | None = None,
+        vocabulary: Vocabulary | None = None,
     ) -> PriceSnapshot:
-        """A snapshot from the store's values; `known` is every offer, priced or not."""
+        """A snapshot from the store's values; `known` is every offer, priced or not.
+
+        `vocabulary`: the names of an earlier snapshot built from the same `known`,
+        `aliases` and `vendors` (building them again is most of a big store's cost).
+        """
         priced = tuple(models)
-        vocabulary = Vocabulary(
-            (
-                KnownModel(m.model_id, m.display_name, m.vendor, m.mode, m.canonical_id)
-                for m in known
-            ),
-            aliases,
-            vendors,
-        )
+        by_offer = {m.model_id: m for m in known}
+        if vocabulary is None:
+            vocabulary = Vocabulary(
+                (
+                    KnownModel(m.model_id, m.display_name, m.vendor, m.mode, m.canonical_id)
+                    for m in by_offer.values()
+                ),
+                aliases,
+                vendors,
+            )
         return cls(
             as_of=require_utc(as_of, "as_of"),
             models=priced,
@@ -92,6 +106,57 @@ class PriceSnapshot:
             version=version,
             first_seen=first_seen,
             by_id={m.model_id: m for m in priced},
+            known=by_offer,
+            aliases=dict(aliases),
+            vendors=dict(vendors),
+            delisted=dict(delisted or {}),
+        )
+
+    def patched(
+        self,
+        *,
+        as_of: datetime,
+        changed: Iterable[str],
+        models: Iterable[ModelPrices],
+        known: Iterable[ModelLike] = (),
+        aliases: Mapping[str, str] | None = None,
+        vendors: Mapping[str, str] | None = None,
+        rates: Iterable[FxRate],
+        version: tuple[int, ...],
+        delisted: Mapping[tuple[str, str], datetime],
+    ) -> PriceSnapshot:
+        """A new snapshot at `as_of`: this one with the `changed` offers' prices replaced
+        by `models` (an offer of `changed` missing from `models` has no prices any more),
+        `known` offers added or described anew, and new aliases or vendor names.
+
+        The names are built again only when they changed. This snapshot is untouched:
+        questions keep reading it while the new one is made.
+        """
+        by_id = dict(self.by_id)
+        for offer_id in changed:
+            by_id.pop(offer_id, None)
+        for offer in models:
+            by_id[offer.model_id] = offer
+        offers = dict(self.known)
+        renamed = False
+        for model in known:
+            if offers.get(model.model_id) != model:
+                offers[model.model_id] = model
+                renamed = True
+        aliases = self.aliases if aliases is None else aliases
+        vendors = self.vendors if vendors is None else vendors
+        same_names = not renamed and aliases == self.aliases and vendors == self.vendors
+        return PriceSnapshot.build(
+            as_of=as_of,
+            # In offer id order, as the store reads them.
+            models=(by_id[offer_id] for offer_id in sorted(by_id)),
+            known=(offers[offer_id] for offer_id in sorted(offers)),
+            aliases=aliases,
+            vendors=vendors,
+            rates=rates,
+            version=version,
+            delisted=delisted,
+            vocabulary=self.vocabulary if same_names else None,
         )
 
     def model(self, offer_id: str) -> ModelPrices | None:
