@@ -6,8 +6,9 @@ an answer, to notice that it changed), and the dispatcher's Ranker (where a mode
 now ranks for the chat's default question).
 
 Questions typed in chats read a SnapshotCache that checks the store for changes
-every couple of seconds; saved questions and ranks read one that checks on every
-call, because they run right after prices changed and must see the change.
+every couple of seconds (in the running bot they never wait for a refresh); saved
+questions and ranks read one that checks on every call, because they run right after
+prices changed and must see the change.
 """
 
 from __future__ import annotations
@@ -46,8 +47,16 @@ _WATCHABLE = (QueryKind.CHEAPEST, QueryKind.FREE)
 class AnswersEngine:
     """Questions, saved questions and alert ranks over one price store."""
 
-    def __init__(self, store: PriceSource, *, free_confirm_days: int = FREE_CONFIRM_DAYS) -> None:
-        self.chat_cache = SnapshotCache(store)
+    def __init__(
+        self,
+        store: PriceSource,
+        *,
+        free_confirm_days: int = FREE_CONFIRM_DAYS,
+        background: bool = False,
+    ) -> None:
+        # `background`: a chat question that notices a price change is answered from the
+        # snapshot before it while a thread reads the change (the running bot does that).
+        self.chat_cache = SnapshotCache(store, background=background)
         self.alert_cache = SnapshotCache(store, check_every=timedelta(0))
         # How long a free offer without an end date stays "free now" unconfirmed.
         self.free_confirm_days = free_confirm_days
