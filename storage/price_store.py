@@ -545,6 +545,11 @@ class PriceStore:
                 return found[0]
         return None
 
+    def price_currencies(self) -> set[str]:
+        """The currencies prices are recorded in."""
+        with Session(self.engine) as session:
+            return set(session.scalars(select(PricePointRow.currency).distinct()))
+
     def rates(self) -> list[FxRate]:
         """Every stored exchange rate."""
         with Session(self.engine) as session:
