@@ -446,6 +446,17 @@ class PriceStore:
             )
             return [point_from(row) for row in rows]
 
+    def prices_at(self, model_id: str, at: datetime) -> dict[PriceKind, Money]:
+        """An offer's base prices in force at `at` (any source, the newest): what a new
+        model came with, for its alert ("input ¥1.00, output ¥2.00 per 1M")."""
+        found: dict[PriceKind, PricePoint] = {}
+        for point in self.history(model_id):
+            if point.tier == 0 and point.effective_at <= at:
+                held = found.get(point.kind)
+                if held is None or point.effective_at >= held.effective_at:
+                    found[point.kind] = point
+        return {kind: point.amount for kind, point in found.items()}
+
     def events_after(self, cursor: int, limit: int = 100) -> list[PriceEvent]:
         """Events with id greater than `cursor`, in id order: what the bot polls."""
         with Session(self.engine) as session:
