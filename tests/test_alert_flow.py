@@ -189,3 +189,23 @@ async def test_a_daily_digest_collects_a_days_alerts(bot: Bot) -> None:
     (digest,) = bot.platform.received
     assert digest.title == "Daily digest: 2 changes"
     assert "• DeepSeek-V2 (DeepSeek)" in digest.lines and "• GLM-3 Turbo (Zhipu AI)" in digest.lines
+
+
+async def test_a_new_model_alert_gives_all_its_prices(bot: Bot) -> None:
+    await bot.say("/subscribe all new")
+    await bot.say("/settings currency USD")
+    await bot.prices(
+        quote(
+            "deepseek/deepseek-coder-v2",
+            when=at(bot),
+            input="1",
+            output="2",
+            currency="CNY",
+            name="DeepSeek-Coder-V2",
+        )
+    )
+    (message,) = bot.platform.received
+    assert message.title.startswith("New model: DeepSeek-Coder-V2")
+    line = next(x for x in message.lines if x.startswith("new model"))
+    # Both prices, in the vendor's currency and in the chat's (7.2 CNY per USD).
+    assert line == "new model, input ¥1.00, output ¥2.00 per 1M · $0.138889, $0.277778", line
