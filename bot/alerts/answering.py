@@ -42,6 +42,9 @@ _QUESTION_WORDS = re.compile(
     re.IGNORECASE,
 )
 _WATCHABLE = (QueryKind.CHEAPEST, QueryKind.FREE)
+# How many paid models and free ones a changed answer's alert names.
+_SHOWN_PAID = 3
+_SHOWN_FREE = 4
 
 
 class AnswersEngine:
@@ -105,13 +108,18 @@ class AnswersEngine:
         if isinstance(parsed, Refusal) or parsed.kind not in _WATCHABLE or parsed.as_of:
             return None
         ranking = rank(parsed, snapshot)
-        paid, free = ranking.signature()
-        lines = [f"{r.position}. {r.name} {format_money(r.cost)}" for r in ranking.top[:3]]
+        paid, _ = ranking.signature()
+        shown = ranking.top[:_SHOWN_PAID]
+        lines = [f"{r.position}. {r.name} {format_money(r.cost)}" for r in shown]
+        free = [f.model.model_id for f in ranking.free[:_SHOWN_FREE]]
         if ranking.free:
-            names = ", ".join(f.name for f in ranking.free[:4])
-            more = f" and {len(ranking.free) - 4} more" if len(ranking.free) > 4 else ""
-            lines.append(f"free now: {names}{more}")
-        return "|".join(paid) + "#" + "|".join(free), lines
+            names = ", ".join(f.name for f in ranking.free[:_SHOWN_FREE])
+            more = len(ranking.free) - _SHOWN_FREE
+            lines.append(f"free now: {names}" + (f" and {more} more" if more > 0 else ""))
+            free.append(str(len(ranking.free)))
+        # The signature is what the alert shows (the top 3, the first free ones and how
+        # many more): a move below the top 3 is not a changed answer to the reader.
+        return "|".join(paid[: len(shown)]) + "#" + "|".join(free), lines
 
     # ---- Ranker (alerts) -------------------------------------------------------------
 

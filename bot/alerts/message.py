@@ -199,8 +199,9 @@ def _model_lines(group: Sequence[EventFacts]) -> list[str]:
 
 def _title(groups: dict[str, list[EventFacts]], digest: bool) -> str:
     if digest:
-        count = sum(len(g) for g in groups.values())
-        return f"Daily digest: {count} change{'s' if count != 1 else ''}"
+        # One bullet per model: the title counts what the reader sees, not price points.
+        count = len(groups)
+        return f"Daily digest: {count} model{'s' if count != 1 else ''} changed"
     if len(groups) == 1:
         (group,) = groups.values()
         types = {f.event.type for f in group}
