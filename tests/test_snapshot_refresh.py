@@ -6,6 +6,7 @@ the snapshot published before."""
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -44,6 +45,12 @@ def same(patched: PriceSnapshot, full: PriceSnapshot) -> None:
     assert patched.vocabulary.models == full.vocabulary.models
     assert patched.vocabulary._names == full.vocabulary._names
     assert patched.vocabulary.vendors == full.vocabulary.vendors
+    assert patched.vocabulary._entries == full.vocabulary._entries
+    assert patched.vocabulary._vendor_keys == full.vocabulary._vendor_keys
+    assert patched.vocabulary.max_words == full.vocabulary.max_words
+    for pattern in ("cjk_model_pattern", "vendor_pattern"):
+        mine, theirs = getattr(patched.vocabulary, pattern), getattr(full.vocabulary, pattern)
+        assert (mine and mine.pattern) == (theirs and theirs.pattern), pattern
 
 
 def step(store: PriceStore, old: PriceSnapshot, now: datetime) -> PriceSnapshot:
@@ -92,6 +99,21 @@ def test_a_patched_snapshot_equals_a_full_read(store: PriceStore) -> None:
     names = snapshot.vocabulary
     snapshot = step(store, snapshot, now)
     assert snapshot.vocabulary is not names and snapshot.vocabulary.model("newbie")
+
+    # A reseller's offer of a known model, and a model with a Chinese name and alias: the
+    # names are extended, not built again, and equal a full read's.
+    resold = replace(
+        quote("resell/acme-one", when=now, input="0.9", output="2", name="Resell: one"),
+        canonical_id="acme/one",
+    )
+    chinese = quote(
+        "zhipu/glm-4", when=now, input="1", output="1", name="智谱 GLM-4", aliases=("智谱四",)
+    )
+    store.record([resold, chinese], source="feed", observed_at=now)
+    now += timedelta(minutes=1)
+    snapshot = step(store, snapshot, now)
+    assert snapshot.vocabulary.model("智谱四") == "zhipu/glm-4"
+    assert snapshot.vocabulary.model("resell/acme-one") == "resell/acme-one"
 
     # Nothing changed but the clock: the names are kept.
     now += timedelta(minutes=1)

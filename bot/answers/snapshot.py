@@ -90,14 +90,7 @@ class PriceSnapshot:
         priced = tuple(models)
         by_offer = {m.model_id: m for m in known}
         if vocabulary is None:
-            vocabulary = Vocabulary(
-                (
-                    KnownModel(m.model_id, m.display_name, m.vendor, m.mode, m.canonical_id)
-                    for m in by_offer.values()
-                ),
-                aliases,
-                vendors,
-            )
+            vocabulary = Vocabulary((_known_model(m) for m in by_offer.values()), aliases, vendors)
         return cls(
             as_of=require_utc(as_of, "as_of"),
             models=priced,
@@ -138,14 +131,26 @@ class PriceSnapshot:
         for offer in models:
             by_id[offer.model_id] = offer
         offers = dict(self.known)
+        added: list[ModelLike] = []
         renamed = False
         for model in known:
-            if offers.get(model.model_id) != model:
+            held = offers.get(model.model_id)
+            if held != model:
                 offers[model.model_id] = model
-                renamed = True
+                if held is None:
+                    added.append(model)
+                else:
+                    renamed = True
         aliases = self.aliases if aliases is None else aliases
         vendors = self.vendors if vendors is None else vendors
-        same_names = not renamed and aliases == self.aliases and vendors == self.vendors
+        vocabulary: Vocabulary | None = None
+        if not renamed and not added and aliases == self.aliases and vendors == self.vendors:
+            vocabulary = self.vocabulary
+        elif not renamed:
+            # New offers (a feed's new models): add their names to the old ones.
+            vocabulary = self.vocabulary.extended(
+                (_known_model(m) for m in added), aliases, vendors
+            )
         return PriceSnapshot.build(
             as_of=as_of,
             # In offer id order, as the store reads them.
@@ -156,7 +161,7 @@ class PriceSnapshot:
             rates=rates,
             version=version,
             delisted=delisted,
-            vocabulary=self.vocabulary if same_names else None,
+            vocabulary=vocabulary,
         )
 
     def model(self, offer_id: str) -> ModelPrices | None:
@@ -258,6 +263,10 @@ class PriceSnapshot:
             self.memo["free_until_next"] = min(ends, default=None)
         found: datetime | None = self.memo["free_until_next"]
         return found
+
+
+def _known_model(m: ModelLike) -> KnownModel:
+    return KnownModel(m.model_id, m.display_name, m.vendor, m.mode, m.canonical_id)
 
 
 def _published(rate: FxRate) -> str:
