@@ -406,6 +406,26 @@ class PriceStore:
                 if at is not None
             }
 
+    def sightings(
+        self, offers: Collection[str] | None = None
+    ) -> dict[tuple[str, str], datetime | None]:
+        """(source, offer) → when the source last listed it (`last_seen_at`, which moves in
+        place with each snapshot and keeps a free offer "confirmed"); every listing, or
+        those of `offers` only."""
+        columns = select(
+            SourceModelRow.source, SourceModelRow.model_id, SourceModelRow.last_seen_at
+        )
+        with Session(self.engine) as session:
+            if offers is None:
+                rows = list(session.execute(columns))
+            else:
+                wanted = sorted(set(offers))
+                rows = []
+                for start in range(0, len(wanted), _CHUNK):
+                    chunk = wanted[start : start + _CHUNK]
+                    rows += session.execute(columns.where(SourceModelRow.model_id.in_(chunk)))
+            return {(source, model_id): seen for source, model_id, seen in rows}
+
     def model_ids(self) -> set[str]:
         """Every offer id the store knows (one narrow query: to find new ones)."""
         with Session(self.engine) as session:

@@ -32,7 +32,7 @@ from bot.answers.parse import parse_question
 from bot.answers.query import Defaults, Query, QueryKind, Refusal
 from bot.answers.ranking import warm
 from bot.answers.replies import answer, refusal_reply
-from bot.answers.snapshot import PriceSnapshot
+from bot.answers.snapshot import PriceSnapshot, free_ids
 from bot.answers.walks import shape_of
 from bot.messages import Reply
 from storage import FirstSeen, FxRate, ModelInfo, ModelPrices
@@ -64,6 +64,9 @@ class _ChangeReader(Protocol):
     ) -> set[str]: ...
     def delistings(self) -> dict[tuple[str, str], datetime]: ...
     def model_ids(self) -> set[str]: ...
+    def sightings(
+        self, offers: Collection[str] | None = None
+    ) -> dict[tuple[str, str], datetime | None]: ...
 
 
 def load_snapshot(store: PriceSource, as_of: datetime, *, dated: bool = False) -> PriceSnapshot:
@@ -76,8 +79,12 @@ def load_snapshot(store: PriceSource, as_of: datetime, *, dated: bool = False) -
     # The version first: a change recorded while we read makes the next check reload.
     version = store.data_version()
     delisted = _delistings(store)
+    # Before the prices: a sighting written meanwhile shows as a change next time.
+    reader = getattr(store, "sightings", None)
+    seen = reader() if reader is not None else {}
     return PriceSnapshot.build(
         as_of=as_of,
+        seen=seen,
         models=store.current(as_of),
         known=store.models(),
         aliases=store.aliases(),
@@ -141,9 +148,17 @@ def patch(store: PriceSource, old: PriceSnapshot, as_of: datetime) -> tuple[Pric
         was, now_ = old.delisted.get(key), delisted.get(key)
         if was != now_ or (now_ is not None and old.as_of < now_ <= as_of):
             changed.add(key[1])
-    changed |= {m.model_id for m in old.models if m.free_offer is not None or m.free_confirmed_at}
     if len(changed) > max(200, int(len(old.models) * _PATCH_SHARE)):
         return load_snapshot(store, as_of), False
+    # A free offer is "free now" while a source lists it: a new sighting (in place, no new
+    # row), or one after the old moment, moves its confirmation. Read for the offers that
+    # changed too: one of them may be free now.
+    free = free_ids(old.models)
+    seen = store.sightings(free | changed)
+    for key in old.seen.keys() | {k for k in seen if k[1] in free}:
+        was, now_ = old.seen.get(key), seen.get(key)
+        if was != now_ or (now_ is not None and now_ > old.as_of):
+            changed.add(key[1])
     described = set(changed)
     if version[_MODELS] != old.version[_MODELS]:
         described |= store.model_ids() - old.known.keys()
@@ -157,6 +172,7 @@ def patch(store: PriceSource, old: PriceSnapshot, as_of: datetime) -> tuple[Pric
         rates=store.rates(),
         version=version,
         delisted=delisted,
+        seen=seen,
     )
     return snapshot, True
 

@@ -64,6 +64,8 @@ class PriceSnapshot:
     aliases: Mapping[str, str] = field(default_factory=dict, repr=False)
     vendors: Mapping[str, str] = field(default_factory=dict, repr=False)
     delisted: Mapping[tuple[str, str], datetime] = field(default_factory=dict, repr=False)
+    # When each source last listed the free offers (what keeps them "confirmed").
+    seen: Mapping[tuple[str, str], datetime | None] = field(default_factory=dict, repr=False)
     # Derived values (converted prices, orders by mix), filled on first use.
     memo: dict[Any, Any] = field(default_factory=dict, repr=False)
 
@@ -81,6 +83,7 @@ class PriceSnapshot:
         first_seen: Mapping[str, FirstSeen] | None = None,
         delisted: Mapping[tuple[str, str], datetime] | None = None,
         vocabulary: Vocabulary | None = None,
+        seen: Mapping[tuple[str, str], datetime | None] | None = None,
     ) -> PriceSnapshot:
         """A snapshot from the store's values; `known` is every offer, priced or not.
 
@@ -103,6 +106,7 @@ class PriceSnapshot:
             aliases=dict(aliases),
             vendors=dict(vendors),
             delisted=dict(delisted or {}),
+            seen=_free_only(seen or {}, priced),
         )
 
     def patched(
@@ -117,6 +121,7 @@ class PriceSnapshot:
         rates: Iterable[FxRate],
         version: tuple[int, ...],
         delisted: Mapping[tuple[str, str], datetime],
+        seen: Mapping[tuple[str, str], datetime | None] | None = None,
     ) -> PriceSnapshot:
         """A new snapshot at `as_of`: this one with the `changed` offers' prices replaced
         by `models` (an offer of `changed` missing from `models` has no prices any more),
@@ -162,6 +167,7 @@ class PriceSnapshot:
             version=version,
             delisted=delisted,
             vocabulary=vocabulary,
+            seen={**self.seen, **(seen or {})},
         )
 
     def model(self, offer_id: str) -> ModelPrices | None:
@@ -263,6 +269,18 @@ class PriceSnapshot:
             self.memo["free_until_next"] = min(ends, default=None)
         found: datetime | None = self.memo["free_until_next"]
         return found
+
+
+def free_ids(models: Iterable[ModelPrices]) -> set[str]:
+    """The offers whose answer depends on sightings: free offers and zero prices."""
+    return {m.model_id for m in models if m.free_offer is not None or m.free_confirmed_at}
+
+
+def _free_only(
+    seen: Mapping[tuple[str, str], datetime | None], models: Iterable[ModelPrices]
+) -> dict[tuple[str, str], datetime | None]:
+    free = free_ids(models)
+    return {key: at for key, at in seen.items() if key[1] in free}
 
 
 def _known_model(m: ModelLike) -> KnownModel:
