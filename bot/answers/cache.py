@@ -117,8 +117,8 @@ def patch(store: PriceSource, old: PriceSnapshot, as_of: datetime) -> tuple[Pric
 
     Offers whose prices may differ are those with a price point or free offer added
     since `old`'s high-water marks (its `version`), or taking effect or ending between
-    the two moments, those delisted or listed again since, and every free one (a free
-    offer's confirmation moves in place with each sighting). The result equals a full
+    the two moments, those delisted or listed again since, and free ones whose sighting
+    by a source moved (it keeps them confirmed, and moves in place). The result equals a full
     `load_snapshot` (tests/test_snapshot_refresh.py checks it on SQLite and PostgreSQL);
     it is one when reading a part cannot be trusted (an older moment, a smaller store, a
     store without change queries) or would not be cheaper (a big import). The flag says
