@@ -255,6 +255,20 @@ def seed_if_empty(store: PriceStore, *, now: datetime) -> int:
     return len(report.events)
 
 
+def mount_agents(app: App, store: PriceStore, answers: AnswersEngine, settings: Settings) -> None:
+    """MCP for agents at /mcp, answering from the chat's own snapshot (docs/mcp.md)."""
+    from bot.mcp.http import mount_mcp
+    from bot.mcp.tools import PriceTools
+
+    assert settings.mcp_token is not None
+    tools = PriceTools(
+        store, answers.chat_cache, clock=app.clock, free_confirm_days=settings.free_confirm_days
+    )
+    token = settings.mcp_token.get_secret_value()
+    app.web.mount(lambda web_app: mount_mcp(web_app, tools, token=token))
+    log.info("MCP for agents at /mcp (bearer token required)")
+
+
 def platform_limits(settings: Settings) -> RateLimits:
     """Each platform's limits; Telegram's bot-wide rate comes from the settings."""
     telegram = replace(TELEGRAM, per_bot=settings.telegram_messages_per_second)
@@ -416,6 +430,15 @@ def build_app(
         leader_interval=settings.leader_interval,
     )
     holder.append(app)
+    if settings.board:
+        from bot.board.site import Board
+
+        board = Board(
+            store, answers.chat_cache, clock=clock, free_confirm_days=settings.free_confirm_days
+        )
+        app.web.add_routes(board.routes())
+    if settings.mcp_token is not None:
+        mount_agents(app, store, answers, settings)
     if settings.poll_sources:
         # The price sources refresh on their own intervals (docs/sources.md).
         app.sources = SourceJobs(

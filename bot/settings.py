@@ -38,6 +38,13 @@ class Settings(BaseSettings):
     http_host: str = "0.0.0.0"
     http_port: int = 8080
 
+    # The read-only price board and Atom feed at / on the same port (docs/board.md).
+    board: bool = True
+
+    # MCP for agents over HTTP at /mcp on the same port (docs/mcp.md): served only when
+    # a token is set, and only to requests that send it as a bearer token.
+    mcp_token: SecretStr | None = None
+
     # Scale-out (docs/scaling.md): how often a replica checks or tries to take the leader
     # lock; a dead leader is replaced within about this many seconds.
     leader_interval: float = Field(default=2.0, gt=0)

@@ -9,6 +9,7 @@ It runs inside the process's event loop (aiohttp's AppRunner and TCPSite; never
 - `/readyz`: the database is reachable and fully migrated, so this replica may get
   traffic. 503 with the reason otherwise; it recovers by itself when the database does.
 - `/metrics`: Prometheus text format.
+- `/mcp`: MCP for agents (bot.mcp.http), when PRICEBOT_MCP_TOKEN is set.
 """
 
 from __future__ import annotations
@@ -73,12 +74,20 @@ class WebServer:
         self._ready = list(ready)
         self._routes: list[web.RouteDef] = list(routes)
         self._runner: web.AppRunner | None = None
+        # Sub-applications that register themselves (MCP's ASGI app); see `mount`.
+        self._mounts: list[Callable[[web.Application], None]] = []
 
     def add_routes(self, routes: Iterable[web.RouteDef]) -> None:
         """Serve a front-end's routes too; call before start()."""
         if self._runner is not None:
             raise RuntimeError("add routes before the server starts")
         self._routes.extend(routes)
+
+    def mount(self, install: Callable[[web.Application], None]) -> None:
+        """Let `install(app)` add resources of its own (an ASGI app); call before start()."""
+        if self._runner is not None:
+            raise RuntimeError("mount before the server starts")
+        self._mounts.append(install)
 
     def add_readiness(self, check: ReadinessCheck) -> None:
         """Another condition for /readyz."""
@@ -91,6 +100,8 @@ class WebServer:
         app.router.add_get("/readyz", self.readyz)
         app.router.add_get("/metrics", self.metrics_page)
         app.router.add_routes(self._routes)
+        for install in self._mounts:
+            install(app)
         return app
 
     async def start(self) -> None:

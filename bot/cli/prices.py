@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from bot.cli.common import end_of, fail, open_store, parse_date, print_json, print_table, start_of
+from bot.event_data import event_data
 from bot.sources import load_catalog
 from bot.sources.catalog import CATALOG_SOURCE, catalog_snapshot
 from bot.sources.ingest import record_catalog
@@ -325,40 +326,12 @@ def events(
         if e.type is EventType.NEW_MODEL
     }
     if json_out:
-        print_json([event_json(e, launches.get(e.id)) for e in found])
+        print_json([event_data(e, launches.get(e.id)) for e in found])
         return
     if not found:
         typer.echo(f"no events after id {since}")
     for e in found:
         typer.echo(describe_event(e, launches.get(e.id)))
-
-
-def event_json(e: PriceEvent, launch: Mapping[PriceKind, Money] | None = None) -> dict[str, object]:
-    """An event for programs; a new model's with the prices it came with (`launch`)."""
-    found: dict[str, object] = {
-        "id": e.id,
-        "type": e.type.value,
-        "model": e.model_id,
-        "kind": e.kind.value if e.kind else None,
-        "tier": e.tier,
-        "old": None if e.old is None else _amount_json(e.old),
-        "new": None if e.new is None else _amount_json(e.new),
-        "percent": None if e.percent is None else str(e.percent),
-        "effective": e.effective_at.isoformat(),
-        "date_basis": e.date_basis.value,
-        "not_before": e.not_before.isoformat() if e.not_before else None,
-        "free_until": e.free_until.isoformat() if e.free_until else None,
-        "cap": e.cap_note,
-        "source": e.source,
-        "history": e.history,
-    }
-    if launch:
-        found["prices"] = {kind.value: _amount_json(money) for kind, money in launch.items()}
-    return found
-
-
-def _amount_json(money: Money) -> dict[str, str]:
-    return {"amount": decimal_text(money.amount), "currency": money.currency}
 
 
 def describe_event(e: PriceEvent, launch: Mapping[PriceKind, Money] | None = None) -> str:
