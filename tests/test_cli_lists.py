@@ -57,6 +57,9 @@ def test_a_long_price_list_is_paged_and_free_reads_free(database_url: str) -> No
     assert shown == ["acme/m58", "acme/m59", "deepseek/v2"]
     assert "more: use" not in page.stdout
 
+    past = pricebot(database_url, "prices", "list", "--offset", "100")
+    assert past.returncode == 0 and "no models past --offset 100 (61 in all)" in past.stdout
+
     every = pricebot(database_url, "prices", "list", "--all")
     assert len([line for line in every.stdout.splitlines() if line.startswith("acme/")]) == 60
     assert "more: use" not in every.stdout

@@ -185,6 +185,8 @@ def prices_list(
     if notes:
         typer.echo("converted " + "; ".join(sorted(notes)))
     more = total - offset - len(models)
+    if not models and total:
+        typer.echo(f"no models past --offset {offset} ({total:,} in all)")
     if more > 0:
         shown = f"models {offset + 1}–{offset + len(models)} of {total:,}"
         typer.echo(f"{shown}; {more:,} more: use --limit/--offset or --all")
