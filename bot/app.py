@@ -373,7 +373,7 @@ def build_app(
     subscriptions = SubscriptionStore(engine, default_currency=settings.default_currency)
     deliveries = DeliveryStore(engine)
     metrics = Metrics()
-    answers = AnswersEngine(store, free_confirm_days=settings.free_confirm_days)
+    answers = AnswersEngine(store, free_confirm_days=settings.free_confirm_days, background=True)
     evaluator = AlertEvaluator(store, answers)
     services = Services(
         store=store,
@@ -431,9 +431,10 @@ def build_app(
         dispatcher.wake()
 
     async def warm_answers(now: datetime) -> None:
-        """Read the store again as soon as prices change, before a chat asks: a big
-        store's snapshot takes a second or more to read (README, Questions: speed)."""
-        await asyncio.to_thread(answers.chat_cache.now, now)
+        """Read what changed in the store as soon as prices change, before a chat asks
+        (questions meanwhile are answered from the snapshot before; README, Questions:
+        speed)."""
+        await asyncio.to_thread(answers.chat_cache.refresh, now)
 
     app = App(
         engine=engine,

@@ -5,15 +5,18 @@ Amounts are exact decimal strings with their currency, never floats; times ISO 8
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from storage.values import PriceEvent, PricePoint
+from storage.money import Money, decimal_text
+from storage.values import PriceEvent, PriceKind, PricePoint
 
 
-def event_data(e: PriceEvent) -> dict[str, Any]:
-    """One event: what changed, from what to what, since when, on whose word."""
-    return {
+def event_data(e: PriceEvent, launch: Mapping[PriceKind, Money] | None = None) -> dict[str, Any]:
+    """One event: what changed, from what to what, since when, on whose word; a new
+    model's with the prices it came with (`launch`, `PriceStore.prices_at`)."""
+    found: dict[str, Any] = {
         "id": e.id,
         "type": e.type.value,
         "model": e.model_id,
@@ -34,6 +37,12 @@ def event_data(e: PriceEvent) -> dict[str, Any]:
         "source": e.source,
         "history": e.history,
     }
+    if launch:
+        found["prices"] = {
+            kind.value: {"amount": exact(money.amount), "currency": money.currency}
+            for kind, money in launch.items()
+        }
+    return found
 
 
 def point_data(p: PricePoint) -> dict[str, Any]:
@@ -52,5 +61,6 @@ def point_data(p: PricePoint) -> dict[str, Any]:
 
 
 def exact(amount: Decimal) -> str:
-    """The exact value without trailing zeros or exponent: 0.5000 → '0.5', 20 → '20'."""
-    return format(amount.normalize(), "f")
+    """The exact value without trailing zeros or exponent: 0.5000 → '0.5', 20 → '20'
+    (a converted amount, a quotient with 28 digits, to 6 significant digits)."""
+    return decimal_text(amount)

@@ -48,6 +48,7 @@ from storage.values import (
     PriceKind,
     PricePoint,
     Quote,
+    launch_prices,
     tier_label,
 )
 from storage.workspaces import WorkspaceStore
@@ -106,6 +107,7 @@ __all__ = [
     "check_connection",
     "convert",
     "format_money",
+    "launch_prices",
     "make_engine",
     "parse_amount",
     "pending_migrations",

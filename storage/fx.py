@@ -69,6 +69,23 @@ def pick_rate(rates: Iterable[FxRate], base: str, quote: str, as_of: date) -> Fx
     return min(candidates, key=lambda r: r.as_of)
 
 
+def unreachable(rates: Iterable[FxRate], to: str, currencies: Iterable[str]) -> list[str]:
+    """Which of `currencies` no stored rate converts into `to`: neither a rate between
+    the two (either way) nor one through a third currency (EUR→USD→CNY), as answers
+    convert. Sorted; empty when every price can be shown in `to`."""
+    pairs: set[frozenset[str]] = {frozenset((r.base, r.quote)) for r in rates}
+
+    def linked(a: str, b: str) -> bool:
+        return frozenset((a, b)) in pairs
+
+    known = {c for pair in pairs for c in pair}
+    return sorted(
+        c
+        for c in set(currencies) - {to}
+        if not linked(c, to) and not any(linked(c, p) and linked(p, to) for p in known)
+    )
+
+
 def convert(money: Money, to: str, rates: Iterable[FxRate], as_of: date) -> Conversion:
     """Convert `money` into `to` with the rate in force on `as_of`."""
     if money.currency == to:

@@ -107,6 +107,35 @@ class Money:
         return format_money(self)
 
 
+# More significant digits than any published price has: a quotient (an amount converted
+# with an inverse rate, 0.4 CNY × (1 / 7.2 CNY/USD)) carries Decimal's 28.
+_EXACT_DIGITS = 15
+_QUOTIENT_DIGITS = 6
+
+
+def decimal_text(amount: Decimal) -> str:
+    """An amount for machines, exact and short: "0.28", not "0.2800000" nor "2.8E-1";
+    a quotient with Decimal's 28 digits ("0.05555555555555555555555555556") rounded to
+    6 significant digits ("0.0555556"). Never through float."""
+    if not amount.is_finite():
+        return str(amount)
+    if not amount:
+        return "0"
+    digits = amount.normalize().as_tuple().digits
+    if len(digits) > _EXACT_DIGITS:
+        places = _QUOTIENT_DIGITS - amount.adjusted() - 1
+        amount = amount.quantize(Decimal(1).scaleb(-places))
+    return format(amount.normalize(), "f")
+
+
+def json_text(value: object) -> str:
+    """`json.dumps`'s default: a value JSON has no type for as text, a Decimal exact and
+    short (`decimal_text`), anything else (a datetime) as str()."""
+    if isinstance(value, Decimal):
+        return decimal_text(value)
+    return str(value)
+
+
 def display_amount(amount: Decimal) -> Decimal:
     """At least 2 decimals, at most 6, and no trailing zeros beyond the second."""
     rounded = amount.quantize(Decimal("0.000001"))

@@ -8,11 +8,11 @@ never flap; "current" is the latest effective price from any source.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Engine, and_, func, or_, select
+from sqlalchemy import Engine, and_, func, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -42,6 +42,8 @@ from storage.values import (
 
 # A concurrent writer can insert the same new model first; one more read settles it.
 _RECORD_ATTEMPTS = 3
+# How many offer ids one IN list holds when reading some offers only.
+_CHUNK = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,14 +225,27 @@ class PriceStore:
 
     # ---- reading -------------------------------------------------------------
 
-    def current(self, as_of: datetime | None = None) -> list[ModelPrices]:
+    def current(
+        self, as_of: datetime | None = None, *, offers: Collection[str] | None = None
+    ) -> list[ModelPrices]:
         """Every offer with its prices in force at `as_of` (default: now).
 
         A source's prices for an offer it has since delisted (stopped listing) are
         not current from the delisting on; an offer no source lists is left out.
         An active free offer carries when a source last vouched for it.
+        `offers`: only these offers (what changed since a snapshot; see `changed_offers`).
         """
         moment = require_utc(as_of, "as_of") if as_of else datetime.now(UTC)
+        if offers is not None:
+            wanted = sorted(set(offers))
+            # Chunks keep the IN lists short (a few hundred ids at a time).
+            found: list[ModelPrices] = []
+            for start in range(0, len(wanted), _CHUNK):
+                found += self._current(moment, wanted[start : start + _CHUNK])
+            return found
+        return self._current(moment, None)
+
+    def _current(self, moment: datetime, only: list[str] | None) -> list[ModelPrices]:
         listed_points = and_(
             SourceModelRow.source == PricePointRow.source,
             SourceModelRow.model_id == PricePointRow.model_id,
@@ -261,6 +276,7 @@ class PriceStore:
             )
             .outerjoin(SourceModelRow, listed_points)
             .where(PricePointRow.effective_at <= moment, still_listed)
+            .where(PricePointRow.model_id.in_(only) if only is not None else true())
             .subquery()
         )
         listed_offers = and_(
@@ -284,15 +300,16 @@ class PriceStore:
             )
             .outerjoin(SourceModelRow, listed_offers)
             .where(FreeOfferRow.effective_at <= moment, still_listed)
+            .where(FreeOfferRow.model_id.in_(only) if only is not None else true())
             .subquery()
         )
         with Session(self.engine) as session:
-            infos = {
-                m.id: (m, v)
-                for m, v in session.execute(
-                    select(ModelRow, VendorRow).join(VendorRow, ModelRow.vendor_id == VendorRow.id)
-                )
-            }
+            described = select(ModelRow, VendorRow).join(
+                VendorRow, ModelRow.vendor_id == VendorRow.id
+            )
+            if only is not None:
+                described = described.where(ModelRow.id.in_(only))
+            infos = {m.id: (m, v) for m, v in session.execute(described)}
             prices: defaultdict[str, dict[tuple[PriceKind, int], PricePoint]] = defaultdict(dict)
             # When each zero price was last vouched for: free by zero prices is "free now"
             # only while a source confirms it, like a free offer without an end date.
@@ -351,6 +368,69 @@ class PriceStore:
             )
         return result
 
+    def changed_offers(
+        self, *, points_after: int, offers_after: int, since: datetime, upto: datetime
+    ) -> set[str]:
+        """Offers whose prices in force may differ between a read at `since` and one at
+        `upto`: a price point or free offer added after the high-water marks
+        (`data_version()`'s first two numbers when that read was made), or one that takes
+        effect, or a free offer that ends, in between. Delistings: see `delistings`."""
+        since = require_utc(since, "since")
+        upto = require_utc(upto, "upto")
+        points = select(PricePointRow.model_id).where(
+            or_(
+                PricePointRow.id > points_after,
+                and_(PricePointRow.effective_at > since, PricePointRow.effective_at <= upto),
+            )
+        )
+        offers = select(FreeOfferRow.model_id).where(
+            or_(
+                FreeOfferRow.id > offers_after,
+                and_(FreeOfferRow.effective_at > since, FreeOfferRow.effective_at <= upto),
+                and_(FreeOfferRow.free_until > since, FreeOfferRow.free_until <= upto),
+            )
+        )
+        with Session(self.engine) as session:
+            return set(session.scalars(points.union(offers)))
+
+    def delistings(self) -> dict[tuple[str, str], datetime]:
+        """(source, offer) → since when the source no longer lists it: few rows, read whole
+        to notice a delisting or a relisting (they change rows in place)."""
+        rows = select(
+            SourceModelRow.source, SourceModelRow.model_id, SourceModelRow.delisted_at
+        ).where(SourceModelRow.delisted_at.is_not(None))
+        with Session(self.engine) as session:
+            return {
+                (source, model_id): at
+                for source, model_id, at in session.execute(rows)
+                if at is not None
+            }
+
+    def sightings(
+        self, offers: Collection[str] | None = None
+    ) -> dict[tuple[str, str], datetime | None]:
+        """(source, offer) → when the source last listed it (`last_seen_at`, which moves in
+        place with each snapshot and keeps a free offer "confirmed"); every listing, or
+        those of `offers` only."""
+        columns = select(
+            SourceModelRow.source, SourceModelRow.model_id, SourceModelRow.last_seen_at
+        )
+        with Session(self.engine) as session:
+            if offers is None:
+                rows = list(session.execute(columns))
+            else:
+                wanted = sorted(set(offers))
+                rows = []
+                for start in range(0, len(wanted), _CHUNK):
+                    chunk = wanted[start : start + _CHUNK]
+                    rows += session.execute(columns.where(SourceModelRow.model_id.in_(chunk)))
+            return {(source, model_id): seen for source, model_id, seen in rows}
+
+    def model_ids(self) -> set[str]:
+        """Every offer id the store knows (one narrow query: to find new ones)."""
+        with Session(self.engine) as session:
+            return set(session.scalars(select(ModelRow.id)))
+
     def first_seen(self) -> dict[str, FirstSeen]:
         """Each offer's earliest known price: when it starts and where that date comes from.
 
@@ -385,6 +465,17 @@ class PriceStore:
                 .order_by(PricePointRow.effective_at, PricePointRow.id)
             )
             return [point_from(row) for row in rows]
+
+    def prices_at(self, model_id: str, at: datetime) -> dict[PriceKind, Money]:
+        """An offer's base prices in force at `at` (any source, the newest): what a new
+        model came with, for its alert ("input ¥1.00, output ¥2.00 per 1M")."""
+        found: dict[PriceKind, PricePoint] = {}
+        for point in self.history(model_id):
+            if point.tier == 0 and point.effective_at <= at:
+                held = found.get(point.kind)
+                if held is None or point.effective_at >= held.effective_at:
+                    found[point.kind] = point
+        return {kind: point.amount for kind, point in found.items()}
 
     def events_after(self, cursor: int, limit: int = 100) -> list[PriceEvent]:
         """Events with id greater than `cursor`, in id order: what the bot polls."""
@@ -471,19 +562,29 @@ class PriceStore:
             row = session.execute(marks).one()
             return tuple(int(value or 0) for value in row)
 
-    def models(self) -> list[ModelInfo]:
-        """Every model the store knows."""
+    def models(self, ids: Collection[str] | None = None) -> list[ModelInfo]:
+        """Every model the store knows (or those of `ids` only), by id."""
+        columns = select(
+            ModelRow.id,
+            ModelRow.vendor_id,
+            ModelRow.display_name,
+            ModelRow.context_window,
+            ModelRow.mode,
+            ModelRow.canonical_id,
+        )
         with Session(self.engine) as session:
+            if ids is None:
+                rows = list(session.execute(columns))
+            else:
+                wanted = sorted(set(ids))
+                rows = []
+                for start in range(0, len(wanted), _CHUNK):
+                    chunk = wanted[start : start + _CHUNK]
+                    rows += session.execute(columns.where(ModelRow.id.in_(chunk)))
+            # Tuples, not ORM objects: a big store has thousands (a third of the time).
             return [
-                ModelInfo(
-                    m.id,
-                    m.vendor_id,
-                    m.display_name,
-                    m.context_window,
-                    m.mode,
-                    m.canonical_id or "",
-                )
-                for m in session.scalars(select(ModelRow).order_by(ModelRow.id))
+                ModelInfo(m_id, vendor, name, window, mode, canonical or "")
+                for m_id, vendor, name, window, mode, canonical in sorted(rows)
             ]
 
     def vendors(self) -> dict[str, str]:
@@ -494,7 +595,8 @@ class PriceStore:
     def aliases(self) -> dict[str, str]:
         """Alias (lower-case) → model id."""
         with Session(self.engine) as session:
-            return {a.alias: a.model_id for a in session.scalars(select(ModelAliasRow))}
+            rows = session.execute(select(ModelAliasRow.alias, ModelAliasRow.model_id))
+            return {alias: model_id for alias, model_id in rows}
 
     def resolve_model(self, name: str) -> str | None:
         """A model id for an id, an alias, a display name or a unique bare name."""
@@ -512,6 +614,11 @@ class PriceStore:
             if len(found) == 1:
                 return found[0]
         return None
+
+    def price_currencies(self) -> set[str]:
+        """The currencies prices are recorded in."""
+        with Session(self.engine) as session:
+            return set(session.scalars(select(PricePointRow.currency).distinct()))
 
     def rates(self) -> list[FxRate]:
         """Every stored exchange rate."""

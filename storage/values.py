@@ -5,12 +5,13 @@ All pure: no I/O, no clock. Amounts are Money per 1M tokens; times are UTC-aware
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from storage.money import Money
+from storage.money import Money, format_money
 
 
 class PriceKind(StrEnum):
@@ -53,6 +54,24 @@ def require_utc(moment: datetime, what: str = "time") -> datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"{what} {moment!r} must be timezone-aware")
     return moment.astimezone(UTC)
+
+
+# The prices a new model's alert names, in this order (cache writes are rarely asked).
+_LAUNCH_KINDS = (
+    (PriceKind.INPUT, "input"),
+    (PriceKind.OUTPUT, "output"),
+    (PriceKind.CACHED_INPUT, "cached input"),
+)
+
+
+def launch_prices(prices: Mapping[PriceKind, Money]) -> str:
+    """'input ¥1.00, output ¥2.00 per 1M' (a zero price is 'free'); "" when none is known."""
+    parts = [
+        f"{label} {'free' if prices[kind].is_zero else format_money(prices[kind])}"
+        for kind, label in _LAUNCH_KINDS
+        if kind in prices
+    ]
+    return ", ".join(parts) + " per 1M" if parts else ""
 
 
 def tier_label(tier: int) -> str:

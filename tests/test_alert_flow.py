@@ -132,6 +132,25 @@ async def test_a_saved_question_alerts_when_its_answer_changes(bot: Bot) -> None
     )
 
 
+async def test_a_move_below_what_the_alert_shows_is_not_a_changed_answer(bot: Bot) -> None:
+    saved = await bot.say("/subscribe cheapest for 1M tokens")
+    assert saved.lines[1].startswith(
+        "Now: 1. Qwen-Long ¥0.875; 2. GLM-3 Turbo ¥1.00; 3. Doubao-pro-32k ¥1.10"
+    )
+    # Gemini 1.5 Flash, fifth, gets cheaper and stays fifth: the top 3 read the same.
+    await bot.prices(
+        quote("google/gemini-1.5-flash", when=at(bot), input="0.3", output="1", name="Flash")
+    )
+    assert bot.platform.received == []
+    # DeepSeek-V2 goes first: the top 3 the alert shows change.
+    await bot.prices(
+        quote("deepseek/deepseek-v2", when=at(bot), input="0.5", output="0.5", currency="CNY")
+    )
+    (message,) = bot.platform.received
+    assert message.title == "Answer changed"
+    assert "changed: 1. DeepSeek-V2 ¥0.50; 2. Qwen-Long ¥0.875" in message.lines[0]
+
+
 async def test_a_target_fires_on_crossing_and_rearms(bot: Bot) -> None:
     waiting = await bot.say("/subscribe zhipu under ¥0.8")
     assert waiting.title == "Target set"
@@ -187,5 +206,27 @@ async def test_a_daily_digest_collects_a_days_alerts(bot: Bot) -> None:
     bot.fanout.digests(bot.now)
     await bot.dispatcher.drain()
     (digest,) = bot.platform.received
-    assert digest.title == "Daily digest: 2 changes"
+    # The title counts what the reader sees: one bullet per model.
+    assert digest.title == "Daily digest: 2 models changed"
+    assert sum(line.startswith("• ") for line in digest.lines) == 2
     assert "• DeepSeek-V2 (DeepSeek)" in digest.lines and "• GLM-3 Turbo (Zhipu AI)" in digest.lines
+
+
+async def test_a_new_model_alert_gives_all_its_prices(bot: Bot) -> None:
+    await bot.say("/subscribe all new")
+    await bot.say("/settings currency USD")
+    await bot.prices(
+        quote(
+            "deepseek/deepseek-coder-v2",
+            when=at(bot),
+            input="1",
+            output="2",
+            currency="CNY",
+            name="DeepSeek-Coder-V2",
+        )
+    )
+    (message,) = bot.platform.received
+    assert message.title.startswith("New model: DeepSeek-Coder-V2")
+    line = next(x for x in message.lines if x.startswith("new model"))
+    # Both prices, in the vendor's currency and in the chat's (7.2 CNY per USD).
+    assert line == "new model, input ¥1.00, output ¥2.00 per 1M · $0.138889, $0.277778", line

@@ -163,6 +163,9 @@ def test_the_chats_ratio_is_the_default_mix_and_the_question_wins() -> None:
         500_000,
         MixSource.CHAT,
     )
+    # Every chat starts at 3:1, the industry's blend: that is the default, not a setting.
+    unset = parse("cheapest for 1M tokens", ratio=(3, 1))
+    assert (unset.mix.input_tokens, unset.mix.source) == (750_000, MixSource.DEFAULT)
     asked = parse("cheapest for 1M tokens input only", ratio=(1, 1))
     assert (asked.mix.input_tokens, asked.mix.source) == (M, MixSource.ASKED)
     assert parse_ratio("3:1") == (3, 1)

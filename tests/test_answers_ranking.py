@@ -217,6 +217,9 @@ def test_the_chats_defaults_shape_the_answer(sqlite_store: PriceStore) -> None:
     reply = answer(query, snapshot)
     assert reply.title == "Cheapest for 1M tokens (1:1, this chat's mix)"
     assert "Mix 1:1 (500K input + 500K output tokens) is this chat's setting." in reply.footnotes[0]
+    # A chat that set nothing has 3:1, the industry's blend: said as the default.
+    query, snapshot = ask(sqlite_store, "cheapest", ratio=(3, 1))
+    assert answer(query, snapshot).title == "Cheapest for 1M tokens (blended 3:1)"
 
 
 def test_a_cross_rate_through_another_currency_is_used_and_stated(sqlite_store: PriceStore) -> None:

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.answers import SnapshotCache, ask
+from bot.chat.render import render_text
 from bot.sources import CatalogError, load_catalog
 from storage import EventType, PriceKind, PriceStore
 from tests.helpers import utc
@@ -48,13 +50,22 @@ def test_catalog_has_the_promised_models_and_names() -> None:
     assert names["baidu/ernie-speed"] == "ERNIE Speed"
     assert names["tencent/hunyuan-lite"] == "Hunyuan-lite"
     assert all(q.source_ref for q in catalog.quotes)
-    [rate] = catalog.fx_rates
-    assert (rate.base, rate.quote, rate.rate, rate.as_of) == (
-        "USD",
-        "CNY",
-        Decimal("7.2"),
-        date(2024, 5, 1),
-    )
+    rates = {(r.base, r.quote): (r.rate, r.as_of) for r in catalog.fx_rates}
+    assert rates == {
+        ("USD", "CNY"): (Decimal("7.2"), date(2024, 5, 1)),
+        # The ECB's reference rates, so that EUR works offline.
+        ("EUR", "USD"): (Decimal("1.0705"), date(2024, 6, 28)),
+        ("EUR", "CNY"): (Decimal("7.7748"), date(2024, 6, 28)),
+    }
+
+
+def test_euro_prices_work_offline_with_the_bundled_ecb_rate(store: PriceStore) -> None:
+    _load(store)
+    text = render_text(ask(SnapshotCache(store), "price deepseek-v2 in EUR", now=utc(2024, 7, 1)))
+    assert "no rate" not in text
+    assert (
+        "€" in text and "1 EUR = 7.7748 CNY (2024-06-28, ECB euro reference rate, bundled)" in text
+    ), text
 
 
 def test_loading_reproduces_the_price_war(store: PriceStore) -> None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -17,8 +18,16 @@ from bot.chat.commands.parsing import split_command
 from bot.chat.context import ChatType, Context
 from bot.chat.telegram.menu import CHINESE
 from bot.messages import ChatRef, Platform, Reply, ReplyKind
-from storage import ChatKey, Mode, PriceStore, QuietMode, SubscriptionKind, SubscriptionStore
-from tests.helpers import utc
+from storage import (
+    ChatKey,
+    FxRate,
+    Mode,
+    PriceStore,
+    QuietMode,
+    SubscriptionKind,
+    SubscriptionStore,
+)
+from tests.helpers import quote, utc
 
 NOW = utc(2024, 5, 23, 12)
 
@@ -406,3 +415,34 @@ def test_parsers_never_raise(text: str) -> None:
         result = entry.parse(text)
         if isinstance(result, Invalid):
             assert result.reason and result.example.startswith("/")
+
+
+async def test_a_currency_with_no_rate_is_refused_and_one_with_a_rate_accepted(
+    store: PriceStore,
+) -> None:
+    # Prices in CNY and USD, and a rate between them only: nothing converts into EUR.
+    store.record_rates([FxRate("USD", "CNY", Decimal("7.2"), date(2024, 5, 1), "bundled")])
+    store.record(
+        [
+            quote("deepseek/v2", when=utc(2024, 5, 1), input="1", output="2", currency="CNY"),
+            quote("openai/gpt", when=utc(2024, 5, 1), input="5", output="15"),
+        ],
+        source="feed",
+        observed_at=utc(2024, 5, 1),
+    )
+    commands = Commands(Services(store, SubscriptionStore(store.engine), AlertEvaluator(store)))
+    refused = await say(commands, "/settings currency EUR")
+    assert refused.kind is ReplyKind.ERROR
+    assert refused.title == (
+        "No exchange rate to EUR yet for prices in CNY, USD, so they could not be shown in EUR"
+    )
+    assert refused.lines == ("Example: /settings currency CNY",)
+    chat = commands.services.subscriptions.get_chat(ChatKey("telegram", "100"))
+    assert chat is None or chat.currency != "EUR"
+
+    # The ECB's rates arrive: EUR→USD directly, EUR→CNY through USD.
+    store.record_rates([FxRate("EUR", "USD", Decimal("1.08"), date(2024, 5, 2), "ecb")])
+    accepted = await say(commands, "/settings currency EUR")
+    assert accepted.kind is not ReplyKind.ERROR
+    chat = commands.services.subscriptions.get_chat(ChatKey("telegram", "100"))
+    assert chat is not None and chat.currency == "EUR"

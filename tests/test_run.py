@@ -200,7 +200,7 @@ def test_demo_replays_the_price_war(tmp_path: Path) -> None:
     assert "1. Qwen-Long         ¥0.875" in after
     assert "🔔 2024-05-13 12:00 UTC → team-alpha\nPrice cut: GLM-3 Turbo (Zhipu AI)" in out
     assert "🔔 2024-05-13 12:00 UTC → long-context\nTarget price met" in out
-    assert "🔔 2024-05-07 09:00 UTC → morning-digest\nDaily digest: 1 change" in out
+    assert "🔔 2024-05-07 09:00 UTC → morning-digest\nDaily digest: 1 model changed" in out
     assert "input: ¥20.00 → ¥0.50 per 1M (−97.5%)" in out
     assert "❓ The answer to “cheapest for 1M tokens” changed: 1. Qwen-Long ¥0.875" in out
     alerts = out.count("\n🔔 ")

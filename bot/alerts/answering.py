@@ -6,8 +6,9 @@ an answer, to notice that it changed), and the dispatcher's Ranker (where a mode
 now ranks for the chat's default question).
 
 Questions typed in chats read a SnapshotCache that checks the store for changes
-every couple of seconds; saved questions and ranks read one that checks on every
-call, because they run right after prices changed and must see the change.
+every couple of seconds (in the running bot they never wait for a refresh); saved
+questions and ranks read one that checks on every call, because they run right after
+prices changed and must see the change.
 """
 
 from __future__ import annotations
@@ -41,13 +42,24 @@ _QUESTION_WORDS = re.compile(
     re.IGNORECASE,
 )
 _WATCHABLE = (QueryKind.CHEAPEST, QueryKind.FREE)
+# How many paid models and free ones a changed answer's alert names.
+_SHOWN_PAID = 3
+_SHOWN_FREE = 4
 
 
 class AnswersEngine:
     """Questions, saved questions and alert ranks over one price store."""
 
-    def __init__(self, store: PriceSource, *, free_confirm_days: int = FREE_CONFIRM_DAYS) -> None:
-        self.chat_cache = SnapshotCache(store)
+    def __init__(
+        self,
+        store: PriceSource,
+        *,
+        free_confirm_days: int = FREE_CONFIRM_DAYS,
+        background: bool = False,
+    ) -> None:
+        # `background`: a chat question that notices a price change is answered from the
+        # snapshot before it while a thread reads the change (the running bot does that).
+        self.chat_cache = SnapshotCache(store, background=background)
         self.alert_cache = SnapshotCache(store, check_every=timedelta(0))
         # How long a free offer without an end date stays "free now" unconfirmed.
         self.free_confirm_days = free_confirm_days
@@ -96,13 +108,18 @@ class AnswersEngine:
         if isinstance(parsed, Refusal) or parsed.kind not in _WATCHABLE or parsed.as_of:
             return None
         ranking = rank(parsed, snapshot)
-        paid, free = ranking.signature()
-        lines = [f"{r.position}. {r.name} {format_money(r.cost)}" for r in ranking.top[:3]]
+        paid, _ = ranking.signature()
+        shown = ranking.top[:_SHOWN_PAID]
+        lines = [f"{r.position}. {r.name} {format_money(r.cost)}" for r in shown]
+        free = [f.model.model_id for f in ranking.free[:_SHOWN_FREE]]
         if ranking.free:
-            names = ", ".join(f.name for f in ranking.free[:4])
-            more = f" and {len(ranking.free) - 4} more" if len(ranking.free) > 4 else ""
-            lines.append(f"free now: {names}{more}")
-        return "|".join(paid) + "#" + "|".join(free), lines
+            names = ", ".join(f.name for f in ranking.free[:_SHOWN_FREE])
+            more = len(ranking.free) - _SHOWN_FREE
+            lines.append(f"free now: {names}" + (f" and {more} more" if more > 0 else ""))
+            free.append(str(len(ranking.free)))
+        # The signature is what the alert shows (the top 3, the first free ones and how
+        # many more): a move below the top 3 is not a changed answer to the reader.
+        return "|".join(paid[: len(shown)]) + "#" + "|".join(free), lines
 
     # ---- Ranker (alerts) -------------------------------------------------------------
 

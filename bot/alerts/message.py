@@ -28,9 +28,11 @@ from storage import (
     Money,
     NoRateError,
     PriceEvent,
+    PriceKind,
     PriceStore,
     convert,
     format_money,
+    launch_prices,
     tier_label,
 )
 
@@ -82,6 +84,9 @@ class EventFacts:
     all_time_low: bool = False
     citation: str | None = None
     rank: RankNote | None = None
+    # A new model's base prices when it appeared (input, output, cached input), each
+    # with its value in the chat's currency when that differs.
+    launch: tuple[tuple[PriceKind, Money, Conversion | None], ...] = ()
 
 
 _TITLES = {
@@ -117,7 +122,12 @@ def _change_line(facts: EventFacts) -> str:
     event = facts.event
     if event.type is EventType.NEW_MODEL:
         line = "new model"
-        if event.new is not None:
+        if facts.launch:
+            line += ", " + launch_prices({kind: money for kind, money, _ in facts.launch})
+            converted = [c for _, _, c in facts.launch if c is not None and c.converted]
+            if len(converted) == len(facts.launch):
+                line += " · " + ", ".join(_money(c.money) for c in converted)
+        elif event.new is not None:
             line += f", input {_per_1m(event.new)}"
             if facts.new_in_chat is not None and facts.new_in_chat.converted:
                 line += f" · {_money(facts.new_in_chat.money)}"
@@ -189,8 +199,9 @@ def _model_lines(group: Sequence[EventFacts]) -> list[str]:
 
 def _title(groups: dict[str, list[EventFacts]], digest: bool) -> str:
     if digest:
-        count = sum(len(g) for g in groups.values())
-        return f"Daily digest: {count} change{'s' if count != 1 else ''}"
+        # One bullet per model: the title counts what the reader sees, not price points.
+        count = len(groups)
+        return f"Daily digest: {count} model{'s' if count != 1 else ''} changed"
     if len(groups) == 1:
         (group,) = groups.values()
         types = {f.event.type for f in group}
@@ -313,6 +324,11 @@ class AlertFacts:
         rates = self.store.rates()
         citations = self.outbox.citations(events.values())
         lows = self._all_time_lows(events.values())
+        launches = {
+            event.id or 0: self.store.prices_at(event.model_id, event.effective_at)
+            for event in events.values()
+            if event.type is EventType.NEW_MODEL
+        }
         ranks: dict[tuple[str, str | None, str, tuple[int, int]], RankNote | None] = {}
         result: dict[int, dict[int, EventFacts]] = defaultdict(dict)
         for delivery in deliveries:
@@ -341,6 +357,10 @@ class AlertFacts:
                     all_time_low=lows.get(event.id or 0, False),
                     citation=citations.get(event.id or 0),
                     rank=ranks[key],
+                    launch=tuple(
+                        (kind, money, _convert(money, chat.currency, rates, event))
+                        for kind, money in launches.get(event.id or 0, {}).items()
+                    ),
                 )
         return result
 

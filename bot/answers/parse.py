@@ -313,7 +313,10 @@ def _mix(words: MixWords, defaults: Defaults) -> Mix:
     if words.ratio is not None:
         return Mix.split(total, words.ratio, MixSource.ASKED)
     ratio = defaults.ratio
-    if ratio is not None and min(ratio) >= 0 and sum(ratio) > 0:
+    # A chat's ratio that is the industry's own (every chat starts at 3:1) is said as the
+    # default, not as "this chat's mix" that nobody set.
+    same = ratio is not None and ratio[0] * BLENDED_RATIO[1] == ratio[1] * BLENDED_RATIO[0]
+    if ratio is not None and min(ratio) >= 0 and sum(ratio) > 0 and not same:
         return Mix.split(total, ratio, MixSource.CHAT)
     return Mix.split(total, BLENDED_RATIO, MixSource.DEFAULT)
 

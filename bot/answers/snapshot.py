@@ -58,6 +58,14 @@ class PriceSnapshot:
     # as-of answer says how many models it leaves out because nothing dates them earlier.
     first_seen: Mapping[str, FirstSeen] | None = field(default=None, repr=False)
     by_id: Mapping[str, ModelPrices] = field(default_factory=dict, repr=False)
+    # What the names were built from (offer id → model, aliases, vendor names), and the
+    # delistings seen at the read: a refresh compares them to read only what changed.
+    known: Mapping[str, ModelLike] = field(default_factory=dict, repr=False)
+    aliases: Mapping[str, str] = field(default_factory=dict, repr=False)
+    vendors: Mapping[str, str] = field(default_factory=dict, repr=False)
+    delisted: Mapping[tuple[str, str], datetime] = field(default_factory=dict, repr=False)
+    # When each source last listed the free offers (what keeps them "confirmed").
+    seen: Mapping[tuple[str, str], datetime | None] = field(default_factory=dict, repr=False)
     # Derived values (converted prices, orders by mix), filled on first use.
     memo: dict[Any, Any] = field(default_factory=dict, repr=False)
 
@@ -73,17 +81,19 @@ class PriceSnapshot:
         rates: Iterable[FxRate],
         version: tuple[int, ...] = (),
         first_seen: Mapping[str, FirstSeen] | None = None,
+        delisted: Mapping[tuple[str, str], datetime] | None = None,
+        vocabulary: Vocabulary | None = None,
+        seen: Mapping[tuple[str, str], datetime | None] | None = None,
     ) -> PriceSnapshot:
-        """A snapshot from the store's values; `known` is every offer, priced or not."""
+        """A snapshot from the store's values; `known` is every offer, priced or not.
+
+        `vocabulary`: the names of an earlier snapshot built from the same `known`,
+        `aliases` and `vendors` (building them again is most of a big store's cost).
+        """
         priced = tuple(models)
-        vocabulary = Vocabulary(
-            (
-                KnownModel(m.model_id, m.display_name, m.vendor, m.mode, m.canonical_id)
-                for m in known
-            ),
-            aliases,
-            vendors,
-        )
+        by_offer = {m.model_id: m for m in known}
+        if vocabulary is None:
+            vocabulary = Vocabulary((_known_model(m) for m in by_offer.values()), aliases, vendors)
         return cls(
             as_of=require_utc(as_of, "as_of"),
             models=priced,
@@ -92,6 +102,72 @@ class PriceSnapshot:
             version=version,
             first_seen=first_seen,
             by_id={m.model_id: m for m in priced},
+            known=by_offer,
+            aliases=dict(aliases),
+            vendors=dict(vendors),
+            delisted=dict(delisted or {}),
+            seen=_free_only(seen or {}, priced),
+        )
+
+    def patched(
+        self,
+        *,
+        as_of: datetime,
+        changed: Iterable[str],
+        models: Iterable[ModelPrices],
+        known: Iterable[ModelLike] = (),
+        aliases: Mapping[str, str] | None = None,
+        vendors: Mapping[str, str] | None = None,
+        rates: Iterable[FxRate],
+        version: tuple[int, ...],
+        delisted: Mapping[tuple[str, str], datetime],
+        seen: Mapping[tuple[str, str], datetime | None] | None = None,
+    ) -> PriceSnapshot:
+        """A new snapshot at `as_of`: this one with the `changed` offers' prices replaced
+        by `models` (an offer of `changed` missing from `models` has no prices any more),
+        `known` offers added or described anew, and new aliases or vendor names.
+
+        The names are built again only when they changed. This snapshot is untouched:
+        questions keep reading it while the new one is made.
+        """
+        by_id = dict(self.by_id)
+        for offer_id in changed:
+            by_id.pop(offer_id, None)
+        for offer in models:
+            by_id[offer.model_id] = offer
+        offers = dict(self.known)
+        added: list[ModelLike] = []
+        renamed = False
+        for model in known:
+            held = offers.get(model.model_id)
+            if held != model:
+                offers[model.model_id] = model
+                if held is None:
+                    added.append(model)
+                else:
+                    renamed = True
+        aliases = self.aliases if aliases is None else aliases
+        vendors = self.vendors if vendors is None else vendors
+        vocabulary: Vocabulary | None = None
+        if not renamed and not added and aliases == self.aliases and vendors == self.vendors:
+            vocabulary = self.vocabulary
+        elif not renamed:
+            # New offers (a feed's new models): add their names to the old ones.
+            vocabulary = self.vocabulary.extended(
+                (_known_model(m) for m in added), aliases, vendors
+            )
+        return PriceSnapshot.build(
+            as_of=as_of,
+            # In offer id order, as the store reads them.
+            models=(by_id[offer_id] for offer_id in sorted(by_id)),
+            known=(offers[offer_id] for offer_id in sorted(offers)),
+            aliases=aliases,
+            vendors=vendors,
+            rates=rates,
+            version=version,
+            delisted=delisted,
+            vocabulary=vocabulary,
+            seen={**self.seen, **(seen or {})},
         )
 
     def model(self, offer_id: str) -> ModelPrices | None:
@@ -193,6 +269,22 @@ class PriceSnapshot:
             self.memo["free_until_next"] = min(ends, default=None)
         found: datetime | None = self.memo["free_until_next"]
         return found
+
+
+def free_ids(models: Iterable[ModelPrices]) -> set[str]:
+    """The offers whose answer depends on sightings: free offers and zero prices."""
+    return {m.model_id for m in models if m.free_offer is not None or m.free_confirmed_at}
+
+
+def _free_only(
+    seen: Mapping[tuple[str, str], datetime | None], models: Iterable[ModelPrices]
+) -> dict[tuple[str, str], datetime | None]:
+    free = free_ids(models)
+    return {key: at for key, at in seen.items() if key[1] in free}
+
+
+def _known_model(m: ModelLike) -> KnownModel:
+    return KnownModel(m.model_id, m.display_name, m.vendor, m.mode, m.canonical_id)
 
 
 def _published(rate: FxRate) -> str:

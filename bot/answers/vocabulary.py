@@ -173,19 +173,119 @@ class Vocabulary:
         grouped: defaultdict[str, list[KnownModel]] = defaultdict(list)
         for offer in self.offers.values():
             grouped[offer.model_key].append(offer)
+        self._grouped: dict[str, list[KnownModel]] = dict(grouped)
         self.models: dict[str, ModelName] = {
             key: _model_name(key, found) for key, found in grouped.items()
         }
-        # Sellers from the store, and makers that sell nothing themselves here.
-        self.vendors: dict[str, str] = dict(vendors)
-        for model in self.models.values():
-            self.vendors.setdefault(model.maker, model.maker)
-        self._names = self._index(aliases)
+        self._aliases = dict(aliases)
+        self._entries: dict[str, tuple[int, frozenset[str]]] = {}
+        for name, target, priority in self._spellings(self.offers.values(), aliases):
+            self._add(name, target, priority)
+        self._names = {k: tuple(sorted(v)) for k, (_, v) in self._entries.items()}
         # The most words any name has: how far the parser looks ahead ("gemini 1.5 pro").
         spellings = [o.display_name for o in self.offers.values()] + list(aliases)
         self.max_words = max((len(s.split()) for s in spellings), default=1)
-        # Built on the first "did you mean" (a typo), not for every snapshot.
-        self._grams: defaultdict[str, list[str]] | None = None
+        self._cjk()
+        self._sellers(vendors)
+
+    def extended(
+        self, added: Iterable[KnownModel], aliases: Mapping[str, str], vendors: Mapping[str, str]
+    ) -> Vocabulary | None:
+        """This vocabulary with new offers (and their aliases, sellers) added, built in a
+        fraction of the time of a new one and equal to it; None when the change is more
+        than an addition (an offer described anew, an alias moved, an offer id becoming
+        a model's): then build a new one."""
+        new_offers = {o.model_id: o for o in added}
+        if any(offer_id in self.offers for offer_id in new_offers):
+            return None
+        if any(aliases.get(a) != target for a, target in self._aliases.items()):
+            return None
+        if any(vendors.get(v) != name for v, name in self._raw_vendors.items()):
+            return None
+        keys = {o.model_key for o in new_offers.values()}
+        if any(k not in self.models and k in self.offers for k in keys):
+            return None
+        new = object.__new__(Vocabulary)
+        # In offer id order, as a new vocabulary from the store's sorted offers has them.
+        new.offers = dict(sorted({**self.offers, **new_offers}.items()))
+        new._grouped = dict(self._grouped)
+        for key in keys:
+            group = self._grouped.get(key, []) + [
+                o for o in new_offers.values() if o.model_key == key
+            ]
+            new._grouped[key] = sorted(group, key=lambda o: o.model_id)
+        order = dict.fromkeys(o.model_key for o in new.offers.values())
+        new.models = {
+            key: _model_name(key, new._grouped[key]) if key in keys else self.models[key]
+            for key in order
+        }
+        new._aliases = dict(aliases)
+        new._entries = dict(self._entries)
+        fresh = {a: t for a, t in aliases.items() if a not in self._aliases or t in new_offers}
+        touched = new._add_all(new._spellings(new_offers.values(), fresh, only_new=keys))
+        new._names = dict(self._names)
+        for key in touched:
+            new._names[key] = tuple(sorted(new._entries[key][1]))
+        spellings = [o.display_name for o in new_offers.values()] + list(fresh)
+        new.max_words = max([self.max_words, *(len(s.split()) for s in spellings)])
+        if any(has_cjk(s) for s in spellings):
+            new._cjk()
+        else:
+            new.cjk_model_pattern = self.cjk_model_pattern
+        if dict(vendors) == self._raw_vendors and all(k in self.models for k in keys):
+            new._raw_vendors = self._raw_vendors
+            new.vendors = self.vendors
+            new._vendor_keys = self._vendor_keys
+            new.vendor_pattern = self.vendor_pattern
+            new._grams = None
+            new._examples = None
+        else:
+            new._sellers(vendors)
+        return new
+
+    def _spellings(
+        self,
+        offers: Iterable[KnownModel],
+        aliases: Mapping[str, str],
+        only_new: set[str] | None = None,
+    ) -> Iterable[tuple[str, str, int]]:
+        """(name, what it names, priority): a stronger kind of name hides a weaker one: an
+        offer id beats a model id beats an alias beats a display name beats a bare name.
+        `only_new`: the model ids to name (all of them when None)."""
+        for key in self.models if only_new is None else only_new:
+            if only_new is not None and key not in self.models:
+                continue
+            yield key, key, 4
+            yield key.split("/", 1)[1], key, 1
+        for offer in offers:
+            # A full offer id names that offer, unless it is the model's own id.
+            if offer.model_id not in self.models:
+                yield offer.model_id, offer.model_id, 5
+            yield offer.display_name, offer.model_key, 2
+            yield offer.model_id.split("/", 1)[1], offer.model_key, 1
+        for alias, offer_id in aliases.items():
+            if offer_id in self.offers:
+                yield alias, self.offers[offer_id].model_key, 3
+
+    def _add(self, name: str, target: str, priority: int) -> str | None:
+        """Index one spelling; returns its key when that changed what the key names."""
+        key = squash(name)
+        if not key:
+            return None
+        held = self._entries.get(key)
+        if held is None or held[0] < priority:
+            self._entries[key] = (priority, frozenset((target,)))
+        elif held[0] == priority and target not in held[1]:
+            self._entries[key] = (priority, held[1] | {target})
+        else:
+            return None
+        return key
+
+    def _add_all(self, spellings: Iterable[tuple[str, str, int]]) -> set[str]:
+        return {k for s in spellings if (k := self._add(*s)) is not None}
+
+    def _cjk(self) -> None:
+        aliases = self._aliases
         cjk = sorted(
             {a.lower() for a in aliases if has_cjk(a) and aliases[a] in self.offers}
             | {o.display_name.lower() for o in self.offers.values() if has_cjk(o.display_name)},
@@ -195,6 +295,15 @@ class Vocabulary:
         self.cjk_model_pattern: re.Pattern[str] | None = (
             re.compile("|".join(re.escape(n) for n in cjk)) if cjk else None
         )
+
+    def _sellers(self, vendors: Mapping[str, str]) -> None:
+        """Sellers from the store, and makers that sell nothing themselves here."""
+        self._raw_vendors = dict(vendors)
+        self.vendors: dict[str, str] = dict(vendors)
+        for model in self.models.values():
+            self.vendors.setdefault(model.maker, model.maker)
+        # Built on the first "did you mean" (a typo), not for every snapshot.
+        self._grams: defaultdict[str, list[str]] | None = None
         self._vendor_keys: dict[str, str] = {}
         for vendor_id, name in self.vendors.items():
             for spelling in (vendor_id, vendor_id.replace("-", " "), name):
@@ -208,35 +317,6 @@ class Vocabulary:
             parts.append(escaped if has_cjk(key) else rf"(?<![a-z0-9]){escaped}(?![a-z0-9])")
         self.vendor_pattern: re.Pattern[str] | None = re.compile("|".join(parts)) if parts else None
         self._examples: tuple[str, ...] | None = None
-
-    def _index(self, aliases: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
-        """Squashed name → what it names. A stronger kind of name hides a weaker one:
-        an offer id beats a model id beats an alias beats a display name beats a bare name."""
-        entries: dict[str, tuple[int, set[str]]] = {}
-
-        def add(name: str, target: str, priority: int) -> None:
-            key = squash(name)
-            if not key:
-                return
-            held = entries.get(key)
-            if held is None or held[0] < priority:
-                entries[key] = (priority, {target})
-            elif held[0] == priority:
-                held[1].add(target)
-
-        for key in self.models:
-            add(key, key, 4)
-            add(key.split("/", 1)[1], key, 1)
-        for offer in self.offers.values():
-            # A full offer id names that offer, unless it is the model's own id.
-            if offer.model_id not in self.models:
-                add(offer.model_id, offer.model_id, 5)
-            add(offer.display_name, offer.model_key, 2)
-            add(offer.model_id.split("/", 1)[1], offer.model_key, 1)
-        for alias, offer_id in aliases.items():
-            if offer_id in self.offers:
-                add(alias, self.offers[offer_id].model_key, 3)
-        return {k: tuple(sorted(v)) for k, (_, v) in entries.items()}
 
     # ---- models and offers ------------------------------------------------------
 

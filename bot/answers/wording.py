@@ -14,6 +14,7 @@ from bot.answers.offers import tier_note
 from bot.answers.query import BLENDED_RATIO, Mix, MixSource, Query, SellerChoice
 from bot.answers.snapshot import PriceSnapshot
 from storage import FreeOffer, FxRate, ModelPrices, Money, format_money
+from storage.money import decimal_text as money_text
 
 NAMES_SHOWN = 8
 
@@ -34,8 +35,9 @@ def _formatted(amount: Decimal, currency: str) -> str:
 
 
 def decimal_text(amount: Decimal) -> str:
-    """An exact amount as canonical text for JSON: 0.8750 → '0.875', 1.00 → '1'."""
-    return f"{amount.normalize():f}"
+    """An amount as canonical text for JSON: 0.8750 → '0.875', 1.00 → '1'; a converted
+    amount (a quotient with 28 digits) to 6 significant digits (storage.money)."""
+    return money_text(amount)
 
 
 def approximate(amount: Decimal) -> Decimal:

@@ -11,6 +11,7 @@ import typer
 
 from bot.settings import Settings, load_settings
 from storage import PriceStore, make_engine, upgrade
+from storage.money import json_text
 
 
 class UserError(Exception):
@@ -90,7 +91,7 @@ def open_store(settings: Settings | None = None) -> PriceStore:
 
 
 def print_json(value: Any) -> None:
-    typer.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+    typer.echo(json.dumps(value, ensure_ascii=False, indent=2, default=json_text))
 
 
 def print_table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
@@ -25,6 +26,7 @@ from bot.sources.ingest import record_catalog
 from storage import (
     CURRENCIES,
     DateBasis,
+    EventType,
     FreeOffer,
     Money,
     MoneyError,
@@ -36,9 +38,17 @@ from storage import (
     Quote,
     SourceState,
     format_money,
+    launch_prices,
     tier_label,
 )
-from storage.money import MAX_AMOUNT, parse_amount, parse_currency, parse_unit, per_million
+from storage.money import (
+    MAX_AMOUNT,
+    decimal_text,
+    parse_amount,
+    parse_currency,
+    parse_unit,
+    per_million,
+)
 
 catalog_app = typer.Typer(help="Catalog files: hand-written vendors, models and dated prices.")
 prices_app = typer.Typer(
@@ -52,6 +62,8 @@ ADMIN_SOURCE = "admin"
 MAX_TOKENS = 100_000_000
 # A price takes effect at most this many days ahead: vendors announce weeks, not years.
 MAX_DAYS_AHEAD = 366
+# Rows `prices list` shows without --limit or --all: a feed import has thousands.
+LIST_LIMIT = 50
 
 
 @catalog_app.command("load")
@@ -82,6 +94,8 @@ def _money(
     """An amount for the table, converted when asked; the rate used goes into `notes`."""
     if amount is None:
         return "—"
+    if amount.is_zero:
+        return "free"
     if currency is None or amount.currency == currency:
         return format_money(amount)
     try:
@@ -100,8 +114,17 @@ def prices_list(
         str | None, typer.Option("--as-of", help="Prices in force on this date (YYYY-MM-DD).")
     ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            min=1, help=f"Show this many models (table default: {LIST_LIMIT}; --json: all)."
+        ),
+    ] = None,
+    offset: Annotated[int, typer.Option(min=0, help="Skip this many models first.")] = 0,
+    show_all: Annotated[bool, typer.Option("--all", help="Every model, no paging.")] = False,
 ) -> None:
-    """The price table: every model's current input and output price per 1M tokens."""
+    """The price table: every model's current input and output price per 1M tokens
+    (the first 50 in a table; --limit/--offset page, --all shows every one)."""
     if currency is not None:
         try:
             currency = parse_currency(currency)
@@ -119,6 +142,10 @@ def prices_list(
             f"no prices for vendor {vendor!r}; known vendors: {known}",
             "prices list --vendor alibaba",
         )
+    total = len(models)
+    if limit is None and not show_all and not json_out:
+        limit = LIST_LIMIT
+    models = models[offset:] if show_all or limit is None else models[offset : offset + limit]
     if json_out:
         print_json(
             [
@@ -139,7 +166,7 @@ def prices_list(
                         {
                             "kind": p.kind.value,
                             "tier": p.tier,
-                            "amount": str(p.amount.amount),
+                            "amount": decimal_text(p.amount.amount),
                             "currency": p.amount.currency,
                             "per": "1M tokens",
                             "effective": p.effective_at.isoformat(),
@@ -180,6 +207,12 @@ def prices_list(
     print_table(["model", "input", "output", "context", "since", "note"], rows)
     if notes:
         typer.echo("converted " + "; ".join(sorted(notes)))
+    more = total - offset - len(models)
+    if not models and total:
+        typer.echo(f"no models past --offset {offset} ({total:,} in all)")
+    if more > 0:
+        shown = f"models {offset + 1}–{offset + len(models)} of {total:,}"
+        typer.echo(f"{shown}; {more:,} more: use --limit/--offset or --all")
 
 
 @prices_app.command("set")
@@ -342,7 +375,10 @@ def prices_set(
     if not events:
         typer.echo(f"{model_id}: recorded; nothing changed, no events")
     for e in events:
-        typer.echo(describe_event(e))
+        launch = (
+            store.prices_at(e.model_id, e.effective_at) if e.type is EventType.NEW_MODEL else None
+        )
+        typer.echo(describe_event(e, launch))
 
 
 def _tokens(text: str, option: str) -> int:
@@ -381,23 +417,31 @@ def events(
     in_range(limit, "--limit", 1, 1_000_000, "events --limit 50")
     store = open_store()
     found = store.events_after(since, limit)
+    launches = {
+        e.id: store.prices_at(e.model_id, e.effective_at)
+        for e in found
+        if e.type is EventType.NEW_MODEL
+    }
     if json_out:
-        print_json([event_data(e) for e in found])
+        print_json([event_data(e, launches.get(e.id)) for e in found])
         return
     if not found:
         typer.echo(f"no events after id {since}")
     for e in found:
-        typer.echo(describe_event(e))
+        typer.echo(describe_event(e, launches.get(e.id)))
 
 
-def describe_event(e: PriceEvent) -> str:
-    """One line for people: '#12 2024-05-13 cut zhipu/glm-3-turbo input ¥5.00 → ¥1.00 (-80%)'."""
+def describe_event(e: PriceEvent, launch: Mapping[PriceKind, Money] | None = None) -> str:
+    """One line for people: '#12 2024-05-13 cut zhipu/glm-3-turbo input ¥5.00 → ¥1.00 (-80%)';
+    a new model's with the prices it came with (`launch`: input, output, cached input)."""
     what = e.kind.value if e.kind else ""
     if e.tier:
         what += f" ({tier_label(e.tier)})"
     change = ""
     if e.old is not None and e.new is not None:
         change = f"{format_money(e.old)} → {format_money(e.new)}"
+    elif launch:
+        change = launch_prices(launch)
     elif e.new is not None:
         change = f"input {format_money(e.new)}"
     if e.percent is not None and e.type.value in ("cut", "increase"):

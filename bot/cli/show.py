@@ -83,6 +83,12 @@ def prices_show(
     offer_id = offer.info.model_id
     points = store.history(offer_id)
     events = store.events_for(offer_id)
+    # A new model's event names the prices it came with.
+    launches = {
+        e.id: store.prices_at(offer_id, e.effective_at)
+        for e in events
+        if e.type.value == "new_model"
+    }
     agree = agreeing(points, now)
     others = [o.info.model_id for o in found.offers if o.info.model_id != offer_id]
     if json_out:
@@ -109,7 +115,7 @@ def prices_show(
                     for (kind, tier), sources in sorted(agree.items())
                 ],
                 "history": [_point_json(p) for p in points],
-                "events": [event_data(e) for e in events],
+                "events": [event_data(e, launches.get(e.id)) for e in events],
             }
         )
         return
@@ -152,4 +158,4 @@ def prices_show(
     if events:
         typer.echo("\nevents:")
         for e in events:
-            typer.echo("  " + describe_event(e))
+            typer.echo("  " + describe_event(e, launches.get(e.id)))

@@ -16,11 +16,13 @@ from bot.chat.commands.parsing import (
     parse_timezone,
     parse_window,
 )
+from bot.chat.commands.registry import error
 from bot.chat.commands.services import Services, chat_key, db
 from bot.chat.commands.subscribe import settings_line
 from bot.chat.context import Context
 from bot.messages import Button, Reply
-from storage import ChatSettings, Mode, QuietMode
+from storage import ChatSettings, Mode, PriceStore, QuietMode
+from storage.fx import unreachable
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,6 +261,11 @@ def parse_settings(args: str) -> SettingsRequest | Invalid:
     )
 
 
+def _without_rate(store: PriceStore, currency: str) -> list[str]:
+    """The currencies prices are in that no stored rate converts into `currency`."""
+    return unreachable(store.rates(), currency, store.price_currencies())
+
+
 async def handle_settings(req: SettingsRequest, ctx: Context, services: Services) -> list[Reply]:
     """Show or change this chat's currency, mix, time zone, quiet hours and default question."""
     key = chat_key(ctx)
@@ -280,6 +287,14 @@ async def handle_settings(req: SettingsRequest, ctx: Context, services: Services
         ]
     changes: dict[str, Any] = {}
     if req.field == "currency":
+        missing = await db(_without_rate, services.store, req.value)
+        if missing:
+            # Accepting it would turn every price in the other currencies into "no rate".
+            return error(
+                f"no exchange rate to {req.value} yet for prices in {', '.join(missing)}, "
+                f"so they could not be shown in {req.value}",
+                _SETTINGS_EXAMPLE,
+            )
         changes["currency"] = req.value
         said = f"Prices are shown in {req.value}."
     elif req.field == "mix":

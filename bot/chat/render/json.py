@@ -15,6 +15,7 @@ import json
 from typing import Any
 
 from bot.messages import Reply
+from storage.money import json_text
 
 
 def render_json(reply: Reply) -> dict[str, Any]:
@@ -38,5 +39,6 @@ def render_json(reply: Reply) -> dict[str, Any]:
 
 
 def to_json(reply: Reply, *, indent: int | None = 2) -> str:
-    """The reply serialised; anything not JSON-native (Decimal, datetime) becomes a string."""
-    return json.dumps(render_json(reply), ensure_ascii=False, indent=indent, default=str)
+    """The reply serialised; anything not JSON-native (Decimal, datetime) becomes a string,
+    amounts exact and short ("0.28"; a converted amount to 6 significant digits)."""
+    return json.dumps(render_json(reply), ensure_ascii=False, indent=indent, default=json_text)
