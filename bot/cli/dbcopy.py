@@ -9,8 +9,6 @@ import typer
 
 from bot.cli.common import fail, print_table
 from bot.settings import load_settings
-from storage import make_engine
-from storage.copy import CopyError, copy_store
 
 EXAMPLE = "db copy --to postgresql+psycopg://pricebot@127.0.0.1:5432/pricebot"
 
@@ -40,6 +38,9 @@ def db_copy(
     copy keeps ids, is verified by row counts per table, and lands whole or not
     at all. A target that already holds data is refused.
     """
+    from storage import make_engine
+    from storage.copy import CopyError, copy_store
+
     if not to.strip():
         fail("--to needs a database URL", EXAMPLE)
     source_url = source or load_settings().database_url

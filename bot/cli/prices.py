@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from bot.cli.common import end_of, fail, open_store, parse_date, print_json, print_table, start_of
-from bot.sources import load_catalog
-from bot.sources.catalog import CATALOG_SOURCE, catalog_snapshot
-from bot.sources.ingest import record_catalog
 from storage import (
     CURRENCIES,
     DateBasis,
@@ -19,15 +16,15 @@ from storage import (
     MoneyError,
     NoRateError,
     Price,
-    PriceEvent,
     PriceKind,
-    PriceStore,
     Quote,
-    SourceState,
     format_money,
     tier_label,
 )
 from storage.money import parse_amount, parse_currency, parse_unit
+
+if TYPE_CHECKING:
+    from storage import PriceEvent, PriceStore
 
 catalog_app = typer.Typer(help="Catalog files: hand-written vendors, models and dated prices.")
 prices_app = typer.Typer(
@@ -45,6 +42,11 @@ def catalog_load(
     ] = None,
 ) -> None:
     """Load a catalog file (all of it or nothing); its past changes are history, not alerts."""
+    from bot.sources import load_catalog
+    from bot.sources.catalog import CATALOG_SOURCE, catalog_snapshot
+    from bot.sources.ingest import record_catalog
+    from storage import SourceState
+
     catalog = load_catalog(file)
     store = open_store()
     snapshot = catalog_snapshot(catalog)

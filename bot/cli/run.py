@@ -12,10 +12,9 @@ from typing import Annotated
 
 import typer
 
-from bot.chat.slack import SlackConfigError
 from bot.cli.common import fail, open_store, print_json, print_table
 from bot.settings import load_settings
-from storage import DeliveryStatus, DeliveryStore
+from storage import DeliveryStatus
 
 deliveries_app = typer.Typer(
     help="The outbox: alerts owed, sent, and given up on (dead letters).",
@@ -27,6 +26,7 @@ def run() -> None:
     """Run pricebot: scheduler, fan-out, dispatcher, and every front-end with credentials
     (the console when there are none). Ctrl-C stops it cleanly."""
     from bot.app import build_app
+    from bot.chat.slack import SlackConfigError
 
     # Logging (format, level, redaction) is set up once for every command: bot/logs.py.
     settings = load_settings()
@@ -81,6 +81,8 @@ def deliveries(
             fail(f"--status {status!r} is not a delivery status", "deliveries --status dead")
     if limit < 0:
         fail("--limit must be 0 or more", "deliveries --limit 20")
+    from storage import DeliveryStore
+
     outbox = DeliveryStore(open_store().engine)
     counts = outbox.counts()
     records = outbox.records(statuses=wanted, limit=limit)
@@ -147,6 +149,8 @@ def deliveries_retry(
     ] = None,
 ) -> None:
     """Put dead letters back in the queue (after fixing what made them fail)."""
+    from storage import DeliveryStore
+
     outbox = DeliveryStore(open_store().engine)
     count = outbox.retry_dead(now=datetime.now(UTC), ids=ids or None)
     typer.echo(f"{count} dead deliver{'y' if count == 1 else 'ies'} queued again")
