@@ -40,7 +40,9 @@ from bot.alerts.fanout import Fanout
 from bot.alerts.limits import DEFAULTS as DEFAULT_LIMITS
 from bot.alerts.limits import TELEGRAM, RateLimits
 from bot.alerts.message import Ranker
+from bot.chat.charts import ChartPool
 from bot.chat.commands import Commands, Services
+from bot.chat.commands.flood import FloodGuard, FloodLimits
 from bot.chat.console import ConsoleFrontEnd
 from bot.chat.ports import FrontEnd
 from bot.chat.slack import SlackFrontEnd, slack_enabled
@@ -49,9 +51,10 @@ from bot.messages import Platform
 from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.sources.poller import Poller, SourceJobs
-from bot.web import WebServer, database_ready
+from bot.web import MAX_BODY, SMALL_BODY, WebServer, database_ready
 from storage import (
     AlertMatcher,
+    ChatKey,
     DeliveryStore,
     PriceStore,
     SourceState,
@@ -100,6 +103,10 @@ class App:
     leader_interval: float = 2.0
     # The price sources' refreshes (their tick is one of `jobs`); None: not polled.
     sources: SourceJobs | None = None
+    # The HTTP server's limits on slow clients (bot.web).
+    http_header_timeout: float = 10.0
+    http_body_timeout: float = 10.0
+    http_max_connections: int = 256
 
     def __post_init__(self) -> None:
         self.scheduler = AsyncIOScheduler(timezone=UTC)
@@ -120,6 +127,9 @@ class App:
             port=self.http_port,
             metrics=self.metrics,
             ready=[database_ready(self.engine)],
+            header_timeout=self.http_header_timeout,
+            body_timeout=self.http_body_timeout,
+            max_connections=self.http_max_connections,
         )
 
     def add_job(self, job: ScheduledJob) -> None:
@@ -159,8 +169,11 @@ class App:
         self.scheduler.start()
         self._leadership_changed(self.leader.is_leader)
         self.dispatcher.start()
-        routes = [route for fe in self.front_ends for route in fe.routes()]
-        self.web.add_routes(routes)
+        routes = []
+        for fe in self.front_ends:
+            # Each front-end says how large a body its routes take (bot.web.MAX_BODY at most).
+            self.web.add_routes(fe.routes(), max_body=getattr(fe, "max_body", MAX_BODY))
+            routes.extend(fe.routes())
         try:
             await self.web.start()
         except OSError as exc:
@@ -255,6 +268,20 @@ def seed_if_empty(store: PriceStore, *, now: datetime) -> int:
     return len(report.events)
 
 
+def mount_agents(app: App, store: PriceStore, answers: AnswersEngine, settings: Settings) -> None:
+    """MCP for agents at /mcp, answering from the chat's own snapshot (docs/mcp.md)."""
+    from bot.mcp.http import mount_mcp
+    from bot.mcp.tools import PriceTools
+
+    assert settings.mcp_token is not None
+    tools = PriceTools(
+        store, answers.chat_cache, clock=app.clock, free_confirm_days=settings.free_confirm_days
+    )
+    token = settings.mcp_token.get_secret_value()
+    app.web.mount(lambda web_app: mount_mcp(web_app, tools, token=token))
+    log.info("MCP for agents at /mcp (bearer token required)")
+
+
 def platform_limits(settings: Settings) -> RateLimits:
     """Each platform's limits; Telegram's bot-wide rate comes from the settings."""
     telegram = replace(TELEGRAM, per_bot=settings.telegram_messages_per_second)
@@ -285,7 +312,13 @@ def platform_front_ends(
         from bot.chat.telegram import TelegramFrontEnd
 
         menu = [(entry.name, entry.summary) for entry in commands.registry.entries()]
-        front_ends.append(TelegramFrontEnd(settings, commands, menu=menu))
+
+        async def chat_gone(chat_id: str) -> None:
+            """Removed from a group or blocked: stop now, not at the next failed send."""
+            key = ChatKey(Platform.TELEGRAM.value, chat_id)
+            await asyncio.to_thread(subs.deactivate_chat, key)
+
+        front_ends.append(TelegramFrontEnd(settings, commands, menu=menu, on_chat_gone=chat_gone))
     if slack_enabled(settings):
         front_ends.append(slack_front_end(settings, commands, subs))
     return front_ends
@@ -348,8 +381,17 @@ def build_app(
         questions=answers,
         saved_questions=answers,
         workspaces=WorkspaceStore(engine),
+        charts=ChartPool(workers=settings.chart_workers, queue=settings.chart_queue),
     )
-    commands = Commands(services)
+    commands = Commands(
+        services,
+        flood=FloodGuard(
+            FloodLimits(
+                per_user=settings.commands_per_user_per_minute,
+                per_chat=settings.commands_per_chat_per_minute,
+            )
+        ),
+    )
     app_front_ends: list[FrontEnd]
     holder: list[App] = []
     if front_ends is not None:
@@ -410,11 +452,24 @@ def build_app(
         ],
         http_host=settings.http_host,
         http_port=settings.http_port,
+        http_header_timeout=settings.http_header_timeout,
+        http_body_timeout=settings.http_body_timeout,
+        http_max_connections=settings.http_max_connections,
         clock=clock,
         metrics=metrics,
         leader_interval=settings.leader_interval,
     )
     holder.append(app)
+    if settings.board:
+        from bot.board.site import Board
+
+        board = Board(
+            store, answers.chat_cache, clock=clock, free_confirm_days=settings.free_confirm_days
+        )
+        # Pages and a feed: nothing the board serves takes a body.
+        app.web.add_routes(board.routes(), max_body=SMALL_BODY)
+    if settings.mcp_token is not None:
+        mount_agents(app, store, answers, settings)
     if settings.poll_sources:
         # The price sources refresh on their own intervals (docs/sources.md).
         app.sources = SourceJobs(

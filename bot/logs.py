@@ -1,11 +1,15 @@
 """Logging: text for people, one JSON object a line for machines, and never a secret.
 
-`setup_logging(settings)` is called once at start. Every record is redacted at
-the last moment (after formatting, tracebacks included), so a token that slips
-into a message, an exception or a library's log line (httpx logs Telegram's
-request URLs, which carry the bot token) is replaced by `[REDACTED]`:
+`setup_logging(settings)` is called once at start. Every record, of every library
+and at every level, is redacted when it is made (a log record factory: before any
+handler sees it, ours or a test runner's or one a library adds), and again by our
+formatters after formatting, tracebacks included. So a token that slips into a
+message, an exception or a library's log line (httpx logs Telegram's request URLs,
+which carry the bot token; python-telegram-bot logs setWebhook's `secret_token` at
+DEBUG) is replaced by `[REDACTED]`:
 
-- the values of every secret setting (tokens, signing and client secrets),
+- the values of every secret setting (tokens, signing and client secrets), and the
+  webhook secret derived from the Telegram token when none is set,
 - anything shaped like a Telegram bot token (`123456789:AA…`) or a Slack token
   (`xoxb-…`, `xoxp-…`, `xapp-…`, …),
 - the password in a database URL (`postgresql://user:secret@host` → `user:[REDACTED]@`).
@@ -15,15 +19,16 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import IO, Any
 
 from pydantic import SecretStr
 
-from bot.settings import Settings
+from bot.settings import Settings, derived_webhook_secret
 
 REDACTED = "[REDACTED]"
 
@@ -65,14 +70,54 @@ class Redactor:
 
 
 def secret_values(settings: Settings) -> list[str]:
-    """Every secret setting's value, and the password in the database URL."""
+    """Every secret setting's value, secrets derived from them, and database passwords."""
     values = [
         v.get_secret_value() for v in vars(settings).values() if isinstance(v, SecretStr) and v
     ]
+    if settings.telegram_token is not None:
+        values.append(derived_webhook_secret(settings.telegram_token.get_secret_value()))
     match = _URL_PASSWORD.search(settings.database_url)
     if match:
         values.append(match["pw"])
+    if os.environ.get("PGPASSWORD"):
+        values.append(os.environ["PGPASSWORD"])
     return values
+
+
+class _RedactingFactory:
+    """Makes log records with their message (and traceback) already redacted."""
+
+    def __init__(self, base: Callable[..., logging.LogRecord], redact: Redactor) -> None:
+        self.base = base
+        self.redact = redact
+
+    def __call__(self, *args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = self.base(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except Exception:  # a library's bad format string: leave it to the handler
+            return record
+        clean = self.redact(message)
+        if clean != message or record.args:
+            record.msg, record.args = clean, None
+        if record.exc_info and not record.exc_text:
+            # Formatters use exc_text as it is: the traceback is formatted here, redacted.
+            record.exc_text = self.redact(_TRACEBACKS.formatException(record.exc_info))
+        if record.stack_info:
+            record.stack_info = self.redact(record.stack_info)
+        return record
+
+
+_TRACEBACKS = logging.Formatter()
+
+
+def redact_every_record(redact: Redactor) -> None:
+    """Redact every log record as it is made, whoever logs it and whoever handles it."""
+    factory = logging.getLogRecordFactory()
+    if isinstance(factory, _RedactingFactory):
+        factory.redact = redact  # setup_logging called again: the newest secrets count
+    else:
+        logging.setLogRecordFactory(_RedactingFactory(factory, redact))
 
 
 class TextFormatter(logging.Formatter):
@@ -120,6 +165,7 @@ class JsonFormatter(logging.Formatter):
 def setup_logging(settings: Settings, *, stream: IO[str] | None = None) -> logging.Handler:
     """Send every log record to `stream` (stderr) in the configured format, redacted."""
     redact = Redactor(secret_values(settings))
+    redact_every_record(redact)
     formatter: logging.Formatter = (
         JsonFormatter(redact) if settings.log_format == "json" else TextFormatter(redact)
     )

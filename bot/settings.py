@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from decimal import Decimal
 from pathlib import Path
 from typing import Literal
@@ -35,8 +36,23 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
 
     # One HTTP server for everything pricebot serves (Slack, Telegram webhook, health).
-    http_host: str = "0.0.0.0"
+    # Loopback by default: a single-machine run is not reachable from the network until a
+    # deploy says so (containers set 0.0.0.0 and publish the port; see deploy/).
+    http_host: str = "127.0.0.1"
     http_port: int = 8080
+    # A client must send a request's headers within this many seconds (and its body
+    # within http_body_timeout), or its connection is closed; at most this many
+    # connections are open at once (fewer if the file limit, ulimit -n, is low).
+    http_header_timeout: float = Field(default=10.0, gt=0, le=300)
+    http_body_timeout: float = Field(default=10.0, gt=0, le=300)
+    http_max_connections: int = Field(default=256, ge=1, le=100_000)
+
+    # The read-only price board and Atom feed at / on the same port (docs/board.md).
+    board: bool = True
+
+    # MCP for agents over HTTP at /mcp on the same port (docs/mcp.md): served only when
+    # a token is set, and only to requests that send it as a bearer token.
+    mcp_token: SecretStr | None = None
 
     # Scale-out (docs/scaling.md): how often a replica checks or tries to take the leader
     # lock; a dead leader is replaced within about this many seconds.
@@ -63,7 +79,7 @@ class Settings(BaseSettings):
     slack_client_secret: SecretStr | None = None
     slack_scopes: str = (
         "commands,chat:write,chat:write.public,app_mentions:read,im:history,users:read,"
-        "channels:read,groups:read"
+        "channels:read,groups:read,im:read"
     )
     # OAuth redirect URL registered with Slack (needed when the app lists several).
     slack_redirect_uri: str | None = None
@@ -143,12 +159,28 @@ class Settings(BaseSettings):
     # A free offer without an end date is "free now" while a source confirmed it this
     # many days ago or less; after that answers say "was free, last confirmed DATE".
     free_confirm_days: int = Field(default=30, ge=1)
+    # Commands one user (across chats) and one chat (across users) may send a minute;
+    # past that the sender is told once to wait, and the rest are dropped (issue 14).
+    commands_per_user_per_minute: float = Field(default=20, ge=1, le=10_000)
+    commands_per_chat_per_minute: float = Field(default=60, ge=1, le=10_000)
+    # Charts drawn at once (each a CPU-bound worker thread apart from the database's), and
+    # how many may wait; past that /history says it is busy.
+    chart_workers: int = Field(default=1, ge=1, le=16)
+    chart_queue: int = Field(default=8, ge=0, le=1000)
     # The console front-end: "auto" runs it when no chat platform has credentials.
     console: Literal["auto", "on", "off"] = "auto"
 
     def redacted(self) -> dict[str, object]:
         """Settings with secrets hidden, for logs and `pricebot config`."""
         return self.model_dump(mode="json")
+
+
+def derived_webhook_secret(token: str) -> str:
+    """The Telegram webhook secret derived from the bot token, when none is set.
+
+    Every replica of one bot derives the same; the logs redact it like the token.
+    """
+    return hashlib.sha256(b"pricebot telegram webhook\0" + token.encode()).hexdigest()
 
 
 def load_settings() -> Settings:

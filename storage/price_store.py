@@ -397,6 +397,45 @@ class PriceStore:
             )
             return [event_from(row) for row in rows]
 
+    def events_since(
+        self,
+        *,
+        after_id: int = 0,
+        since: datetime | None = None,
+        vendors: Iterable[str] = (),
+        types: Iterable[str] = (),
+        models: Iterable[str] = (),
+        limit: int = 50,
+    ) -> list[PriceEvent]:
+        """Recent events, newest effective first: those with id > `after_id`, in force from
+        `since`, of models made or sold by one of `vendors`, of one of `types`, of one of
+        `models` (a model's id also matches the offers that sell it); empty means all.
+        """
+        query = select(PriceEventRow).where(PriceEventRow.id > after_id)
+        if since is not None:
+            query = query.where(PriceEventRow.effective_at >= require_utc(since, "since"))
+        wanted_types = sorted(set(types))
+        if wanted_types:
+            query = query.where(PriceEventRow.type.in_(wanted_types))
+        wanted_vendors = sorted(set(vendors))
+        if wanted_vendors:
+            # A vendor matches as the offer's seller or as its model's maker.
+            query = query.join(ModelRow, ModelRow.id == PriceEventRow.model_id).where(
+                or_(
+                    ModelRow.vendor_id.in_(wanted_vendors),
+                    *(ModelRow.canonical_id.startswith(v + "/") for v in wanted_vendors),
+                )
+            )
+        wanted_models = sorted(set(models))
+        if wanted_models:
+            offers = select(ModelRow.id).where(
+                or_(ModelRow.id.in_(wanted_models), ModelRow.canonical_id.in_(wanted_models))
+            )
+            query = query.where(PriceEventRow.model_id.in_(offers))
+        query = query.order_by(PriceEventRow.effective_at.desc(), PriceEventRow.id.desc())
+        with Session(self.engine) as session:
+            return [event_from(row) for row in session.scalars(query.limit(max(0, limit)))]
+
     def events_for(self, model_id: str) -> list[PriceEvent]:
         """Every event of one model, in the order they took effect."""
         with Session(self.engine) as session:

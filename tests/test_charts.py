@@ -6,7 +6,7 @@ import io
 
 from PIL import Image as PILImage
 
-from bot.chat.charts import caption, history_image, history_series, render_history
+from bot.chat.charts import ChartPool, caption, history_image, history_series, render_history
 from bot.sources import load_catalog
 from storage import PriceKind, PriceStore
 from tests.helpers import quote, utc
@@ -22,7 +22,7 @@ def load_price_war(store: PriceStore) -> None:
 
 async def test_qwen_long_history_is_a_png_with_the_cut_in_its_caption(store: PriceStore):
     load_price_war(store)
-    image = await history_image(store, "alibaba/qwen-long", now=NOW)
+    image = await history_image(store, "alibaba/qwen-long", now=NOW, charts=ChartPool())
     assert image is not None
     picture = PILImage.open(io.BytesIO(image.png))
     picture.load()
@@ -36,7 +36,7 @@ async def test_qwen_long_history_is_a_png_with_the_cut_in_its_caption(store: Pri
 
 
 async def test_a_model_without_prices_has_no_chart(store: PriceStore):
-    assert await history_image(store, "nobody/nothing", now=NOW) is None
+    assert await history_image(store, "nobody/nothing", now=NOW, charts=ChartPool()) is None
 
 
 def test_free_steps_repeats_and_other_currencies(sqlite_store: PriceStore):

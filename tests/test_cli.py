@@ -76,6 +76,8 @@ def test_prices_set_prints_the_events_it_caused(database_url: str) -> None:
         "1",
         "--output",
         "2",
+        "--currency",
+        "USD",
     )
     assert "new_model acme/acme-1" in new.stdout
     shown = pricebot(database_url, "prices", "show", "alibaba/qwen-long")

@@ -33,6 +33,7 @@ OTHER_ENV = {
     "MPLCONFIGDIR",  # matplotlib's cache, in a writable place
     "POSTGRES_PASSWORD",  # the postgres image's password (compose)
     "PRICEBOT_PUBLISH_PORT",  # compose: the host port (interpolated, not read by pricebot)
+    "PRICEBOT_PUBLISH_ADDRESS",  # compose: the host address it is published on (loopback)
 }
 DEFAULT_PORT = Settings.model_fields["http_port"].default
 
@@ -172,6 +173,10 @@ def test_compose_file_starts_pricebot_with_postgresql() -> None:
     assert url.username == postgres["environment"]["POSTGRES_USER"]
     port = int(env["PRICEBOT_HTTP_PORT"])
     assert any(str(p).endswith(f":{port}") for p in pricebot["ports"])
+    # Published on the host's loopback unless the operator opens it (issue 14).
+    assert all(
+        str(p).startswith("${PRICEBOT_PUBLISH_ADDRESS:-127.0.0.1}:") for p in pricebot["ports"]
+    )
     for key in env:
         assert key in SETTINGS | OTHER_ENV, f"{key} is not a pricebot setting"
 

@@ -78,7 +78,12 @@ async def test_start_sets_the_webhook_and_never_polls(
     _, url = webhook
     assert telegram_api.webhook == {"url": url, "secret_token": "k3y_for-pricebot"}
     [call] = telegram_api.calls_to("setWebhook")
-    assert call.params["allowed_updates"] == ["message", "channel_post", "callback_query"]
+    assert call.params["allowed_updates"] == [
+        "message",
+        "channel_post",
+        "callback_query",
+        "my_chat_member",
+    ]
     assert telegram_api.calls_to("getUpdates") == []
 
 

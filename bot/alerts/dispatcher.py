@@ -7,7 +7,8 @@ recorded in small batches; a message can go out twice only if the process dies
 between sending it and recording that (the in-flight window).
 
 Notifier errors decide what comes next:
-- RetryAfter: the platform pauses for as long as it said; the delivery waits that long.
+- RetryAfter: that chat waits as long as it said (capped), its deliveries with it; other
+  chats go on. Only a bot-wide one pauses the whole platform, for a bounded time.
 - ChatGone: the chat is marked inactive; nothing more is owed to it.
 - ChatMoved: the chat's subscriptions move to the new id and the message goes there.
 - TemporaryFailure, a timeout, anything else: retried with backoff, then a dead letter.
@@ -215,6 +216,13 @@ class Dispatcher:
         if hold.until is not None:
             return self._record(Outcome(delivery.id, "hold", at=hold.until, error=hold.reason))
         notifier = self.notifiers[chat.key.platform]
+        wait = self.limits.chat_wait(chat.key.platform, chat.key.chat_id)
+        if wait > 0:
+            # The chat was told "retry after" moments ago: its delivery waits, no one else.
+            at = now + timedelta(seconds=wait)
+            return self._record(
+                Outcome(delivery.id, "retry", at=at, error="chat waits (retry after)", counts=False)
+            )
         reply = compose(delivery, facts)
         key = chat.key
         for _ in range(self.options.max_moves):
@@ -231,8 +239,10 @@ class Dispatcher:
                 try:
                     sent = await asyncio.wait_for(notifier.send(message), self.options.send_timeout)
                 except RetryAfter as exc:
-                    self.limits.pause(key.platform, exc.seconds)
-                    at = self.clock() + timedelta(seconds=exc.seconds)
+                    wait = self.limits.retry_after(
+                        key.platform, key.chat_id, exc.seconds, bot_wide=exc.bot_wide
+                    )
+                    at = self.clock() + timedelta(seconds=wait)
                     return self._record(
                         Outcome(delivery.id, "retry", at=at, error=str(exc), counts=False)
                     )

@@ -7,6 +7,11 @@ stalling, so a strict platform never sees more than its limit in any window.
 A chat's spacing is measured from the moment its last message was let through
 (after the bot-wide wait), so waiting for the bot never squeezes two messages
 to one chat closer together than the chat allows.
+
+"Retry after N seconds" (a 429) is about one chat unless it says otherwise: Telegram's
+flood wait is per chat. That chat waits (at most CHAT_WAIT_CAP); every other chat goes
+on. Only a bot-wide 429 (the platform says so, or several chats get one within a
+second) pauses every send of that platform, and then for at most BOT_PAUSE_CAP.
 """
 
 from __future__ import annotations
@@ -33,6 +38,15 @@ SLACK = PlatformLimits(per_bot=None, per_chat=1.0)
 UNLIMITED = PlatformLimits()
 
 DEFAULTS: dict[str, PlatformLimits] = {"telegram": TELEGRAM, "slack": SLACK}
+
+# A chat's "retry after" is honoured up to this long; a longer one is retried then.
+CHAT_WAIT_CAP = 3600.0
+# A bot-wide pause lasts at most this long (the whole platform's sends wait meanwhile).
+BOT_PAUSE_CAP = 30.0
+# This many different chats told "retry after" within BOT_WIDE_WINDOW seconds means the
+# limit is the bot's, not theirs.
+BOT_WIDE_CHATS = 3
+BOT_WIDE_WINDOW = 1.0
 
 # Per-chat limiters of chats not heard from in this long are forgotten.
 _IDLE_SECONDS = 120.0
@@ -63,6 +77,8 @@ class RateLimits:
         self._bots: dict[str, AsyncLimiter] = {}
         self._chats: OrderedDict[tuple[str, str], _ChatGate] = OrderedDict()
         self._paused_until: dict[str, float] = {}
+        self._chat_paused: dict[tuple[str, str], float] = {}
+        self._recent_429: dict[str, list[tuple[float, str]]] = {}
         self._share = 1
 
     def share(self, replicas: int) -> None:
@@ -80,9 +96,47 @@ class RateLimits:
         return self.limits.get(platform, UNLIMITED)
 
     def pause(self, platform: str, seconds: float) -> None:
-        """The platform said "retry after": nothing more goes to it for that long."""
-        until = time.monotonic() + max(0.0, seconds)
+        """A bot-wide "retry after": nothing more goes to the platform for that long (capped)."""
+        until = time.monotonic() + min(max(0.0, seconds), BOT_PAUSE_CAP)
         self._paused_until[platform] = max(until, self._paused_until.get(platform, 0.0))
+
+    def retry_after(
+        self, platform: str, chat_id: str, seconds: float, *, bot_wide: bool = False
+    ) -> float:
+        """The platform said "retry after" for a send to `chat_id`: that chat waits.
+
+        Returns the seconds the chat now waits (capped). A bot-wide one, said or seen
+        (several chats told within a second), pauses the whole platform too.
+        """
+        now = time.monotonic()
+        wait = min(max(0.0, seconds), CHAT_WAIT_CAP)
+        key = (platform, chat_id)
+        self._chat_paused[key] = max(now + wait, self._chat_paused.get(key, 0.0))
+        if len(self._chat_paused) > _MAX_CHATS:
+            self._chat_paused = {k: t for k, t in self._chat_paused.items() if t > now}
+        recent = [
+            (t, c) for t, c in self._recent_429.get(platform, []) if now - t < BOT_WIDE_WINDOW
+        ]
+        recent.append((now, chat_id))
+        self._recent_429[platform] = recent[-BOT_WIDE_CHATS * 4 :]
+        if bot_wide or len({c for _, c in recent}) >= BOT_WIDE_CHATS:
+            self.pause(platform, seconds)
+        return wait
+
+    def paused(self, platform: str) -> float:
+        """Seconds the whole platform still waits after a bot-wide "retry after"."""
+        return max(0.0, self._paused_until.get(platform, 0.0) - time.monotonic())
+
+    def chat_wait(self, platform: str, chat_id: str) -> float:
+        """Seconds this chat must still wait after its "retry after"; 0 when it may go."""
+        until = self._chat_paused.get((platform, chat_id))
+        if until is None:
+            return 0.0
+        left = until - time.monotonic()
+        if left <= 0:
+            del self._chat_paused[(platform, chat_id)]
+            return 0.0
+        return left
 
     async def acquire(self, platform: str, chat_id: str, *, group: bool) -> None:
         """Wait for the platform's pause, the bot's limit, then the chat's."""

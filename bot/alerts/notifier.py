@@ -36,11 +36,16 @@ class NotifierError(Exception):
 
 
 class RetryAfter(NotifierError):
-    """The platform asks us to wait `seconds` (Telegram RetryAfter, Slack 429)."""
+    """The platform asks us to wait `seconds` (Telegram RetryAfter, Slack 429).
 
-    def __init__(self, seconds: float) -> None:
-        super().__init__(f"retry after {seconds}s")
+    About the one chat sent to, unless `bot_wide` (the platform said the limit is the
+    bot's or the workspace's): then every send to the platform waits.
+    """
+
+    def __init__(self, seconds: float, *, bot_wide: bool = False) -> None:
+        super().__init__(f"retry after {seconds}s" + (" (bot-wide)" if bot_wide else ""))
         self.seconds = seconds
+        self.bot_wide = bot_wide
 
 
 class ChatGone(NotifierError):

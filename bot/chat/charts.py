@@ -2,8 +2,10 @@
 
 `history_series` is pure (no I/O, no clock: the caller passes `now`);
 `render_history` draws with matplotlib's Agg canvas (no pyplot, no global
-state) and is CPU-bound, so `history_image` runs it, and the store reads,
-in a worker thread: a chart never blocks the event loop.
+state) and is CPU-bound, so `history_image` reads the store in a worker thread
+and draws on a `ChartPool` of its own (bounded: a flood of /history is told
+"busy" rather than taking the threads every database call needs). A chart
+never blocks the event loop.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import io
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -188,18 +191,49 @@ def history_chart(series: HistorySeries) -> Image:
     return Image(png=render_history(series), caption=caption(series))
 
 
-async def history_image(store: PriceStore, model_id: str, *, now: datetime) -> Image | None:
-    """A model's price history chart, read and drawn in a worker thread; None without prices."""
+class ChartsBusy(Exception):
+    """More charts are waiting than the pool takes: the user is asked to try again."""
 
-    def build() -> Image | None:
+
+class ChartPool:
+    """Draws charts on threads of its own, `workers` at once and `queue` more waiting.
+
+    Drawing is CPU-bound and slow (a fraction of a second each); on the default pool a
+    flood of /history would take the threads every database call needs, and every other
+    user's reply (and every alert) would wait behind it.
+    """
+
+    def __init__(self, *, workers: int = 1, queue: int = 8) -> None:
+        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="charts")
+        self._room = workers + queue
+        self._taken = 0
+
+    async def draw(self, series: HistorySeries) -> Image:
+        """The chart of `series`; ChartsBusy at once when the pool is full."""
+        if self._taken >= self._room:
+            raise ChartsBusy
+        self._taken += 1
+        try:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._executor, history_chart, series)
+        finally:
+            self._taken -= 1
+
+
+async def history_image(
+    store: PriceStore, model_id: str, *, now: datetime, charts: ChartPool
+) -> Image | None:
+    """A model's price history chart: read on a worker thread, drawn on the chart pool."""
+
+    def read() -> HistorySeries:
         names = {m.model_id: m.display_name for m in store.models()}
-        series = history_series(
+        return history_series(
             model_id,
             names.get(model_id, model_id),
             store.history(model_id),
             store.events_for(model_id),
             now=now,
         )
-        return None if series.empty else history_chart(series)
 
-    return await asyncio.to_thread(build)
+    series = await asyncio.to_thread(read)
+    return None if series.empty else await charts.draw(series)

@@ -36,3 +36,6 @@ class Context:
     # Is this user an admin or owner of the whole workspace (Slack)? Then they may
     # change workspace-wide settings; False where a platform has no workspaces.
     team_admin: bool = False
+    # The app asked on the user's behalf (the Slack App Home runs several commands to
+    # draw one view): not counted against the user's command limit.
+    on_behalf: bool = False

@@ -7,7 +7,7 @@ import sys
 import typer
 from pydantic import ValidationError
 
-from bot.cli import ask, db, dbcopy, health, models, prices, run, show, sources
+from bot.cli import ask, db, dbcopy, health, mcp, models, prices, run, show, sources
 from bot.cli.common import UserError
 from bot.logs import setup_logging
 from bot.settings import Settings, load_settings
@@ -33,6 +33,7 @@ app.command("run")(run.run)
 app.command("demo")(run.demo)
 app.add_typer(run.deliveries_app, name="deliveries")
 app.command("health")(health.health)
+app.command("mcp")(mcp.mcp)
 
 
 def _setup_logging() -> None:

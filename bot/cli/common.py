@@ -29,12 +29,49 @@ def fail(message: str, example: str | None = None) -> NoReturn:
     raise UserError(message, example)
 
 
-def parse_date(text: str, option: str, command: str) -> date:
-    """A calendar date written YYYY-MM-DD; `command` makes the example."""
+# Dates a person may type: prices are no older than this, and no further ahead than
+# DATE_YEARS_AHEAD. Outside that a date is a typo (9999-12-31), and some would not even
+# fit the arithmetic or the database.
+EARLIEST_DATE = date(2000, 1, 1)
+DATE_YEARS_AHEAD = 5
+
+
+def latest_date(today: date | None = None) -> date:
+    """The last date a person may type: DATE_YEARS_AHEAD years from today."""
+    today = today or datetime.now(UTC).date()
+    return today.replace(year=today.year + DATE_YEARS_AHEAD, day=min(today.day, 28))
+
+
+def parse_date(
+    text: str,
+    option: str,
+    command: str,
+    *,
+    earliest: date = EARLIEST_DATE,
+    latest: date | None = None,
+    example: date | None = None,
+) -> date:
+    """A calendar date written YYYY-MM-DD within [earliest, latest]; `command` makes the example."""
+    shown = (example or date(2024, 5, 20)).isoformat()
     try:
-        return date.fromisoformat(text.strip())
+        day = date.fromisoformat(text.strip())
     except ValueError:
-        fail(f"{option} {text!r} is not a date (YYYY-MM-DD)", f"{command} {option} 2024-05-20")
+        fail(f"{option} {text!r} is not a date (YYYY-MM-DD)", f"{command} {option} {shown}")
+    last = latest or latest_date()
+    if not earliest <= day <= last:
+        fail(
+            f"{option} {day.isoformat()} is out of range: give a date from "
+            f"{earliest.isoformat()} to {last.isoformat()}",
+            f"{command} {option} {shown}",
+        )
+    return day
+
+
+def in_range(value: int, option: str, low: int, high: int, example: str) -> int:
+    """An integer option within [low, high], or one line and an example (exit 2)."""
+    if not low <= value <= high:
+        fail(f"{option} {value} is out of range: give {low:,} to {high:,}", example)
+    return value
 
 
 def start_of(day: date) -> datetime:

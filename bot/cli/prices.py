@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bot.cli.common import end_of, fail, open_store, parse_date, print_json, print_table, start_of
+from bot.cli.common import (
+    end_of,
+    fail,
+    in_range,
+    latest_date,
+    open_store,
+    parse_date,
+    print_json,
+    print_table,
+    start_of,
+)
+from bot.event_data import event_data
 from storage import (
     CURRENCIES,
     DateBasis,
@@ -21,7 +32,7 @@ from storage import (
     format_money,
     tier_label,
 )
-from storage.money import parse_amount, parse_currency, parse_unit
+from storage.money import MAX_AMOUNT, parse_amount, parse_currency, parse_unit, per_million
 
 if TYPE_CHECKING:
     from storage import PriceEvent, PriceStore
@@ -32,6 +43,12 @@ prices_app = typer.Typer(
 )
 
 ADMIN_SOURCE = "admin"
+# The longest context window or prompt-length tier a person may type (100M tokens; the
+# largest models take a few million). Above it, a typo; far above, it would not fit the
+# database's integer columns.
+MAX_TOKENS = 100_000_000
+# A price takes effect at most this many days ahead: vendors announce weeks, not years.
+MAX_DAYS_AHEAD = 366
 
 
 @catalog_app.command("load")
@@ -179,7 +196,10 @@ def prices_set(
     cached_input: Annotated[
         str | None, typer.Option("--cached-input", help="Cached input price.")
     ] = None,
-    currency: Annotated[str, typer.Option(help="CNY or USD.")] = "USD",
+    currency: Annotated[
+        str | None,
+        typer.Option(help="CNY, USD or EUR; default: the currency the model is priced in."),
+    ] = None,
     per: Annotated[str, typer.Option(help="What the prices are per: 1M or 1K tokens.")] = "1M",
     tier: Annotated[
         int, typer.Option(help="Prompt length above which these prices apply (0: base).")
@@ -196,13 +216,15 @@ def prices_set(
     ] = None,
     name: Annotated[str | None, typer.Option(help="Display name for a new model.")] = None,
     context: Annotated[
-        int | None, typer.Option(help="Context window in tokens, for a new model.")
+        str | None,
+        typer.Option(help="Context window in tokens, e.g. 128000 or 128k, for a new model."),
     ] = None,
 ) -> None:
     """Enter a price by hand (admin); prints the events it caused, which alert like any other."""
     example = "prices set alibaba/qwen-long --input 0.5 --output 2 --currency CNY --per 1M"
+    today = datetime.now(UTC).date()
     try:
-        cur = parse_currency(currency)
+        cur = parse_currency(currency) if currency is not None else None
         unit = parse_unit(per)
         amounts = {
             kind: parse_amount(text)
@@ -215,6 +237,17 @@ def prices_set(
         }
     except MoneyError as exc:
         fail(str(exc), example)
+    typed = {PriceKind.INPUT: input_price, PriceKind.OUTPUT: output_price}
+    typed[PriceKind.CACHED_INPUT] = cached_input
+    for kind, amount in amounts.items():
+        if per_million(amount, unit) > MAX_AMOUNT:
+            fail(
+                f"--{kind.value.replace('_', '-')} {typed[kind]} per {unit.value} is more than "
+                f"{MAX_AMOUNT:,} per 1M tokens: check the number and --per",
+                example,
+            )
+    in_range(tier, "--tier", 0, MAX_TOKENS, "prices set alibaba/qwen-long --input 1 --tier 32000")
+    context_window = _tokens(context, "--context") if context is not None else None
     if free:
         amounts = {
             kind: amounts.get(kind, parse_amount("0"))
@@ -232,10 +265,18 @@ def prices_set(
             "a zero price needs --free (a missing price is unknown, not free)",
             "prices set baidu/ernie-speed --free --currency CNY",
         )
+    if free_until and not free:
+        fail("--free-until needs --free", "prices set baidu/ernie-speed --free --free-until DATE")
+    soon = today + timedelta(days=30)
     until = (
         end_of(
             parse_date(
-                free_until, "--free-until", "prices set baidu/ernie-speed --free --currency CNY"
+                free_until,
+                "--free-until",
+                "prices set baidu/ernie-speed --free --currency CNY",
+                # A free offer that has already ended is history, not something to enter.
+                earliest=today,
+                example=soon,
             )
         )
         if free_until
@@ -244,7 +285,10 @@ def prices_set(
     when = (
         start_of(
             parse_date(
-                effective, "--effective", "prices set alibaba/qwen-long --input 0.5 --currency CNY"
+                effective,
+                "--effective",
+                "prices set alibaba/qwen-long --input 0.5 --currency CNY",
+                latest=min(latest_date(today), today + timedelta(days=MAX_DAYS_AHEAD)),
             )
         )
         if effective
@@ -261,6 +305,13 @@ def prices_set(
                 "prices set acme/acme-1 --vendor acme --input 1 --output 2 --currency USD",
             )
         model_id = candidate
+    if cur is None:
+        cur = _priced_in(store, model_id, when)
+        if cur is None:
+            fail(
+                f"{model_id} has no price in one currency yet: say which with --currency",
+                "prices set acme/acme-1 --vendor acme --input 1 --output 2 --currency USD",
+            )
     info = known.get(model_id)
     quote = Quote(
         model_id=model_id,
@@ -273,7 +324,7 @@ def prices_set(
             Price(kind, Money.of(amount, cur, unit), tier) for kind, amount in amounts.items()
         ),
         free_offer=FreeOffer(True, until, None) if free and until else None,
-        context_window=context if context else (info.context_window if info else None),
+        context_window=context_window or (info.context_window if info else None),
         source_ref="entered with pricebot prices set",
     )
     # An admin's price is compared with what users see now, whichever source said it.
@@ -286,41 +337,49 @@ def prices_set(
         typer.echo(describe_event(e))
 
 
+def _tokens(text: str, option: str) -> int:
+    """'128000', '128k', '1M' → tokens, from 1 to MAX_TOKENS; anything else exits 2."""
+    example = "prices set acme/acme-1 --vendor acme --input 1 --currency USD --context 128k"
+    cleaned = text.strip().lower().replace(",", "").replace("_", "")
+    factor = {"k": 1_000, "m": 1_000_000}.get(cleaned[-1:], 1)
+    digits = cleaned[:-1] if factor > 1 else cleaned
+    if not digits.isascii() or not digits.isdecimal() or len(digits) > 1000:
+        fail(f"{option} {text!r} is not a number of tokens", example)
+    return in_range(int(digits) * factor, option, 1, MAX_TOKENS, example)
+
+
+def _priced_in(store: PriceStore, model_id: str, when: datetime) -> str | None:
+    """The currency a model is priced in by every source; None when none or several.
+
+    A price typed without --currency is in the model's own currency: recording a CNY
+    model's 0.4 as USD would be a 600% "increase", and an alert when corrected.
+    """
+    latest: dict[str, str] = {}
+    for point in store.history(model_id):  # oldest first: the last one per source wins
+        if point.effective_at <= max(when, datetime.now(UTC)):
+            latest[point.source] = point.amount.currency
+    currencies = set(latest.values())
+    return currencies.pop() if len(currencies) == 1 else None
+
+
 def events(
     since: Annotated[int, typer.Option(help="Only events after this id.")] = 0,
     limit: Annotated[int, typer.Option(help="At most this many.")] = 200,
     json_out: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """The event log: cuts, increases, free, paid again, new models, in id order."""
+    # Event ids are 32-bit in the database; a larger --since or --limit is a typo.
+    in_range(since, "--since", 0, 2**31 - 1, "events --since 120")
+    in_range(limit, "--limit", 1, 1_000_000, "events --limit 50")
     store = open_store()
     found = store.events_after(since, limit)
     if json_out:
-        print_json([event_json(e) for e in found])
+        print_json([event_data(e) for e in found])
         return
     if not found:
         typer.echo(f"no events after id {since}")
     for e in found:
         typer.echo(describe_event(e))
-
-
-def event_json(e: PriceEvent) -> dict[str, object]:
-    return {
-        "id": e.id,
-        "type": e.type.value,
-        "model": e.model_id,
-        "kind": e.kind.value if e.kind else None,
-        "tier": e.tier,
-        "old": None if e.old is None else {"amount": str(e.old.amount), "currency": e.old.currency},
-        "new": None if e.new is None else {"amount": str(e.new.amount), "currency": e.new.currency},
-        "percent": None if e.percent is None else str(e.percent),
-        "effective": e.effective_at.isoformat(),
-        "date_basis": e.date_basis.value,
-        "not_before": e.not_before.isoformat() if e.not_before else None,
-        "free_until": e.free_until.isoformat() if e.free_until else None,
-        "cap": e.cap_note,
-        "source": e.source,
-        "history": e.history,
-    }
 
 
 def describe_event(e: PriceEvent) -> str:

@@ -79,8 +79,8 @@ def deliveries(
         wanted = list(_OPEN) if status == "owed" else [status]
         if not set(wanted) <= known:
             fail(f"--status {status!r} is not a delivery status", "deliveries --status dead")
-    if limit < 0:
-        fail("--limit must be 0 or more", "deliveries --limit 20")
+    if not 0 <= limit <= 1_000_000:
+        fail("--limit must be from 0 to 1,000,000", "deliveries --limit 20")
     from storage import DeliveryStore
 
     outbox = DeliveryStore(open_store().engine)

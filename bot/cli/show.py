@@ -15,7 +15,8 @@ import typer
 
 from bot.cli.common import fail, open_store, print_json, print_table
 from bot.cli.models import Offer, listing_note, resolve
-from bot.cli.prices import describe_event, event_json, prices_app
+from bot.cli.prices import describe_event, prices_app
+from bot.event_data import event_data
 from storage import DateBasis, PriceKind, PricePoint, format_money, tier_label
 
 _BASIS = {
@@ -108,7 +109,7 @@ def prices_show(
                     for (kind, tier), sources in sorted(agree.items())
                 ],
                 "history": [_point_json(p) for p in points],
-                "events": [event_json(e) for e in events],
+                "events": [event_data(e) for e in events],
             }
         )
         return

@@ -508,6 +508,8 @@ def _channel_json(channel: Channel) -> dict[str, Any]:
         "is_private": channel.is_private or channel.is_im,
         "is_archived": channel.is_archived,
         "creator": channel.creator,
+        # A DM names its other member, as Slack's does.
+        **({"user": channel.creator} if channel.is_im else {}),
         "context_team_id": channel.team_id,
         "is_member": True,
     }

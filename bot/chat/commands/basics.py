@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.chat.commands.parsing import Invalid
 from bot.chat.commands.services import Services, chat_key, db
-from bot.chat.context import Context
+from bot.chat.context import ChatType, Context
 from bot.messages import Button, Reply
 
 
@@ -54,14 +54,32 @@ async def handle_help(topic: str, ctx: Context, services: Services) -> list[Repl
         lines.append("Examples: " + " · ".join(entry.examples))
         if entry.changes_chat:
             lines.append("In groups and channels only the chat's admins can use it.")
+            if _admin_in_group(ctx):
+                lines.append(ADMIN_CACHE_NOTE)
         return [Reply(title=f"/{entry.name}", lines=tuple(lines))]
+    footnotes = [
+        "Type a question without a command too: “cheapest for 1M tokens with 128k "
+        "context?”. /help subscribe explains one command.",
+    ]
+    if _admin_in_group(ctx):
+        footnotes.append(ADMIN_CACHE_NOTE)
     return [
         Reply(
             title="pricebot commands",
             lines=tuple(f"/{e.name} — {e.summary}" for e in registry.entries()),
-            footnotes=(
-                "Type a question without a command too: “cheapest for 1M tokens with 128k "
-                "context?”. /help subscribe explains one command.",
-            ),
+            footnotes=tuple(footnotes),
         )
     ]
+
+
+# Who is an admin is asked of Telegram or Slack and remembered for a minute (their rate
+# limits); admins should know a change of rights takes that long to count.
+ADMIN_CACHE_NOTE = (
+    "For admins: who is an admin is checked with the platform and remembered for up to "
+    "a minute, so someone made or removed as admin can (or still can) change this chat's "
+    "alerts for up to a minute after."
+)
+
+
+def _admin_in_group(ctx: Context) -> bool:
+    return ctx.is_admin and ctx.chat_type is not ChatType.PRIVATE

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 
-from bot.chat.charts import history_image
+from bot.chat.charts import ChartsBusy, history_image
 from bot.chat.commands.parsing import Invalid
 from bot.chat.commands.registry import error
 from bot.chat.commands.services import Services, db
@@ -35,7 +35,16 @@ async def handle_history(name: str, ctx: Context, services: Services) -> list[Re
         close = difflib.get_close_matches(name.lower(), known, n=3, cutoff=0.6)
         hint = f" Did you mean {', '.join(close)}?" if close else ""
         return error(f"I don't know a model called “{name}”.{hint}", EXAMPLE)
-    image = await history_image(services.store, model_id, now=ctx.now)
+    try:
+        image = await history_image(services.store, model_id, now=ctx.now, charts=services.charts)
+    except ChartsBusy:
+        return [
+            Reply(
+                title="Many charts are being drawn right now",
+                kind=ReplyKind.ERROR,
+                lines=(f"Please try again in a minute: {EXAMPLE}",),
+            )
+        ]
     if image is None:
         return [Reply(title=f"No prices recorded for {model_id} yet", lines=(f"Try {EXAMPLE}",))]
     _, models = await db(services.names)

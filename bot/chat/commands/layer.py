@@ -6,10 +6,13 @@ the console) calls it the same way, so a command behaves the same everywhere.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import logging
+import re
 
 from bot.chat.commands.catalog import default_registry
+from bot.chat.commands.flood import FloodGuard
 from bot.chat.commands.parsing import Invalid, split_command
 from bot.chat.commands.questions import handle_question
 from bot.chat.commands.registry import Registry, error
@@ -21,18 +24,50 @@ from bot.messages import Reply, ReplyKind
 log = logging.getLogger(__name__)
 
 _EXAMPLES = ("/help", "/subscribe deepseek", "cheapest for 1M tokens?")
+# NUL and the other C0 controls but tab and newline: PostgreSQL refuses NUL in text, and
+# none of them means anything in a command. Taken out before anything reads the text.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Longer messages are cut: no command or question needs more, and every parser stays cheap.
+MAX_TEXT = 4096
+
+
+def clean_text(text: str) -> str:
+    """Text as a user typed it, without control characters, at most MAX_TEXT long."""
+    return _CONTROLS.sub("", text[: MAX_TEXT * 2])[:MAX_TEXT]
+
+
+def clean_context(ctx: Context) -> Context:
+    """The Context with control characters taken out of what a platform let users write."""
+    name = ctx.user_name
+    if name is not None and _CONTROLS.search(name):
+        return dataclasses.replace(ctx, user_name=clean_text(name))
+    return ctx
 
 
 class Commands:
     """pricebot's CommandLayer."""
 
-    def __init__(self, services: Services, registry: Registry | None = None) -> None:
+    def __init__(
+        self,
+        services: Services,
+        registry: Registry | None = None,
+        *,
+        flood: FloodGuard | None = None,
+    ) -> None:
         self.services = services
         self.registry = registry or default_registry()
         services.registry = self.registry
+        # One user's (or one chat's) flood of commands must not slow everyone else down;
+        # the composition root always gives one (None: no limit, for tests of one command).
+        self.flood = flood
 
     async def handle(self, text: str, ctx: Context) -> list[Reply]:
         """Answer a command or a free-text question, e.g. '/subscribe deepseek'."""
+        text, ctx = clean_text(text), clean_context(ctx)
+        if self.flood is not None and not ctx.on_behalf:
+            refused = await self.flood.check(ctx)
+            if refused is not None:
+                return refused
         try:
             return await self._handle(text, ctx)
         except Exception:
@@ -48,6 +83,7 @@ class Commands:
 
     async def press(self, action: str, ctx: Context) -> list[Reply]:
         """Answer a button press. Actions are commands; they act on the pressing chat only."""
+        action = clean_text(action)
         command = split_command(action)
         if command is None or self.registry.get(command.name) is None:
             return error("that button is no longer valid", "/subscriptions")

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any, ParamSpec, Protocol, TypeVar
 
 from bot.alerts.evaluate import AlertEvaluator, SavedQuestions
+from bot.chat.charts import ChartPool
 from bot.chat.context import Context
 from bot.messages import Reply
 from storage import (
@@ -79,6 +80,8 @@ class Services:
     extra: dict[str, Any] = field(default_factory=dict)
     # Workspace-wide settings (Slack): may everyone change a channel's alerts?
     workspaces: WorkspaceStore | None = None
+    # Where /history draws its charts: threads apart from the database's, bounded.
+    charts: ChartPool = field(default_factory=ChartPool)
 
     def names(self) -> tuple[dict[str, str], dict[str, str]]:
         """Vendor id → name and model id → display name, for describing subscriptions."""

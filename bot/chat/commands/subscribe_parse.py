@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from bot.chat.commands.parsing import Invalid, parse_money, parse_size
 from storage import Basis, Mode
+from storage.money import MAX_AMOUNT
 
 SUBSCRIBE_EXAMPLE = "/subscribe deepseek"
 _TARGET_WORDS = {"under", "below", "<", "<=", "≤", "target", "at-most", "max", "低于"}
@@ -110,6 +111,12 @@ def parse_subscribe(args: str) -> SubscribeRequest | Invalid:
             (amount, currency), used = money
             if amount <= 0:
                 return Invalid("a target price must be above zero", "/subscribe under ¥1")
+            if amount > MAX_AMOUNT:
+                # Saved, it would break this chat's /subscriptions (and mean nothing).
+                return Invalid(
+                    f"a target price must be at most {MAX_AMOUNT:,} per 1M tokens",
+                    "/subscribe under ¥1",
+                )
             fields["target"] = (amount, currency)
             i += 1 + used
             continue

@@ -22,12 +22,12 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.chat.context import ChatType
+from bot.chat.context import ChatType, Context
 from bot.chat.ports import CommandLayer
 from bot.chat.slack.commands import SlackRequest, for_slack, parse_request, strip_mentions
 from bot.chat.slack.home import HOME_ACTION_PREFIX, Home, home_dm, split_home_action
 from bot.chat.slack.messages import ACTION_PREFIX, SlackMessage, render_all
-from bot.chat.slack.people import People, chat_type
+from bot.chat.slack.people import People
 from bot.messages import Reply, ReplyKind
 
 log = logging.getLogger(__name__)
@@ -93,7 +93,7 @@ class SlackAdapter:
         await ack()
         request = self._parse(command.get("text", ""))
         channel_id = command["channel_id"]
-        replies = await self._ask(
+        replies, ctx = await self._ask(
             request,
             client,
             team_id=command["team_id"],
@@ -103,7 +103,7 @@ class SlackAdapter:
         )
         if not replies:
             return
-        in_dm = chat_type(channel_id) is ChatType.PRIVATE
+        in_dm = ctx.chat_type is ChatType.PRIVATE
         await _respond(respond, render_all(replies), visibility(request, replies, in_dm=in_dm))
 
     # ------------------------------------------------------------------ mentions and DMs
@@ -114,7 +114,7 @@ class SlackAdapter:
         """Answer `@pricebot cheapest for 1M tokens?` in a channel."""
         request = self._parse(strip_mentions(event.get("text", "")))
         channel_id, user_id = event["channel"], event["user"]
-        replies = await self._ask(
+        replies, _ = await self._ask(
             request,
             client,
             team_id=_team(body, event),
@@ -145,7 +145,7 @@ class SlackAdapter:
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
             return
         request = self._parse(event.get("text", ""))
-        replies = await self._ask(
+        replies, _ = await self._ask(
             request,
             client,
             team_id=_team(body, event),
@@ -243,11 +243,11 @@ class SlackAdapter:
         channel_id: str,
         user_id: str,
         user_name: str | None = None,
-    ) -> list[Reply]:
+    ) -> tuple[list[Reply], Context]:
         ctx = await self._people.context(
             client, team_id=team_id, channel_id=channel_id, user_id=user_id, user_name=user_name
         )
-        return await self._guarded(self._commands.handle(request.text, ctx))
+        return await self._guarded(self._commands.handle(request.text, ctx)), ctx
 
     async def _guarded(self, work: Awaitable[list[Reply]]) -> list[Reply]:
         """The command layer's Replies (as Slack users type commands), or a short apology."""

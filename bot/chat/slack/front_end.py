@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -30,6 +30,7 @@ from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAutho
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine
 
 from bot.alerts.notifier import Notifier
@@ -78,6 +79,9 @@ class SlackFrontEnd:
     """pricebot's Slack app: listeners, its HTTP routes or Socket Mode link, and its Notifier."""
 
     name = "slack"
+    # Slack's largest payloads (a button press carries the whole message and view state)
+    # are tens of KB.
+    max_body = 1024 * 1024
 
     def __init__(
         self,
@@ -109,6 +113,8 @@ class SlackFrontEnd:
                 "App Credentials), or set PRICEBOT_SLACK_APP_TOKEN (xapp-…) for Socket Mode"
             )
         self.socket_mode = bool(app_token)
+        # Socket Mode has no signing secret (and no HTTP route that would need one).
+        self._verifier = SignatureVerifier(secret) if secret else None
         self._app_token = app_token
         self._clock = clock
         self._store = SlackStore(engine)
@@ -251,8 +257,25 @@ class SlackFrontEnd:
 
     async def handle_events(self, request: web.Request) -> web.Response:
         """Slash commands, events and button presses, checked and dispatched by Bolt."""
-        response = await self.app.async_dispatch(await to_bolt_request(request))
+        try:
+            bolt_request = await to_bolt_request(request)
+        except (ValueError, RecursionError):
+            # Bolt parses the body before it checks the signature: say which is wrong.
+            if not self._signed(await request.read(), request.headers):
+                return web.Response(status=401, text="invalid request")
+            log.warning("Slack: a signed request whose body does not parse was refused")
+            return web.Response(status=400, text="the body does not parse")
+        response = await self.app.async_dispatch(bolt_request)
         return await to_aiohttp_response(response)
+
+    def _signed(self, body: bytes, headers: Mapping[str, str]) -> bool:
+        """Does the request carry a valid, fresh Slack signature?"""
+        timestamp = headers.get("X-Slack-Request-Timestamp", "")
+        if self._verifier is None or not timestamp.isascii() or not timestamp.isdecimal():
+            return False
+        return self._verifier.is_valid(
+            body=body, timestamp=timestamp, signature=headers.get("X-Slack-Signature", "")
+        )
 
     async def handle_install(self, request: web.Request) -> web.Response:
         """The 'Add to Slack' page; sets the OAuth state cookie."""
@@ -271,8 +294,12 @@ class SlackFrontEnd:
     # ------------------------------------------------------------------ internals
 
     async def _dedupe(self, body: dict[str, Any], next: Callable[[], Awaitable[None]]) -> Any:
-        """Handle each Events API event_id once, even when Slack retries it."""
+        """Handle each Events API event_id once, even when Slack retries it; and each slash
+        command or button press (its trigger_id) once, even when someone replays the signed
+        request within the 5 minutes its signature is good for."""
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if not event_id and body.get("trigger_id"):
+            event_id = f"trigger:{body['trigger_id']}"[:64]
         if event_id:
             now = self._clock()
             first = await asyncio.to_thread(self._store.first_sight, str(event_id), now=now)

@@ -8,6 +8,7 @@ it was drawn for, with the presser's rights there (checked by the command layer)
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -131,6 +132,8 @@ class Home:
         return blocks
 
     async def _ask(self, ctx: Context, commands: Sequence[str]) -> list[Reply]:
+        # One view, several commands: none counts against the user's command limit.
+        ctx = dataclasses.replace(ctx, on_behalf=True)
         replies: list[Reply] = []
         for command in commands:
             try:

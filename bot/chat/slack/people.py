@@ -4,8 +4,9 @@ Whether the user may change a channel's subscriptions is the command layer's rul
 the adapter only finds out the facts it needs: is the user a workspace admin or
 owner (users.info; `team_admin`), or the channel's creator (conversations.info);
 either makes them `is_admin` of the channel. In a DM the user is the admin of
-their own conversation with pricebot. Answers are cached for
-a minute so a burst of commands does not spend Slack's rate limits.
+their own conversation with pricebot: a DM is what conversations.info says is one
+(`is_im`, with that user), never an id that merely starts with `D`. Answers are
+cached for a minute so a burst of commands does not spend Slack's rate limits.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from slack_sdk.errors import SlackApiError
@@ -26,9 +28,19 @@ log = logging.getLogger(__name__)
 _TTL_SECONDS = 60.0
 
 
-def chat_type(channel_id: str) -> ChatType:
-    """D… is a DM with the bot; everything else (C…, G…) is a channel."""
-    return ChatType.PRIVATE if channel_id.startswith("D") else ChatType.GROUP
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    """What conversations.info says about a channel: is it a DM, with whom, who made it."""
+
+    is_im: bool = False
+    im_user: str | None = None
+    creator: str | None = None
+
+    def chat_type_for(self, user_id: str) -> ChatType:
+        """PRIVATE only in the user's own DM with pricebot; else a channel (fails closed)."""
+        if self.is_im and (self.im_user or self.creator) == user_id:
+            return ChatType.PRIVATE
+        return ChatType.GROUP
 
 
 class People:
@@ -40,7 +52,7 @@ class People:
         self._clock = clock
         self._monotonic = monotonic
         self._users: dict[tuple[str, str], tuple[float, dict[str, object]]] = {}
-        self._creators: dict[tuple[str, str], tuple[float, str | None]] = {}
+        self._conversations: dict[tuple[str, str], tuple[float, Conversation]] = {}
 
     async def context(
         self,
@@ -52,7 +64,8 @@ class People:
         user_name: str | None = None,
     ) -> Context:
         """The neutral request for `user_id` in `channel_id` of workspace `team_id`."""
-        kind = chat_type(channel_id)
+        conversation = await self._conversation(client, team_id, channel_id)
+        kind = conversation.chat_type_for(user_id)
         user = await self._user(client, team_id, user_id)
         team_admin = bool(
             user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner")
@@ -60,7 +73,7 @@ class People:
         if kind is ChatType.PRIVATE:
             is_admin = True
         else:
-            is_admin = team_admin or user_id == await self._creator(client, team_id, channel_id)
+            is_admin = team_admin or user_id == conversation.creator
         locale = str(user.get("locale") or "")
         return Context(
             chat=ChatRef(Platform.SLACK, channel_id, team_id),
@@ -90,21 +103,29 @@ class People:
         self._users[key] = (self._monotonic() + _TTL_SECONDS, user)
         return user
 
-    async def _creator(self, client: AsyncWebClient, team_id: str, channel_id: str) -> str | None:
+    async def _conversation(
+        self, client: AsyncWebClient, team_id: str, channel_id: str
+    ) -> Conversation:
         key = (team_id, channel_id)
-        cached = self._creators.get(key)
+        cached = self._conversations.get(key)
         if cached is not None and cached[0] > self._monotonic():
             return cached[1]
         try:
             answer = await client.conversations_info(channel=channel_id)
-            creator = answer["channel"].get("creator")
+            channel = answer["channel"]
         except SlackApiError as exc:
+            # Fail closed: an unknown conversation is a channel, and nobody its creator.
             log.warning(
                 "conversations.info for %s in %s failed: %s",
                 channel_id,
                 team_id,
                 exc.response.get("error"),
             )
-            return None
-        self._creators[key] = (self._monotonic() + _TTL_SECONDS, creator)
-        return str(creator) if creator else None
+            return Conversation()
+        conversation = Conversation(
+            is_im=bool(channel.get("is_im")),
+            im_user=str(channel["user"]) if channel.get("user") else None,
+            creator=str(channel["creator"]) if channel.get("creator") else None,
+        )
+        self._conversations[key] = (self._monotonic() + _TTL_SECONDS, conversation)
+        return conversation

@@ -8,18 +8,24 @@ become Telegram messages. Every rule lives in the command layer.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import hmac
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from aiohttp import web
-from telegram import CallbackQuery, Message, Update
+from telegram import CallbackQuery, ChatMember, Message, Update
 from telegram.error import BadRequest, InvalidToken, RetryAfter, TelegramError
-from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
 
 from bot.alerts.notifier import Notifier
 from bot.chat.context import ChatType, Context
@@ -33,12 +39,14 @@ from bot.chat.telegram.paging import more_request, page, page_count
 from bot.chat.telegram.sending import send_reply
 from bot.chat.telegram.updates import Addressed, addressed, chat_type, language
 from bot.messages import ChatRef, Platform, Reply, ReplyKind
-from bot.settings import Settings
+from bot.settings import Settings, derived_webhook_secret
+from bot.web import json_body
 
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-ALLOWED_UPDATES = ["message", "channel_post", "callback_query"]
+# my_chat_member: the bot itself was removed from (or blocked in) a chat.
+ALLOWED_UPDATES = ["message", "channel_post", "callback_query", "my_chat_member"]
 # How long one getUpdates request waits for news (Telegram allows up to 50 s).
 POLL_TIMEOUT = 30
 # Answers to commands honour Telegram's "retry after" this often, for waits up to this long.
@@ -64,6 +72,11 @@ FAILED = Reply(
 )
 
 
+# A chat the bot is no longer in: left (removed) or kicked (banned, or blocked by a user).
+_GONE_STATUSES = frozenset({ChatMember.LEFT, ChatMember.BANNED})
+ChatGoneHook = Callable[[str], Awaitable[None]]
+
+
 class TelegramStartError(RuntimeError):
     """The front-end cannot start; the message says what to fix."""
 
@@ -83,14 +96,16 @@ def webhook_secret(settings: Settings) -> str:
             )
         return secret
     assert settings.telegram_token is not None
-    token = settings.telegram_token.get_secret_value()
-    return hashlib.sha256(b"pricebot telegram webhook\0" + token.encode()).hexdigest()
+    return derived_webhook_secret(settings.telegram_token.get_secret_value())
 
 
 class TelegramFrontEnd:
     """pricebot on Telegram: private chats, groups, supergroups and channels."""
 
     name = "telegram"
+    # The webhook's largest body: an update is a few KB (a 4096-character message with its
+    # entities and the message it replies to).
+    max_body = 256 * 1024
 
     def __init__(
         self,
@@ -99,12 +114,14 @@ class TelegramFrontEnd:
         *,
         menu: Sequence[tuple[str, str]] = (),
         read_timeout: float | None = None,
+        on_chat_gone: ChatGoneHook | None = None,
     ) -> None:
         """`menu`: (command, English summary) pairs for Telegram's command menu."""
         if settings.telegram_token is None:
             raise ValueError("PRICEBOT_TELEGRAM_TOKEN is not set")
         self._commands = commands
         self._menu = list(menu)
+        self._on_chat_gone = on_chat_gone
         self._api_root = api_base_urls(settings.telegram_api_url)[0].removesuffix("/bot")
         self._webhook_url = settings.telegram_webhook_url
         self._webhook_path: str | None = None
@@ -122,6 +139,9 @@ class TelegramFrontEnd:
         updates = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
         self.application.add_handler(MessageHandler(updates & filters.TEXT, self.on_message))
         self.application.add_handler(CallbackQueryHandler(self.on_press))
+        self.application.add_handler(
+            ChatMemberHandler(self.on_membership, ChatMemberHandler.MY_CHAT_MEMBER)
+        )
         self.application.add_error_handler(self.on_error)
 
     # lifecycle
@@ -193,8 +213,10 @@ class TelegramFrontEnd:
         if not self.application.running:
             return web.Response(status=503, text="not ready")  # Telegram delivers it again later
         try:
-            update = Update.de_json(await request.json(), self.application.bot)
+            update = Update.de_json(json_body(await request.read()), self.application.bot)
         except (ValueError, TypeError, KeyError, AttributeError):
+            return web.Response(status=400, text="not an update")
+        if update is None:
             return web.Response(status=400, text="not an update")
         await self.application.update_queue.put(update)
         return web.Response(text="ok")
@@ -264,6 +286,21 @@ class TelegramFrontEnd:
         finally:
             if not answered:
                 await query.answer()
+
+    async def on_membership(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        """The bot was removed, kicked or blocked: that chat's alerts stop at once."""
+        change = update.my_chat_member
+        member = getattr(change, "new_chat_member", None)
+        if change is None or member is None or member.status not in _GONE_STATUSES:
+            return
+        chat_id = str(change.chat.id)
+        log.info(
+            "Telegram: pricebot is %s in chat %s; its alerts stop",
+            member.status,
+            chat_id,
+        )
+        if self._on_chat_gone is not None:
+            await self._on_chat_gone(chat_id)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Anything a handler did not catch: logged with the update it came from."""
