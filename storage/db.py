@@ -5,15 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -80,14 +79,42 @@ def check_connection(engine: Engine) -> None:
 
 
 def _alembic_config() -> Config:
+    # Alembic (~70 ms of imports) is loaded only when a schema may need work.
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
 
 
+def newest_revision() -> str:
+    """The newest migration, from the file names alone: revision ids are the files'
+    names (`0006_source_counts.py` is revision `0006_source_counts`), numbered in order
+    (tests/test_schema_current.py keeps it so)."""
+    return max(path.stem for path in (MIGRATIONS / "versions").glob("[0-9]*.py"))
+
+
+def schema_is_current(engine: Engine) -> bool:
+    """Whether the database is at the newest revision: one query, no Alembic.
+
+    Every CLI command opens the store; asking Alembic costs more than the command.
+    False also when the database has no schema yet (or cannot say), so `upgrade` runs.
+    """
+    try:
+        with engine.connect() as conn:
+            stored = conn.execute(text("SELECT version_num FROM alembic_version")).scalars()
+            return list(stored) == [newest_revision()]
+    except DBAPIError:
+        return False
+
+
 def upgrade(engine: Engine, revision: str = "heads") -> None:
     """Apply every migration not yet applied (safe to run on every start)."""
     check_connection(engine)
+    if revision == "heads" and schema_is_current(engine):
+        return
+    from alembic import command
+
     config = _alembic_config()
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
@@ -140,6 +167,9 @@ def refresh_statistics(engine: Engine, tables: list[str]) -> None:
 
 def pending_migrations(engine: Engine) -> list[str]:
     """Revisions the database still lacks; empty when it is up to date."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
     check_connection(engine)
     script = ScriptDirectory.from_config(_alembic_config())
     with engine.connect() as conn:

@@ -2,14 +2,21 @@
 
 PostgreSQL tests need PRICEBOT_TEST_POSTGRES_URL (`.ci/run` sets it). Without it
 they skip with one line saying how to run them; with PRICEBOT_REQUIRE_POSTGRES=1
-(set by CI) an unreachable server fails the run instead.
+(set by CI) an unreachable server fails the run instead, and so does a run in which
+no PostgreSQL test passed (counted from every xdist worker's reports).
+
+Tests run in parallel (pytest-xdist, `-n auto` in pyproject's addopts): each test's
+PostgreSQL schema is new and uniquely named, and SQLite files live in the test's own
+tmp_path, so workers share nothing but the server.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -24,7 +31,18 @@ hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI") == "true":
     hypothesis_settings.load_profile("ci")
 
+ROOT = Path(__file__).resolve().parent.parent
+
+# The tests start a few hundred `pricebot` processes. Where the environment asks Python
+# not to write bytecode, each of them would compile every module of bot/ and storage/
+# again: they share compiled files in one folder of their own instead.
+if os.environ.pop("PYTHONDONTWRITEBYTECODE", None):
+    os.environ.setdefault("PYTHONPYCACHEPREFIX", str(ROOT / ".pytest_cache" / "pycache"))
+
 POSTGRES_ENV = "PRICEBOT_TEST_POSTGRES_URL"
+# A test that used a PostgreSQL schema says so in its report (user_properties cross
+# from xdist workers to the controller).
+USED_POSTGRES = ("database", "postgresql")
 HOW_TO_RUN_POSTGRES = (
     f"PostgreSQL tests skipped: set {POSTGRES_ENV}="
     "postgresql+psycopg://postgres@127.0.0.1:5432/test to run them (CI does)"
@@ -77,30 +95,53 @@ def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / 'pricebot.db'}"
     else:
         base = request.getfixturevalue("postgres_admin_url")
+        request.node.user_properties.append(USED_POSTGRES)
         yield from _fresh_postgres_url(base)
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty SQLite store migrated once per run (per xdist worker): stores are copies.
+
+    Running the migrations takes ~0.3 s; copying the file a millisecond, for hundreds of
+    tests. The migrations themselves are tested on fresh files (`database_url`)."""
+    path = tmp_path_factory.mktemp("migrated") / "pricebot.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()  # the last connection closing folds the WAL into the file
+    return path
+
+
+def _migrated(url: str, migrated_sqlite: Path) -> PriceStore:
+    if url.startswith("sqlite:///"):
+        shutil.copyfile(migrated_sqlite, url.removeprefix("sqlite:///"))
+    engine = make_engine(url)
+    upgrade(engine)  # on a copy: one query finds it current
+    return PriceStore(engine)
+
+
 @pytest.fixture
-def store(database_url: str) -> Iterator[PriceStore]:
+def store(database_url: str, migrated_sqlite: Path) -> Iterator[PriceStore]:
     """A migrated, empty price store on each database."""
-    engine = make_engine(database_url)
-    upgrade(engine)
-    yield PriceStore(engine)
-    engine.dispose()
+    made = _migrated(database_url, migrated_sqlite)
+    yield made
+    made.engine.dispose()
 
 
 @pytest.fixture
-def sqlite_store(tmp_path) -> Iterator[PriceStore]:
+def sqlite_store(tmp_path: Path, migrated_sqlite: Path) -> Iterator[PriceStore]:
     """A migrated, empty store on SQLite only, for tests about answers rather than storage."""
-    engine = make_engine(f"sqlite:///{tmp_path / 'pricebot.db'}")
-    upgrade(engine)
-    yield PriceStore(engine)
-    engine.dispose()
+    made = _migrated(f"sqlite:///{tmp_path / 'pricebot.db'}", migrated_sqlite)
+    yield made
+    made.engine.dispose()
 
 
 @pytest.fixture
-def fresh_schema(postgres_admin_url: str) -> Iterator[Callable[[], str]]:
+def fresh_schema(
+    postgres_admin_url: str, request: pytest.FixtureRequest
+) -> Iterator[Callable[[], str]]:
     """Makes URLs of new, empty PostgreSQL schemas; drops them afterwards."""
+    request.node.user_properties.append(USED_POSTGRES)
     made: list[Iterator[str]] = []
 
     def make() -> str:
@@ -118,12 +159,38 @@ def pg_url(fresh_schema: Callable[[], str]) -> str:
     return fresh_schema()
 
 
+_postgres_passed: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Count PostgreSQL tests that passed; on the xdist controller this sees every worker's."""
+    if report.when == "call" and report.passed and USED_POSTGRES in report.user_properties:
+        _postgres_passed.append(report.nodeid)
+
+
+def _require_postgres_failed(session: pytest.Session) -> bool:
+    """With PRICEBOT_REQUIRE_POSTGRES=1, a run that ran tests but no PostgreSQL one."""
+    if os.environ.get("PRICEBOT_REQUIRE_POSTGRES") != "1" or hasattr(session.config, "workerinput"):
+        return False  # workers report; the controller (or a run without xdist) decides
+    return session.testscollected > 0 and not _postgres_passed and not session.shouldfail
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if _require_postgres_failed(session) and exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # type: ignore[no-untyped-def]
     """Say once, not once per test, why PostgreSQL tests were skipped."""
     skipped = terminalreporter.stats.get("skipped", [])
     count = sum(1 for report in skipped if HOW_TO_RUN_POSTGRES in str(report.longrepr))
     if count:
         terminalreporter.write_line(f"{count} {HOW_TO_RUN_POSTGRES}")
+    if os.environ.get("PRICEBOT_REQUIRE_POSTGRES") == "1" and not hasattr(config, "workerinput"):
+        terminalreporter.write_line(
+            f"PostgreSQL tests passed: {len(_postgres_passed)}"
+            + ("" if _postgres_passed else " (PRICEBOT_REQUIRE_POSTGRES=1: the run fails)")
+        )
 
 
 # Fake platform servers, available to every test as fixtures.

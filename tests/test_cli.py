@@ -8,8 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 
 def pricebot(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PRICEBOT_DATABASE_URL": database_url}
@@ -87,28 +85,27 @@ def test_prices_set_prints_the_events_it_caused(database_url: str) -> None:
     assert "0.02" not in shown.stdout and "¥20.00" in shown.stdout and "¥0.40" in shown.stdout
 
 
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        (["--input", "-1", "--currency", "CNY"], "amount '-1' is negative"),
-        (["--input", "abc"], "amount 'abc' is not a number"),
-        (["--input", "1", "--currency", "BTC"], "unknown currency 'BTC'"),
-        (["--input", "1", "--per", "1G"], "unknown unit '1G'"),
-        (["--input", "1", "--effective", "2024-02-30"], "--effective '2024-02-30' is not a date"),
-        (["--input", "0"], "a zero price needs --free"),
-    ],
-)
-def test_prices_set_bad_input_exits_2_and_writes_nothing(
-    database_url: str, args: list[str], message: str
-) -> None:
+BAD_PRICES = [
+    (["--input", "-1", "--currency", "CNY"], "amount '-1' is negative"),
+    (["--input", "abc"], "amount 'abc' is not a number"),
+    (["--input", "1", "--currency", "BTC"], "unknown currency 'BTC'"),
+    (["--input", "1", "--per", "1G"], "unknown unit '1G'"),
+    (["--input", "1", "--effective", "2024-02-30"], "--effective '2024-02-30' is not a date"),
+    (["--input", "0"], "a zero price needs --free"),
+]
+
+
+def test_prices_set_bad_input_exits_2_and_writes_nothing(database_url: str) -> None:
+    # One store for every mistake (each a process of its own): none may write anything.
     pricebot(database_url, "catalog", "load")
     before = pricebot(database_url, "events", "--json").stdout
-    result = pricebot(database_url, "prices", "set", "alibaba/qwen-long", *args)
-    assert result.returncode == 2
-    lines = result.stderr.strip().splitlines()
-    assert lines[0].startswith("error: ") and message in lines[0]
-    assert lines[1].startswith("example: pricebot prices set")
-    assert "Traceback" not in result.stderr
+    for args, message in BAD_PRICES:
+        result = pricebot(database_url, "prices", "set", "alibaba/qwen-long", *args)
+        assert result.returncode == 2, args
+        lines = result.stderr.strip().splitlines()
+        assert lines[0].startswith("error: ") and message in lines[0], lines
+        assert lines[1].startswith("example: pricebot prices set"), lines
+        assert "Traceback" not in result.stderr
     assert pricebot(database_url, "events", "--json").stdout == before
 
 

@@ -6,7 +6,12 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from storage import make_engine, pending_migrations
+
+# Several `pricebot` processes at once: one such test at a time (see test_scaleout.py).
+pytestmark = pytest.mark.xdist_group("processes")
 
 
 def test_replicas_starting_together_migrate_once(pg_url: str) -> None:

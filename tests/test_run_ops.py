@@ -12,6 +12,9 @@ from storage import PriceStore, make_engine
 from tests.fakes.db_proxy import DatabaseProxy
 from tests.replicas import Replica, wait_for
 
+# Several `pricebot run` processes at once: one such test at a time (see test_scaleout.py).
+pytestmark = pytest.mark.xdist_group("processes")
+
 
 @pytest.fixture
 def replicas(tmp_path: Path) -> Iterator[list[Replica]]:

@@ -1,11 +1,15 @@
 """Scale-out: three `pricebot run` processes on one PostgreSQL, one of them killed halfway.
 
-10,000 chats (Telegram in webhook mode, Slack in HTTP mode, both fakes) watch
+3,000 chats (Telegram in webhook mode, Slack in HTTP mode, both fakes) watch
 Alibaba; Qwen-Long's input price is cut. Halfway through the sending, the leader
 (the process running fan-out and the poller) is killed with SIGKILL. Every chat
 still gets its alert; duplicates, if any, are counted and stay within the
 in-flight window (one claimed batch of the dead process); another process takes
 the leader lock within seconds, and its fan-out alerts the next cut.
+
+3,000 chats keep the kill in the middle of the sending (15 claimed batches, about
+six seconds of sending at the cluster's ~500 messages/s) at a third of the test's
+time with 10,000; bench/bench_scaleout.py measures the larger runs.
 """
 
 from __future__ import annotations
@@ -30,7 +34,11 @@ from tests.scaleout import (
     wait_for_everyone,
 )
 
-CHATS = 10_000
+# Several `pricebot run` processes whose timing is checked: never two such tests at once
+# (xdist runs a group on one worker).
+pytestmark = pytest.mark.xdist_group("processes")
+
+CHATS = 3_000
 BATCH = 200  # PRICEBOT_DELIVERY_BATCH: what one dispatcher claims at once
 # PRICEBOT_DELIVERY_LEASE: how long a dead process's claims stay claimed. Long enough
 # that a live process slowed by a loaded 2-core CI machine keeps its claims (a lapsed
@@ -75,7 +83,8 @@ def test_three_processes_one_killed_halfway_every_chat_alerted(
 
     record_cut(cluster.database_url, "alibaba/qwen-long", "0.0004", Unit.PER_1K)
     progress = Progress(expected(chats))
-    wait_for(lambda: progress.sample(platforms) >= CHATS // 2, 60, "half the chats alerted")
+    # A deadline, not a speed target: a loaded machine may take a while to get there.
+    wait_for(lambda: progress.sample(platforms) >= CHATS // 2, 120, "half the chats alerted")
     leader.kill()
     killed_at = time.monotonic()
 

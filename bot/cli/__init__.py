@@ -12,8 +12,7 @@ from bot.cli.common import UserError
 from bot.logs import setup_logging
 from bot.messages import StartError
 from bot.settings import Settings, load_settings
-from bot.sources import CatalogError
-from storage import MoneyError, StoreUnavailable
+from storage import MoneyError
 
 # sysexits.h's EX_UNAVAILABLE: a service pricebot needs could not be reached.
 EXIT_UNAVAILABLE = 69
@@ -51,6 +50,18 @@ def _setup_logging() -> None:
     setup_logging(settings)
 
 
+class _NeverRaised(Exception):
+    """Stands for an error class whose module no command loaded: nothing raises it."""
+
+
+def _loaded(module: str, name: str) -> type[Exception]:
+    """An error class from `module` if the command imported it. Catching CatalogError or
+    StoreUnavailable must not import the catalog or the store (SQLAlchemy) for every
+    command; an `except` clause is evaluated only when an error reaches it."""
+    found = sys.modules.get(module)
+    return getattr(found, name) if found is not None else _NeverRaised
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; user errors exit 2 with one line and an example, never a traceback."""
     _setup_logging()
@@ -66,7 +77,7 @@ def main(argv: list[str] | None = None) -> None:
         # (EX_UNAVAILABLE) may work on a restart; a refused setting (2) will not.
         typer.echo(f"error: pricebot cannot start: {exc}", err=True)
         sys.exit(EXIT_UNAVAILABLE if exc.unavailable else 2)
-    except (MoneyError, CatalogError) as exc:
+    except (MoneyError, _loaded("bot.sources.catalog", "CatalogError")) as exc:
         typer.echo(f"error: {exc}", err=True)
         example = getattr(exc, "example", None)
         if example:
@@ -80,7 +91,7 @@ def main(argv: list[str] | None = None) -> None:
         field = ".".join(str(p) for p in first["loc"])
         typer.echo(f"error: setting PRICEBOT_{field.upper()}: {first['msg']}", err=True)
         sys.exit(2)
-    except StoreUnavailable as exc:
+    except _loaded("storage.db", "StoreUnavailable") as exc:
         typer.echo(f"error: {exc}", err=True)
         typer.echo("hint: set PRICEBOT_DATABASE_URL, e.g. sqlite:///pricebot.db", err=True)
         sys.exit(1)

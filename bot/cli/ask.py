@@ -7,8 +7,6 @@ from typing import Annotated
 
 import typer
 
-from bot.answers import Defaults, Query, SnapshotCache, answer, parse_question
-from bot.chat.render import render_text, to_json
 from bot.cli.common import end_of, fail, open_store, parse_date
 from bot.settings import load_settings
 from storage import CURRENCIES, MoneyError
@@ -27,6 +25,9 @@ def ask(
     json_out: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Answer a price question in English or Chinese: cheapest, price, cost, compare, free."""
+    from bot.answers import Defaults, Query, SnapshotCache, answer, parse_question
+    from bot.chat.render import render_text, to_json
+
     if currency is not None:
         try:
             currency = parse_currency(currency)
@@ -38,7 +39,8 @@ def ask(
     when = end_of(parse_date(as_of, "--as-of", 'ask "cheapest for 1M tokens?"')) if as_of else None
     now = datetime.now(UTC)
     settings = load_settings()
-    cache = SnapshotCache(open_store(settings))
+    # One question: computing the orders other questions would use (warming) is waste.
+    cache = SnapshotCache(open_store(settings), warm=False)
     current = cache.now(now)
     defaults = Defaults(currency=currency, as_of=when, free_confirm_days=settings.free_confirm_days)
     parsed = parse_question(question, current.vocabulary, defaults)

@@ -5,13 +5,17 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 
-from bot.settings import Settings, load_settings
-from storage import PriceStore, make_engine, upgrade
 from storage.money import json_text
+
+# Every command imports this module, `pricebot --help` too: only cheap imports at the
+# top; the store (SQLAlchemy, the tables) loads when a command opens it.
+if TYPE_CHECKING:
+    from bot.settings import Settings
+    from storage import PriceStore
 
 
 class UserError(Exception):
@@ -84,6 +88,9 @@ def end_of(day: date) -> datetime:
 
 def open_store(settings: Settings | None = None) -> PriceStore:
     """The store at PRICEBOT_DATABASE_URL, migrated to the latest schema."""
+    from bot.settings import load_settings
+    from storage import PriceStore, make_engine, upgrade
+
     settings = settings or load_settings()
     engine = make_engine(settings.database_url)
     upgrade(engine)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import typer
 
 from bot.settings import load_settings
-from storage import make_engine, pending_migrations, upgrade
 
 app = typer.Typer(help="The database: migrations.", no_args_is_help=True)
 
@@ -13,6 +12,8 @@ app = typer.Typer(help="The database: migrations.", no_args_is_help=True)
 @app.command("upgrade")
 def db_upgrade() -> None:
     """Apply every migration the database lacks (also done on every start)."""
+    from storage import make_engine, upgrade
+
     settings = load_settings()
     engine = make_engine(settings.database_url)
     upgrade(engine)
@@ -23,6 +24,8 @@ def db_upgrade() -> None:
 @app.command("status")
 def db_status() -> None:
     """Say which migrations are still to apply."""
+    from storage import make_engine, pending_migrations
+
     engine = make_engine(load_settings().database_url)
     pending = pending_migrations(engine)
     typer.echo("up to date" if not pending else "pending: " + ", ".join(pending))

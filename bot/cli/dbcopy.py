@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import time
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from sqlalchemy import Engine
 
 from bot.cli.common import fail, print_table
 from bot.settings import load_settings
-from storage import StoreUnavailable, make_engine
-from storage.copy import CopyError, copy_store
-from storage.db import SUPPORTED_BACKENDS
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 EXAMPLE = "db copy --to postgresql+psycopg://pricebot@127.0.0.1:5432/pricebot"
 
@@ -20,6 +19,9 @@ EXAMPLE = "db copy --to postgresql+psycopg://pricebot@127.0.0.1:5432/pricebot"
 def _engine(url: str, option: str) -> Engine:
     """An engine for a URL given on the command line; a URL for another database is bad
     input (exit 2, with an example), not a broken setting."""
+    from storage import StoreUnavailable, make_engine
+    from storage.db import SUPPORTED_BACKENDS
+
     try:
         return make_engine(url)
     except StoreUnavailable as exc:
@@ -58,6 +60,9 @@ def db_copy(
     copy keeps ids, is verified by row counts per table, and lands whole or not
     at all. A target that already holds data is refused.
     """
+    from storage import make_engine
+    from storage.copy import CopyError, copy_store
+
     if not to.strip():
         fail("--to needs a database URL", EXAMPLE)
     source_url = source or load_settings().database_url

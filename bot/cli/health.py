@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import httpx
 import typer
 
 from bot.settings import load_settings
@@ -31,6 +30,8 @@ def health(
     The container HEALTHCHECK and the systemd watchdog-free setups use it; the
     answer's body is printed either way.
     """
+    import httpx
+
     if url is None:
         settings = load_settings()
         # Listening on every address: ask over loopback; on one address: ask there.

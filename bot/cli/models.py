@@ -9,16 +9,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from bot.answers.cache import load_snapshot
-from bot.answers.vocabulary import Vocabulary, squash
 from bot.cli.common import fail, open_store, print_json, print_table
-from bot.sources.identity import identify
-from storage import ModelInfo, ModelPrices, PriceKind, PriceStore, SourceState, format_money
-from storage.source_listings import Listing
+from storage import PriceKind, format_money
+
+if TYPE_CHECKING:
+    from bot.answers.vocabulary import Vocabulary
+    from storage import ModelInfo, ModelPrices, PriceStore
+    from storage.source_listings import Listing
 
 app = typer.Typer(help="Models and offers: which model a name means, who sells it.")
 
@@ -63,6 +64,8 @@ class Resolution:
 
 
 def _why(phrase: str, target: str, vocabulary: Vocabulary, aliases: dict[str, str]) -> str:
+    from bot.answers.vocabulary import squash
+
     key = squash(phrase)
     if target in vocabulary.offers and squash(target) == key and target not in vocabulary.models:
         return f"it is the offer id {target}"
@@ -86,6 +89,8 @@ def _why(phrase: str, target: str, vocabulary: Vocabulary, aliases: dict[str, st
 def guess_model(store: PriceStore, name: str, *, now: datetime) -> tuple[str, str] | None:
     """For a name the store does not know: the closest model, as ('Qwen-Long
     (alibaba/qwen-long)', 'qwen-long') — its label and the short name to type."""
+    from bot.answers import load_snapshot
+
     vocabulary = load_snapshot(store, now).vocabulary
     guesses = vocabulary.suggest_models(name)
     if not guesses:
@@ -95,6 +100,10 @@ def guess_model(store: PriceStore, name: str, *, now: datetime) -> tuple[str, st
 
 def resolve(store: PriceStore, name: str, *, now: datetime, example: str) -> Resolution:
     """The model or offer `name` means; a user error naming candidates when it is not one."""
+    from bot.answers.cache import load_snapshot
+    from bot.sources.identity import identify
+    from storage import SourceState
+
     snapshot = load_snapshot(store, now)
     vocabulary = snapshot.vocabulary
     target = vocabulary.model(name)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -20,9 +20,6 @@ from bot.cli.common import (
     start_of,
 )
 from bot.event_data import event_data
-from bot.sources import load_catalog
-from bot.sources.catalog import CATALOG_SOURCE, catalog_snapshot
-from bot.sources.ingest import record_catalog
 from storage import (
     CURRENCIES,
     DateBasis,
@@ -32,11 +29,8 @@ from storage import (
     MoneyError,
     NoRateError,
     Price,
-    PriceEvent,
     PriceKind,
-    PriceStore,
     Quote,
-    SourceState,
     format_money,
     launch_prices,
     tier_label,
@@ -49,6 +43,9 @@ from storage.money import (
     parse_unit,
     per_million,
 )
+
+if TYPE_CHECKING:
+    from storage import PriceEvent, PriceStore
 
 catalog_app = typer.Typer(help="Catalog files: hand-written vendors, models and dated prices.")
 prices_app = typer.Typer(
@@ -74,6 +71,11 @@ def catalog_load(
     ] = None,
 ) -> None:
     """Load a catalog file (all of it or nothing); its past changes are history, not alerts."""
+    from bot.sources import load_catalog
+    from bot.sources.catalog import CATALOG_SOURCE, catalog_snapshot
+    from bot.sources.ingest import record_catalog
+    from storage import SourceState
+
     catalog = load_catalog(file)
     store = open_store()
     snapshot = catalog_snapshot(catalog)

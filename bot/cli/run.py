@@ -14,7 +14,7 @@ import typer
 
 from bot.cli.common import fail, open_store, print_json, print_table
 from bot.settings import load_settings
-from storage import DeliveryStatus, DeliveryStore
+from storage import DeliveryStatus
 
 deliveries_app = typer.Typer(
     help="The outbox: alerts owed, sent, and given up on (dead letters).",
@@ -76,6 +76,8 @@ def deliveries(
             fail(f"--status {status!r} is not a delivery status", "deliveries --status dead")
     if not 0 <= limit <= 1_000_000:
         fail("--limit must be from 0 to 1,000,000", "deliveries --limit 20")
+    from storage import DeliveryStore
+
     outbox = DeliveryStore(open_store().engine)
     counts = outbox.counts()
     records = outbox.records(statuses=wanted, limit=limit)
@@ -142,6 +144,8 @@ def deliveries_retry(
     ] = None,
 ) -> None:
     """Put dead letters back in the queue (after fixing what made them fail)."""
+    from storage import DeliveryStore
+
     outbox = DeliveryStore(open_store().engine)
     if ids:
         found = outbox.statuses(ids)

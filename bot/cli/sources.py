@@ -5,19 +5,19 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from bot.cli.common import fail, open_store, print_json, print_table
 from bot.cli.prices import describe_event
 from bot.settings import SOURCE_NAMES, load_settings
-from bot.sources import registry
-from bot.sources.ingest import IngestReport
-from bot.sources.poller import Poller, refresh_source, refresh_sources
-from storage import PendingConfirmation, SourceOutcome, SourceStatus
-from storage.source_listings import Listing
-from storage.source_state import LeftOut
+from storage import LeftOut, PendingConfirmation, SourceOutcome, SourceStatus
+
+if TYPE_CHECKING:
+    from bot.sources.ingest import IngestReport
+    from bot.sources.poller import Poller
+    from storage.source_listings import Listing
 
 app = typer.Typer(
     help="Price sources: list them, refresh them, see their status, import a feed file.",
@@ -40,6 +40,8 @@ def _name(name: str, command: str) -> str:
 
 
 def _poller() -> Poller:
+    from bot.sources.poller import Poller
+
     settings = load_settings()
     return Poller.from_settings(open_store(settings), settings)
 
@@ -60,6 +62,8 @@ def sources_list(
     json_out: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """The sources pricebot knows: which are enabled, where they read, how often."""
+    from bot.sources import registry
+
     settings = load_settings()
     built = registry.build_sources(settings)
     every = registry.intervals(settings)
@@ -110,6 +114,8 @@ def sources_refresh(
     ] = False,
 ) -> None:
     """Fetch sources now, through the same guards as the scheduled poller."""
+    from bot.sources.poller import refresh_sources
+
     names = [_name(name, "sources refresh genai-prices")] if name else None
     poller = _poller()
     now = datetime.now(UTC)
@@ -137,6 +143,8 @@ def sources_import(
     model) waits like a polled one: a second import confirms it only after the
     confirmation delay, unless another source already agrees or --force is given.
     """
+    from bot.sources.poller import refresh_source
+
     source = _name(name, "sources import litellm ./model_prices_and_context_window.json")
     poller = _poller()
     now = datetime.now(UTC)
@@ -311,6 +319,8 @@ def sources_status(
     json_out: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Each source's last and next run, last success, models, held-back and pending changes."""
+    from bot.sources.poller import Poller
+
     settings = load_settings()
     poller = Poller.from_settings(open_store(settings), settings)
     now = _now()
