@@ -7,6 +7,10 @@ models, resellers, tiers, `:free` variants, pointers). Each goes through its rea
 parser and the real ingest step (guards included), as `pricebot sources refresh`
 does.
 
+Then the same feeds again (a poll of feeds that did not change: each is known by its
+content key, so its prices are not compared again, only its listings refreshed), and
+then with one price cut in two feeds (every price of those compared with the past).
+
 Targets (issue 11): the full import under 5 s; the re-import under 1 s, writing
 nothing. Run:
 
@@ -27,6 +31,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -36,7 +41,7 @@ from sqlalchemy import create_engine, func, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.sources.base import Snapshot
+from bot.sources.base import Snapshot, body_key
 from bot.sources.genai_prices import read_bundled
 from bot.sources.ingest import Guards, ingest
 from bot.sources.litellm import parse_litellm
@@ -123,14 +128,31 @@ def rows(store: PriceStore) -> int:
         )
 
 
-def feeds(now: datetime) -> list[tuple[str, Callable[[datetime], Snapshot]]]:
-    litellm = litellm_map(random.Random(11), 3_500)
-    openrouter = openrouter_models(random.Random(12), 2_400)
+def feeds(litellm: bytes, openrouter: bytes) -> list[tuple[str, Callable[[datetime], Snapshot]]]:
     return [
         ("genai-prices", read_bundled),
-        ("litellm", lambda at: parse_litellm(litellm, at, "bench:litellm")),
-        ("openrouter", lambda at: parse_openrouter(openrouter, at, "bench:openrouter")),
+        ("litellm", lambda at: fetched(parse_litellm(litellm, at, "bench:litellm"), litellm)),
+        (
+            "openrouter",
+            lambda at: fetched(parse_openrouter(openrouter, at, "bench:openrouter"), openrouter),
+        ),
     ]
+
+
+def one_cut(litellm: bytes, openrouter: bytes) -> tuple[bytes, bytes]:
+    """The same two feeds with one model's input price cut 10% in each."""
+    prices = json.loads(litellm)
+    first = next(k for k in prices if k != "sample_spec")
+    prices[first]["input_cost_per_token"] *= 0.9
+    models = json.loads(openrouter)
+    pricing = models["data"][0]["pricing"]
+    pricing["prompt"] = format(Decimal(pricing["prompt"]) * Decimal("0.9"), "f")
+    return json.dumps(prices).encode(), json.dumps(models).encode()
+
+
+def fetched(snapshot: Snapshot, body: bytes) -> Snapshot:
+    """The snapshot as a fetch hands it to ingest: with its body and the body's key."""
+    return replace(snapshot, body=body, content_key=body_key(body))
 
 
 def run(label: str, url: str) -> None:
@@ -139,8 +161,16 @@ def run(label: str, url: str) -> None:
     store = PriceStore(engine)
     state = SourceState(engine)
     now = datetime.now(UTC)
-    sources = feeds(now)
-    for round_name, at in (("first import", now), ("re-import", now + timedelta(hours=12))):
+    litellm = litellm_map(random.Random(11), 3_500)
+    openrouter = openrouter_models(random.Random(12), 2_400)
+    rounds = (
+        ("first import", now, feeds(litellm, openrouter)),
+        # The same feeds again: a poll of feeds that did not change.
+        ("re-import", now + timedelta(hours=12), feeds(litellm, openrouter)),
+        # One price cut in two of the feeds: every price of those is compared again.
+        ("one cut", now + timedelta(hours=24), feeds(*one_cut(litellm, openrouter))),
+    )
+    for round_name, at, sources in rounds:
         before = rows(store)
         parse_total = ingest_total = 0.0
         offers = 0

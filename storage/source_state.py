@@ -70,6 +70,7 @@ def _status_from(
         not_modified_count=row.not_modified_count or 0,
         skipped_count=row.skipped_count or 0,
         rejected_count=row.rejected_count or 0,
+        content_key=row.content_key,
     )
 
 
@@ -398,6 +399,7 @@ class SourceState:
         location: str | None = None,
         skipped: Iterable[LeftOutEntry] = (),
         rejected: Iterable[LeftOutEntry] = (),
+        content_key: str | None = None,
     ) -> None:
         """An accepted snapshot: status, its listings, and what still awaits confirmation.
 
@@ -434,6 +436,7 @@ class SourceState:
             row.model_count = model_count
             row.etag = etag
             row.last_modified = last_modified
+            row.content_key = content_key
             row.last_outcome = outcome.value
             row.last_message = message
             row.skipped_count = len(skipped)

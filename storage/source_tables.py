@@ -43,6 +43,8 @@ class SourceStatusRow(Base):
     skipped_count: Mapped[int] = mapped_column(Integer, default=0)
     rejected_count: Mapped[int] = mapped_column(Integer, default=0)
     left_out: Mapped[str | None] = mapped_column(Text, deferred=True)
+    # The last accepted snapshot's content key (`Snapshot.content_key`).
+    content_key: Mapped[str | None] = mapped_column(String(200))
 
 
 class SourceModelRow(Base):

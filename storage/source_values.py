@@ -52,6 +52,9 @@ class SourceStatus:
     # Entries of the last accepted snapshot left out on purpose, and refused.
     skipped_count: int = 0
     rejected_count: int = 0
+    # What the last accepted snapshot said, as a key (a digest of its body, or a bundled
+    # dataset's version): the same key again means the feed has not changed.
+    content_key: str | None = None
 
 
 # An entry of a feed left out or refused, and why: (entry, reason).

@@ -8,6 +8,7 @@ about the database. Guards that compare a snapshot with the past live in
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -34,6 +35,11 @@ def read_json(body: bytes, where: str, expected: str) -> object:
         return json.loads(body)
     except ValueError as exc:
         raise FeedError(f"{where}: not valid JSON: {exc}") from None
+
+
+def body_key(body: bytes) -> str:
+    """A feed body's content key: its SHA-256."""
+    return "sha256:" + hashlib.sha256(body).hexdigest()
 
 
 def first_error(exc: ValidationError) -> str:
@@ -76,6 +82,10 @@ class Snapshot:
     described_at: datetime | None = None
     body: bytes | None = field(default=None, repr=False)
     validators: Validators = field(default_factory=Validators)
+    # What the snapshot says, as a key set by whoever read it: a digest of the fetched
+    # body, or a bundled dataset's name and version. The same key as the last accepted
+    # snapshot means the same feed; None (built in code) means "compare every price".
+    content_key: str | None = None
 
 
 @runtime_checkable
@@ -134,7 +144,12 @@ class FeedSource:
         if isinstance(got, NotModified):
             return got
         snapshot = await asyncio.to_thread(self.parse, got.body, now, got.location)
-        return replace(snapshot, body=got.body, validators=got.validators)
+        return replace(
+            snapshot,
+            body=got.body,
+            validators=got.validators,
+            content_key=body_key(got.body),
+        )
 
 
 def to_decimal(raw: object) -> Decimal | None:

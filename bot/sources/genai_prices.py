@@ -483,7 +483,9 @@ def parse_genai_prices(body: bytes, now: datetime, where: str) -> Snapshot:
 def read_bundled(now: datetime) -> Snapshot:
     """The data bundled with the installed genai-prices package, through its public `data`."""
     where = f"bundled:genai-prices {bundled_version()}"
-    return _Reader(now, where).snapshot(_FEED.validate_python(bundled_providers()))
+    snapshot = _Reader(now, where).snapshot(_FEED.validate_python(bundled_providers()))
+    # One installed version of the package always holds the same data.
+    return replace(snapshot, content_key=where)
 
 
 def source(url: str | None = None) -> FeedSource:

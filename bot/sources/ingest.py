@@ -54,6 +54,7 @@ from storage import (
     Quote,
     SourceOutcome,
     SourceState,
+    SourceStatus,
     convert,
 )
 from storage.source_listings import Listing, ListingPlan, plan_listings
@@ -274,6 +275,12 @@ def ingest(
     listings = state.listings_of(snapshot.source)
     previous = {m for m, listing in listings.items() if listing.in_last_snapshot}
     first = not listings
+    if not first and not force:
+        same = _same_feed(state, name, snapshot)
+        if same is not None:
+            return _accept_same(
+                state, snapshot, now, same, name=name, listings=listings, guards=guards
+            )
     usable = usable_quotes(snapshot.quotes, store.aliases())
     if not usable.members:
         why = "; ".join(_notes(snapshot, usable))
@@ -417,6 +424,62 @@ def _decision_notes(decision: _Decision, forced_by: str) -> list[str]:
     return notes
 
 
+def _same_feed(state: SourceState, name: str, snapshot: Snapshot) -> SourceStatus | None:
+    """The source's status when this snapshot says exactly what the last accepted one
+    said and nothing awaits confirmation; else None (compare it price by price)."""
+    if snapshot.content_key is None:
+        return None
+    status = state.status(name)
+    if status is None or status.content_key != snapshot.content_key or status.pending:
+        return None
+    return status
+
+
+def _accept_same(
+    state: SourceState,
+    snapshot: Snapshot,
+    now: datetime,
+    status: SourceStatus,
+    *,
+    name: str,
+    listings: dict[str, Listing],
+    guards: Guards,
+) -> IngestReport:
+    """The feed has not changed: no price can have, so none is read or compared. Its
+    offers are still listed as of now (free offers stay confirmed; an offer missing
+    from it misses one more snapshot)."""
+    plan = plan_listings(
+        listings,
+        {model for model, listing in listings.items() if listing.in_last_snapshot},
+        source=snapshot.source,
+        seen_at=require_utc(snapshot.described_at, "described_at")
+        if snapshot.described_at
+        else now,
+        now=now,
+        rule=guards.delist,
+    )
+    since = _day(status.last_success_at) if status.last_success_at else "before"
+    message = f"{status.model_count} models; no changes (the same feed as on {since})"
+    full = "; ".join([message, *listing_notes(plan, guards)])
+    state.record_success(
+        name,
+        now,
+        outcome=SourceOutcome.UNCHANGED,
+        message=full,
+        listings=plan,
+        model_count=status.model_count,
+        pending={},
+        etag=snapshot.validators.etag,
+        last_modified=snapshot.validators.last_modified,
+        location=snapshot.location,
+        skipped=[(r.entry, r.reason) for r in snapshot.skipped],
+        rejected=[(r.entry, r.reason) for r in snapshot.rejected],
+        content_key=snapshot.content_key,
+    )
+    log.info("source %s: %s", name, full)
+    return IngestReport(name, SourceOutcome.UNCHANGED, full, models=status.model_count)
+
+
 def _accept(
     state: SourceState,
     snapshot: Snapshot,
@@ -458,6 +521,7 @@ def _accept(
         location=snapshot.location,
         skipped=[(r.entry, r.reason) for r in snapshot.skipped],
         rejected=[(r.entry, r.reason) for r in snapshot.rejected],
+        content_key=snapshot.content_key,
     )
     log.info("source %s: %s", name, full)
     return IngestReport(
