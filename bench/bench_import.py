@@ -145,7 +145,13 @@ def one_cut(litellm: bytes, openrouter: bytes) -> tuple[bytes, bytes]:
     first = next(k for k in prices if k != "sample_spec")
     prices[first]["input_cost_per_token"] *= 0.9
     models = json.loads(openrouter)
-    pricing = models["data"][0]["pricing"]
+    # The first entry that is a model of its own with a price (not a pointer or `:free`).
+    listed = next(
+        m
+        for m in models["data"]
+        if ":" not in m["id"] and "~" not in m["id"] and Decimal(m["pricing"]["prompt"]) > 0
+    )
+    pricing = listed["pricing"]
     pricing["prompt"] = format(Decimal(pricing["prompt"]) * Decimal("0.9"), "f")
     return json.dumps(prices).encode(), json.dumps(models).encode()
 

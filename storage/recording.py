@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from storage.bulk import insert_rows
 from storage.fx import FxRate, NoRateError, convert
 from storage.money import Money
 from storage.rules import free_offer_change, price_change
@@ -269,7 +270,7 @@ class Recorder:
             (FreeOfferRow, self.new_offers),
         ):
             if rows:
-                s.execute(insert(entity), rows)
+                insert_rows(s, entity, rows)
         if self.updated_models:
             s.execute(update(ModelRow), [{"id": k, **v} for k, v in self.updated_models.items()])
         if self.events:

@@ -17,9 +17,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from storage.bulk import insert_rows
 from storage.source_tables import SourceModelRow
 from storage.values import require_utc
 
@@ -152,8 +153,9 @@ def apply_plan(session: Session, plan: ListingPlan) -> None:
             .execution_options(synchronize_session=False)
         )
     if plan.added:
-        session.execute(
-            insert(rows),
+        insert_rows(
+            session,
+            rows,
             [
                 {
                     "source": plan.source,
