@@ -309,6 +309,14 @@ def test_dates_mean_the_end_of_that_day(text: str, day: date) -> None:
     assert query.kind is QueryKind.CHEAPEST
 
 
+@pytest.mark.parametrize("text", ["cheapest as of 9999-12-31", "cheapest on 0001-01-01"])
+def test_a_date_no_price_record_reaches_is_refused_with_the_range(text: str) -> None:
+    refusal = parse_question(text, VOCABULARY)
+    assert isinstance(refusal, Refusal)
+    assert "is out of range: ask about a date from 2020-01-01 to 2099-12-31" in refusal.reason
+    assert refusal.examples
+
+
 def test_a_date_in_the_question_beats_the_callers() -> None:
     default = end_of_day(date(2024, 5, 1))
     assert parse("cheapest", as_of=default).as_of == default

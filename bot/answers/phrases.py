@@ -135,6 +135,12 @@ _DATES = [
 ]
 
 
+# Dates a question may name: LLM APIs were not priced before 2020, and a date beyond
+# the century is a typo, not a plan.
+EARLIEST_DATE = date(2020, 1, 1)
+LATEST_DATE = date(2099, 12, 31)
+
+
 def take_date(work: Work) -> date | Problem | None:
     """'on 2024-05-20', 'as of May 20 2024', '2024年5月20日' → a date."""
     for pattern in _DATES:
@@ -147,11 +153,18 @@ def take_date(work: Work) -> date | Problem | None:
         else:
             name = groups["month"].rstrip(".")
             month = _MONTHS.get(name[:4], _MONTHS.get(name[:3], 0))
+        shown = match.group(0).strip()
         try:
-            return date(int(match["y"]), month, int(match["d"]))
+            found = date(int(match["y"]), month, int(match["d"]))
         except ValueError:
-            shown = match.group(0).strip()
             return Problem(f"'{shown}' is not a date; write it like 2024-05-20")
+        if not EARLIEST_DATE <= found <= LATEST_DATE:
+            # No clock here: fixed bounds that no price record reaches past.
+            return Problem(
+                f"'{shown}' is out of range: ask about a date from {EARLIEST_DATE} to "
+                f"{LATEST_DATE}, like 2024-05-20"
+            )
+        return found
     return None
 
 
