@@ -52,6 +52,8 @@ class ChatRow(Base):
     digest_minute: Mapped[int | None] = mapped_column(Integer)
     next_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     default_question: Mapped[str | None] = mapped_column(Text)
+    # 'en' or 'zh' as chosen with /settings language; None: not chosen.
+    language: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

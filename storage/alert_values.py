@@ -90,6 +90,8 @@ class ChatSettings:
     digest_minute: int | None
     next_digest_at: datetime | None
     default_question: str | None = None
+    # 'en' or 'zh' as the chat chose (/settings language); None when it never chose.
+    language: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,6 +44,7 @@ CHAT_FIELDS = frozenset(
         "digest_minute",
         "next_digest_at",
         "default_question",
+        "language",
     }
 )
 # Changing these may end a hold early, so held deliveries are looked at again.
@@ -68,6 +69,7 @@ def chat_settings(row: ChatRow) -> ChatSettings:
         digest_minute=row.digest_minute,
         next_digest_at=row.next_digest_at,
         default_question=row.default_question,
+        language=row.language,
     )
 
 

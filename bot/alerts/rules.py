@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot import i18n
 from storage import ChatSettings, QuietMode
 
 DEFAULT_DIGEST_MINUTE = 9 * 60
@@ -54,9 +55,10 @@ def zone_label(name: str) -> str:
     return name
 
 
-def local_moment(moment: datetime, tz_name: str) -> str:
-    """'2024-05-23 18:00 UTC+8': a UTC moment on the chat's clock, with the zone's name."""
-    return f"{moment.astimezone(zone(tz_name)):%Y-%m-%d %H:%M} {zone_label(tz_name)}"
+def local_moment(moment: datetime, tz_name: str, language: str = "en") -> str:
+    """'2024-05-23 18:00 UTC+8' ('2024年5月23日 18:00 UTC+8' in Chinese): a UTC moment on
+    the chat's clock, with the zone's name."""
+    return f"{i18n.moment(moment.astimezone(zone(tz_name)), language)} {zone_label(tz_name)}"
 
 
 def _local(day: date, minute: int, tz: tzinfo) -> datetime:

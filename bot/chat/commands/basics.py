@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.chat.commands.parsing import Invalid
 from bot.chat.commands.services import Services, chat_key, db
 from bot.chat.context import ChatType, Context
+from bot.i18n import language_or_default, translator
 from bot.messages import Button, Reply
 
 
@@ -13,26 +14,31 @@ def parse_help(args: str) -> str | Invalid:
     return args.strip().lstrip("/").split(" ", 1)[0].lower()
 
 
-async def handle_start(_: None, ctx: Context, services: Services) -> list[Reply]:
-    """Say what pricebot does and how to begin."""
-    await db(
+async def handle_start(request: None, ctx: Context, services: Services) -> list[Reply]:
+    """Say what pricebot does and how to begin, in the chat's language."""
+    chat = await db(
         services.subscriptions.touch_chat, chat_key(ctx), now=ctx.now, chat_type=str(ctx.chat_type)
     )
+    _ = translator(language_or_default(chat.language)).gettext
     return [
         Reply(
-            title="pricebot watches what LLM APIs cost",
+            title=_("pricebot watches what LLM APIs cost"),
             lines=(
-                "I tell this chat when a vendor cuts a price or makes a model free, and I answer "
-                "“cheapest for 1M tokens?”.",
-                "Start with /subscribe all (cuts of 10% or more, and models made free), or "
-                "/subscribe deepseek for one vendor.",
-                "Ask: /cheapest · /price qwen-long · /free · or just type a question.",
-                "Everything else: /help",
+                _(
+                    "I tell this chat when a vendor cuts a price or makes a model free, and I "
+                    "answer “cheapest for 1M tokens?”."
+                ),
+                _(
+                    "Start with /subscribe all (cuts of 10% or more, and models made free), or "
+                    "/subscribe deepseek for one vendor."
+                ),
+                _("Ask: /cheapest · /price qwen-long · /free · or just type a question."),
+                _("Everything else: /help"),
             ),
             buttons=(
-                Button("Subscribe to everything", "/subscribe all"),
-                Button("Cheapest now", "/cheapest"),
-                Button("Help", "/help"),
+                Button(_("Subscribe to everything"), "/subscribe all"),
+                Button(_("Cheapest now"), "/cheapest"),
+                Button(_("Help"), "/help"),
             ),
         )
     ]

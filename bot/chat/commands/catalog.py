@@ -124,16 +124,18 @@ def default_registry() -> Registry:
             ),
             CommandEntry(
                 name="settings",
-                summary="currency, input:output mix, time zone, quiet hours",
+                summary="currency, input:output mix, time zone, quiet hours, language",
                 usage=(
                     "/settings [currency CNY|USD|EUR | mix IN:OUT | timezone ZONE | "
-                    "quiet HH:MM-HH:MM [hold|silent] | quiet off | question TEXT]"
+                    "quiet HH:MM-HH:MM [hold|silent] | quiet off | question TEXT | "
+                    "language en|zh]"
                 ),
                 examples=(
                     "/settings currency CNY",
                     "/settings mix 3:1",
                     "/settings timezone Asia/Shanghai",
                     "/settings quiet 22:00-07:00 silent",
+                    "/settings language zh",
                 ),
                 parse=parse_settings,
                 handle=handle_settings,

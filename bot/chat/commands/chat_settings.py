@@ -20,6 +20,15 @@ from bot.chat.commands.registry import error
 from bot.chat.commands.services import Services, chat_key, db
 from bot.chat.commands.subscribe import settings_line
 from bot.chat.context import Context
+from bot.i18n import (
+    CHINESE,
+    ENGLISH,
+    LANGUAGE_NAMES,
+    currency_name,
+    language_or_default,
+    parse_language,
+    translator,
+)
 from bot.messages import Button, Reply
 from storage import ChatSettings, Mode, PriceStore, QuietMode
 from storage.fx import unreachable
@@ -184,17 +193,22 @@ async def handle_digest(req: DigestRequest, ctx: Context, services: Services) ->
 
 def settings_buttons(chat: ChatSettings) -> tuple[Button, ...]:
     """One-press changes to the common choices (Slack's App Home, Telegram's keyboard)."""
+    _ = translator(language_or_default(chat.language)).gettext
     buttons = [
-        Button(f"Prices in {code}", f"/settings currency {code}")
+        Button(_("Prices in {currency}").format(currency=code), f"/settings currency {code}")
         for code in ("CNY", "USD")
         if code != chat.currency
     ]
     mix = "1:1" if (chat.mix_input, chat.mix_output) == (3, 1) else "3:1"
-    buttons.append(Button(f"Mix {mix}", f"/settings mix {mix}"))
+    buttons.append(Button(_("Mix {mix}").format(mix=mix), f"/settings mix {mix}"))
     if chat.quiet_start is None:
-        buttons.append(Button("Quiet 22:00–07:00", "/settings quiet 22:00-07:00 hold"))
+        buttons.append(Button(_("Quiet 22:00–07:00"), "/settings quiet 22:00-07:00 hold"))
     else:
-        buttons.append(Button("No quiet hours", "/settings quiet off"))
+        buttons.append(Button(_("No quiet hours"), "/settings quiet off"))
+    # Each language is offered in its own words, so a reader who cannot read the other
+    # one still finds the way back.
+    other = ENGLISH if language_or_default(chat.language) == CHINESE else CHINESE
+    buttons.append(Button(LANGUAGE_NAMES[other], f"/settings language {other}"))
     return tuple(buttons)
 
 
@@ -249,6 +263,14 @@ def parse_settings(args: str) -> SettingsRequest | Invalid:
         if window is None:
             return Invalid("give quiet hours as HH:MM-HH:MM", "/settings quiet 22:00-07:00 hold")
         return SettingsRequest("quiet", (window[0], window[1], mode))
+    if name in ("language", "lang", "语言", "語言"):
+        language = parse_language(rest)
+        if language is None:
+            return Invalid(
+                f"“{rest}” is not a language I speak (en for English, zh for 中文)",
+                "/settings language zh",
+            )
+        return SettingsRequest("language", language)
     if name == "question":
         if not rest:
             return Invalid(
@@ -257,7 +279,8 @@ def parse_settings(args: str) -> SettingsRequest | Invalid:
             )
         return SettingsRequest("question", None if rest.lower() == "off" else rest)
     return Invalid(
-        f"unknown setting “{name}” (currency, mix, timezone, quiet, question)", _SETTINGS_EXAMPLE
+        f"unknown setting “{name}” (currency, mix, timezone, quiet, question, language)",
+        _SETTINGS_EXAMPLE,
     )
 
 
@@ -267,20 +290,27 @@ def _without_rate(store: PriceStore, currency: str) -> list[str]:
 
 
 async def handle_settings(req: SettingsRequest, ctx: Context, services: Services) -> list[Reply]:
-    """Show or change this chat's currency, mix, time zone, quiet hours and default question."""
+    """Show or change this chat's currency, mix, time zone, quiet hours, default question
+    and language; the reply is in the chat's language (after the change)."""
     key = chat_key(ctx)
     if req.read_only:
         chat = await db(services.subscriptions.touch_chat, key, now=ctx.now)
+        language = language_or_default(chat.language)
+        _ = translator(language).gettext
         lines = [settings_line(chat, ctx.now)]
         if chat.default_question:
-            lines.append(f"Alerts rank models by: “{chat.default_question}”")
+            lines.append(
+                _("Alerts rank models by: “{question}”").format(question=chat.default_question)
+            )
+        lines.append(_("Language: {language}").format(language=LANGUAGE_NAMES[language]))
         return [
             Reply(
-                title="This chat's settings",
+                title=_("This chat's settings"),
                 lines=tuple(lines),
                 footnotes=(
                     "/settings currency USD · /settings mix 1:1 · /settings timezone Europe/Berlin"
-                    " · /settings quiet 22:00-07:00 silent · /settings quiet off",
+                    " · /settings quiet 22:00-07:00 silent · /settings quiet off · "
+                    + ("/settings language en" if language == CHINESE else "/settings language zh"),
                 ),
                 buttons=settings_buttons(chat),
             )
@@ -296,32 +326,57 @@ async def handle_settings(req: SettingsRequest, ctx: Context, services: Services
                 _SETTINGS_EXAMPLE,
             )
         changes["currency"] = req.value
-        said = f"Prices are shown in {req.value}."
     elif req.field == "mix":
         changes["mix_input"], changes["mix_output"] = req.value
-        said = f"Blended prices use {req.value[0]} input : {req.value[1]} output."
     elif req.field == "timezone":
         changes["timezone"] = req.value
         chat = await db(services.subscriptions.touch_chat, key, now=ctx.now)
         if chat.digest_minute is not None:
             changes["next_digest_at"] = next_local_time(ctx.now, chat.digest_minute, req.value)
-        local = ctx.now.astimezone(zone(req.value))
-        said = f"Times are in {zone_label(req.value)} (it is {local:%H:%M} there now)."
     elif req.field == "quiet":
         if req.value is None:
             changes.update(quiet_start=None, quiet_end=None)
-            said = "No quiet hours: alerts arrive at any time."
         else:
             start, end, mode = req.value
             changes.update(quiet_start=start, quiet_end=end, quiet_mode=mode)
-            what = "held until they end" if mode is QuietMode.HOLD else "sent without a sound"
-            said = f"Quiet hours {hhmm(start)}–{hhmm(end)}: alerts are {what}."
+    elif req.field == "language":
+        changes["language"] = req.value
     else:
         changes["default_question"] = req.value
-        said = (
-            f"Alerts say where a model ranks for “{req.value}”."
-            if req.value
-            else "Alerts rank models by the default question."
-        )
     chat = await db(services.subscriptions.update_chat, key, now=ctx.now, **changes)
-    return [Reply(title="Settings changed", lines=(said, settings_line(chat, ctx.now)))]
+    language = language_or_default(chat.language)
+    _ = translator(language).gettext
+    said = _confirmation(req, ctx, language)
+    return [Reply(title=_("Settings changed"), lines=(said, settings_line(chat, ctx.now)))]
+
+
+def _confirmation(req: SettingsRequest, ctx: Context, language: str) -> str:
+    """One sentence saying what the change means for the chat, in its (new) language."""
+    _ = translator(language).gettext
+    if req.field == "currency":
+        return _("Prices are shown in {currency}.").format(
+            currency=currency_name(req.value, language)
+        )
+    if req.field == "mix":
+        return _("Blended prices use {input} input : {output} output.").format(
+            input=req.value[0], output=req.value[1]
+        )
+    if req.field == "timezone":
+        local = ctx.now.astimezone(zone(req.value))
+        return _("Times are in {zone} (it is {time} there now).").format(
+            zone=zone_label(req.value), time=f"{local:%H:%M}"
+        )
+    if req.field == "quiet":
+        if req.value is None:
+            return _("No quiet hours: alerts arrive at any time.")
+        start, end, mode = req.value
+        if mode is QuietMode.HOLD:
+            text = _("Quiet hours {start}–{end}: alerts are held until they end.")
+        else:
+            text = _("Quiet hours {start}–{end}: alerts are sent without a sound.")
+        return text.format(start=hhmm(start), end=hhmm(end))
+    if req.field == "language":
+        return _("This chat now hears {language}.").format(language=LANGUAGE_NAMES[language])
+    if req.value:
+        return _("Alerts say where a model ranks for “{question}”.").format(question=req.value)
+    return _("Alerts rank models by the default question.")

@@ -10,17 +10,19 @@ from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
-from bot.alerts.rules import local_moment, next_digest, zone_label
+from bot.alerts.rules import hhmm, local_moment, next_digest, zone_label
 from bot.alerts.targets import Candidate, TargetCriteria
 from bot.chat.commands.registry import error
 from bot.chat.commands.services import Scope, Services, chat_key, db
 from bot.chat.commands.subscribe_parse import SubscribeRequest, UnsubscribeRequest
 from bot.chat.context import Context
+from bot.i18n import currency_name, language_or_default, translator
 from bot.messages import Button, Reply
 from storage import (
     Basis,
     ChatSettings,
     Mode,
+    QuietMode,
     ScopeKind,
     Subscription,
     SubscriptionKind,
@@ -378,19 +380,24 @@ async def handle_subscriptions(_: None, ctx: Context, services: Services) -> lis
 
 
 def settings_line(chat: ChatSettings, now: datetime) -> str:
-    """'Currency CNY · mix 3:1 · time zone UTC · quiet hours off · not muted'."""
+    """'Settings: currency CNY · mix 3:1 · time zone UTC · …', in the chat's language."""
+    language = language_or_default(chat.language)
+    _ = translator(language).gettext
     parts = [
-        f"currency {chat.currency}",
-        f"mix {chat.mix_input}:{chat.mix_output}",
-        f"time zone {zone_label(chat.timezone)}",
+        _("currency {currency}").format(currency=currency_name(chat.currency, language)),
+        _("mix {input}:{output}").format(input=chat.mix_input, output=chat.mix_output),
+        _("time zone {zone}").format(zone=zone_label(chat.timezone)),
     ]
     if chat.quiet_start is not None and chat.quiet_end is not None:
+        how = _("hold") if chat.quiet_mode is QuietMode.HOLD else _("silent")
         parts.append(
-            f"quiet {chat.quiet_start // 60:02d}:{chat.quiet_start % 60:02d}–"
-            f"{chat.quiet_end // 60:02d}:{chat.quiet_end % 60:02d} ({chat.quiet_mode.value})"
+            _("quiet {start}–{end} ({how})").format(
+                start=hhmm(chat.quiet_start), end=hhmm(chat.quiet_end), how=how
+            )
         )
     if chat.muted_until is not None and chat.muted_until > now:
-        parts.append(f"muted until {local_moment(chat.muted_until, chat.timezone)}")
+        until = local_moment(chat.muted_until, chat.timezone, language)
+        parts.append(_("muted until {moment}").format(moment=until))
     if chat.digest_minute is not None:
-        parts.append(f"digest {chat.digest_minute // 60:02d}:{chat.digest_minute % 60:02d}")
-    return "Settings: " + " · ".join(parts) + " (change with /settings)"
+        parts.append(_("digest {time}").format(time=hhmm(chat.digest_minute)))
+    return _("Settings: {parts} (change with /settings)").format(parts=" · ".join(parts))

@@ -1,0 +1,108 @@
+"""The languages pricebot speaks: gettext catalogs through Babel, and Babel's locales for
+numbers, money and dates.
+
+Messages are marked `_("…")` (or `ngettext`) in the code, extracted into
+`bot/locale/pricebot.pot` and translated in `bot/locale/<locale>/LC_MESSAGES/pricebot.po`
+(docs/i18n.md). The `.po` is compiled in memory on first use, so a checkout, an editable
+install and a wheel all read the same file with no build step to forget.
+"""
+
+from __future__ import annotations
+
+import gettext
+from datetime import datetime
+from decimal import Decimal
+from functools import cache
+from io import BytesIO
+from pathlib import Path
+
+from babel import Locale
+from babel.dates import format_date, format_time
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_currency, get_currency_name
+
+DOMAIN = "pricebot"
+LOCALE_DIR = Path(__file__).parent / "locale"
+ENGLISH = "en"
+CHINESE = "zh"
+LANGUAGES = (ENGLISH, CHINESE)
+# Each language in its own words: what a chat sees on the button that switches to it.
+LANGUAGE_NAMES = {ENGLISH: "English", CHINESE: "中文"}
+# Our language code → the catalog's folder and Babel's locale for numbers and dates.
+_CATALOGS = {CHINESE: "zh_Hans"}
+_LOCALES = {ENGLISH: "en_US", CHINESE: "zh_Hans_CN"}
+# What people type or platforms send for each language (`/settings language 中文`,
+# Telegram's language_code 'zh-hans').
+_NAMES = {
+    ENGLISH: ("en", "english", "en-us", "en-gb", "英文", "英语", "英語"),
+    CHINESE: (
+        "zh",
+        "zh-hans",
+        "zh-cn",
+        "zh-sg",
+        "zh_hans",
+        "zh_cn",
+        "chinese",
+        "中文",
+        "汉语",
+        "漢語",
+        "简体中文",
+        "简体",
+        "普通话",
+    ),
+}
+_BY_NAME = {name: code for code, names in _NAMES.items() for name in names}
+
+
+def parse_language(text: str) -> str | None:
+    """'zh', 'zh-Hans', 'Chinese', '中文' → 'zh'; 'en', 'English', '英文' → 'en'; else None."""
+    return _BY_NAME.get(text.strip().lower())
+
+
+def language_or_default(code: str | None) -> str:
+    """A stored or given language, English when unset or unknown."""
+    return code if code in LANGUAGES else ENGLISH
+
+
+@cache
+def translator(language: str) -> gettext.NullTranslations:
+    """The catalog for `language` ('en' or 'zh'); English is the source text itself."""
+    folder = _CATALOGS.get(language)
+    if folder is None:
+        return gettext.NullTranslations()
+    return _compiled(LOCALE_DIR / folder / "LC_MESSAGES" / f"{DOMAIN}.po", folder)
+
+
+def _compiled(po: Path, locale: str) -> gettext.GNUTranslations:
+    with po.open("rb") as handle:
+        catalog = read_po(handle, locale=locale, domain=DOMAIN)
+    mo = BytesIO()
+    write_mo(mo, catalog)  # fuzzy entries stay out, as with msgfmt
+    mo.seek(0)
+    return gettext.GNUTranslations(mo)
+
+
+def locale(language: str) -> Locale:
+    """Babel's locale for numbers, money and dates ('zh' → zh_Hans_CN)."""
+    return Locale.parse(_LOCALES.get(language, _LOCALES[ENGLISH]))
+
+
+def money(amount: Decimal, currency: str, language: str) -> str:
+    """'¥1.50' / '$0.14' / '€2.00' in the language's conventions."""
+    return format_currency(amount, currency, locale=locale(language))
+
+
+def currency_name(currency: str, language: str) -> str:
+    """'CNY' → '人民币' in Chinese; the code itself in English (what people there type)."""
+    if language == ENGLISH:
+        return currency
+    return f"{get_currency_name(currency, locale=locale(language))} ({currency})"
+
+
+def moment(local: datetime, language: str) -> str:
+    """A local time with its date, e.g. '2024年5月23日 18:00' in Chinese."""
+    if language == ENGLISH:
+        return f"{local:%Y-%m-%d %H:%M}"
+    where = locale(language)
+    return f"{format_date(local, 'long', locale=where)} {format_time(local, 'HH:mm', locale=where)}"
