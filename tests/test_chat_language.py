@@ -56,6 +56,7 @@ async def test_a_chinese_chat_hears_chinese_and_an_english_one_english(
 
     start = await say(commands, "/start")
     assert start.title == "pricebot 替你盯着大模型 API 的价格"
+    assert "降价 10% 及以上" in start.lines[1]
     assert start.lines[-1] == "其他命令：/help"
     assert [b.label for b in start.buttons] == ["订阅全部", "现在最便宜的", "帮助"]
     assert [b.action for b in start.buttons] == ["/subscribe all", "/cheapest", "/help"]

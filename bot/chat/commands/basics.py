@@ -28,10 +28,12 @@ async def handle_start(request: None, ctx: Context, services: Services) -> list[
                     "I tell this chat when a vendor cuts a price or makes a model free, and I "
                     "answer “cheapest for 1M tokens?”."
                 ),
+                # The share is a field so the message holds no bare '%', which gettext
+                # tools would take for a %-placeholder.
                 _(
-                    "Start with /subscribe all (cuts of 10% or more, and models made free), or "
-                    "/subscribe deepseek for one vendor."
-                ),
+                    "Start with /subscribe all (cuts of {share} or more, and models made free), "
+                    "or /subscribe deepseek for one vendor."
+                ).format(share="10%"),
                 _("Ask: /cheapest · /price qwen-long · /free · or just type a question."),
                 _("Everything else: /help"),
             ),
