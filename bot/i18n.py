@@ -60,9 +60,13 @@ def parse_language(text: str) -> str | None:
     return _BY_NAME.get(text.strip().lower())
 
 
-def language_or_default(code: str | None) -> str:
-    """A stored or given language, English when unset or unknown."""
-    return code if code in LANGUAGES else ENGLISH
+def chat_language(chosen: str | None, asker: str | None = None) -> str:
+    """The language to answer in: the chat's own choice (/settings language); else the
+    asker's language as the platform reports it (Telegram's language_code, Slack's
+    locale: 'zh-hans' → 'zh'); else English."""
+    if chosen in LANGUAGES:
+        return chosen
+    return parse_language(asker or "") or ENGLISH
 
 
 @cache

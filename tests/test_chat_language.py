@@ -16,13 +16,16 @@ from tests.helpers import utc
 NOW = utc(2024, 5, 23, 12)
 
 
-def ctx(chat_id: str = "100", *, admin: bool = True, group: bool = False) -> Context:
+def ctx(
+    chat_id: str = "100", *, admin: bool = True, group: bool = False, language: str | None = None
+) -> Context:
     return Context(
         chat=ChatRef(Platform.TELEGRAM, chat_id, None),
         user_id="u1",
         is_admin=admin,
         now=NOW,
         chat_type=ChatType.GROUP if group else ChatType.PRIVATE,
+        language=language,
     )
 
 
@@ -90,6 +93,19 @@ async def test_dates_and_changes_read_in_chinese(commands: Commands) -> None:
     back = await say(commands, "/settings language English")
     assert (back.title, back.lines[0]) == ("Settings changed", "This chat now hears English.")
     assert "muted until 2024-05-24 02:00 Asia/Shanghai" in back.lines[1]
+
+
+async def test_without_a_choice_the_askers_language_decides(commands: Commands) -> None:
+    """Telegram's language_code / Slack's locale arrive as Context.language ('zh', 'en')."""
+    zh_user, en_user = ctx("300", language="zh"), ctx("300", language="en")
+    assert (await say(commands, "/start", zh_user)).title == "pricebot 替你盯着大模型 API 的价格"
+    assert (await say(commands, "/start", en_user)).title == "pricebot watches what LLM APIs cost"
+    assert (await say(commands, "/start", ctx("301"))).title.startswith("pricebot watches")
+    # The chat's own choice wins over whoever asks.
+    await say(commands, "/settings language en", zh_user)
+    assert (await say(commands, "/settings", zh_user)).title == "This chat's settings"
+    await say(commands, "/settings language zh", en_user)
+    assert (await say(commands, "/settings", en_user)).title == "本聊天的设置"
 
 
 @pytest.mark.parametrize("typed", ["zh", "ZH-Hans", "zh-cn", "chinese", "中文", "简体中文"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.chat.commands.parsing import Invalid
 from bot.chat.commands.services import Services, chat_key, db
 from bot.chat.context import ChatType, Context
-from bot.i18n import language_or_default, translator
+from bot.i18n import chat_language, translator
 from bot.messages import Button, Reply
 
 
@@ -19,7 +19,7 @@ async def handle_start(request: None, ctx: Context, services: Services) -> list[
     chat = await db(
         services.subscriptions.touch_chat, chat_key(ctx), now=ctx.now, chat_type=str(ctx.chat_type)
     )
-    _ = translator(language_or_default(chat.language)).gettext
+    _ = translator(chat_language(chat.language, ctx.language)).gettext
     return [
         Reply(
             title=_("pricebot watches what LLM APIs cost"),

@@ -24,8 +24,8 @@ from bot.i18n import (
     CHINESE,
     ENGLISH,
     LANGUAGE_NAMES,
+    chat_language,
     currency_name,
-    language_or_default,
     parse_language,
     translator,
 )
@@ -191,9 +191,9 @@ async def handle_digest(req: DigestRequest, ctx: Context, services: Services) ->
     ]
 
 
-def settings_buttons(chat: ChatSettings) -> tuple[Button, ...]:
+def settings_buttons(chat: ChatSettings, language: str) -> tuple[Button, ...]:
     """One-press changes to the common choices (Slack's App Home, Telegram's keyboard)."""
-    _ = translator(language_or_default(chat.language)).gettext
+    _ = translator(language).gettext
     buttons = [
         Button(_("Prices in {currency}").format(currency=code), f"/settings currency {code}")
         for code in ("CNY", "USD")
@@ -207,7 +207,7 @@ def settings_buttons(chat: ChatSettings) -> tuple[Button, ...]:
         buttons.append(Button(_("No quiet hours"), "/settings quiet off"))
     # Each language is offered in its own words, so a reader who cannot read the other
     # one still finds the way back.
-    other = ENGLISH if language_or_default(chat.language) == CHINESE else CHINESE
+    other = ENGLISH if language == CHINESE else CHINESE
     buttons.append(Button(LANGUAGE_NAMES[other], f"/settings language {other}"))
     return tuple(buttons)
 
@@ -295,9 +295,9 @@ async def handle_settings(req: SettingsRequest, ctx: Context, services: Services
     key = chat_key(ctx)
     if req.read_only:
         chat = await db(services.subscriptions.touch_chat, key, now=ctx.now)
-        language = language_or_default(chat.language)
+        language = chat_language(chat.language, ctx.language)
         _ = translator(language).gettext
-        lines = [settings_line(chat, ctx.now)]
+        lines = [settings_line(chat, ctx.now, language)]
         if chat.default_question:
             lines.append(
                 _("Alerts rank models by: “{question}”").format(question=chat.default_question)
@@ -312,7 +312,7 @@ async def handle_settings(req: SettingsRequest, ctx: Context, services: Services
                     " · /settings quiet 22:00-07:00 silent · /settings quiet off · "
                     + ("/settings language en" if language == CHINESE else "/settings language zh"),
                 ),
-                buttons=settings_buttons(chat),
+                buttons=settings_buttons(chat, language),
             )
         ]
     changes: dict[str, Any] = {}
@@ -344,10 +344,12 @@ async def handle_settings(req: SettingsRequest, ctx: Context, services: Services
     else:
         changes["default_question"] = req.value
     chat = await db(services.subscriptions.update_chat, key, now=ctx.now, **changes)
-    language = language_or_default(chat.language)
+    language = chat_language(chat.language, ctx.language)
     _ = translator(language).gettext
     said = _confirmation(req, ctx, language)
-    return [Reply(title=_("Settings changed"), lines=(said, settings_line(chat, ctx.now)))]
+    return [
+        Reply(title=_("Settings changed"), lines=(said, settings_line(chat, ctx.now, language)))
+    ]
 
 
 def _confirmation(req: SettingsRequest, ctx: Context, language: str) -> str:

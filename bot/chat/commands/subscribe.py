@@ -16,7 +16,7 @@ from bot.chat.commands.registry import error
 from bot.chat.commands.services import Scope, Services, chat_key, db
 from bot.chat.commands.subscribe_parse import SubscribeRequest, UnsubscribeRequest
 from bot.chat.context import Context
-from bot.i18n import currency_name, language_or_default, translator
+from bot.i18n import chat_language, currency_name, translator
 from bot.messages import Button, Reply
 from storage import (
     Basis,
@@ -367,7 +367,7 @@ async def handle_subscriptions(_: None, ctx: Context, services: Services) -> lis
             )
         ]
     vendors, models = await db(services.names)
-    footnotes = [settings_line(chat, ctx.now)]
+    footnotes = [settings_line(chat, ctx.now, chat_language(chat.language, ctx.language))]
     return [
         Reply(
             title=f"This chat's subscriptions ({len(subs)})",
@@ -379,9 +379,8 @@ async def handle_subscriptions(_: None, ctx: Context, services: Services) -> lis
     ]
 
 
-def settings_line(chat: ChatSettings, now: datetime) -> str:
-    """'Settings: currency CNY · mix 3:1 · time zone UTC · …', in the chat's language."""
-    language = language_or_default(chat.language)
+def settings_line(chat: ChatSettings, now: datetime, language: str) -> str:
+    """'Settings: currency CNY · mix 3:1 · time zone UTC · …' in `language` ('en', 'zh')."""
     _ = translator(language).gettext
     parts = [
         _("currency {currency}").format(currency=currency_name(chat.currency, language)),
