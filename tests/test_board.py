@@ -76,6 +76,9 @@ async def test_a_feed_reader_reads_the_price_war_newest_first(served: str) -> No
     assert qwen.updated.startswith("2024-05-21")
     assert qwen.link == served + "/models/alibaba/qwen-long"
     assert len({e.id for e in entries}) == len(entries)
+    launch = next(e for e in entries if e.title.startswith("DeepSeek-V2"))
+    assert launch.title == "DeepSeek-V2 new model: input ¥1.00, output ¥2.00 per 1M"
+    assert "When: 2024-05-06." in launch.summary
 
 
 async def test_feed_filters_by_type_vendor_and_model(served: str) -> None:
@@ -209,6 +212,7 @@ async def test_a_browser_reads_the_board_asks_and_opens_a_model(
     await page.get_by_role("link", name="Qwen-Long").first.click()
     assert page.url.endswith("/models/alibaba/qwen-long")
     assert "Qwen-Long" in await page.locator("#model-name").inner_text()
+    assert "Alibaba Cloud (the maker)" in await page.locator("#offers").inner_text()
     chart = page.locator("img.chart")
     assert "Qwen-Long" in (await chart.get_attribute("alt") or "")
     assert await chart.evaluate("img => img.complete && img.naturalWidth > 0")

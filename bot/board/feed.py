@@ -11,8 +11,15 @@ from datetime import datetime
 
 from feedgen.feed import FeedGenerator
 
-from storage.money import format_money
-from storage.values import EventType, PriceEvent, tier_label
+from storage.money import Money, format_money
+from storage.values import (
+    DateBasis,
+    EventType,
+    PriceEvent,
+    PriceKind,
+    launch_prices,
+    tier_label,
+)
 
 WORDS = {
     EventType.CUT: "cut",
@@ -24,8 +31,24 @@ WORDS = {
 }
 
 
-def event_title(e: PriceEvent, name: str) -> str:
-    """'Qwen-Long input cut 97.5%: ¥20.00 → ¥0.50 per 1M'."""
+def event_day(e: PriceEvent) -> str:
+    """When it happened, as sure as the record is: '2024-05-21', 'by 2026-03-12' (inferred),
+    'between 2026-11-20 and 2026-11-21' or 'first seen 2026-12-01' (a feed without dates)."""
+    day = e.effective_at.date()
+    if e.date_basis is DateBasis.INFERRED:
+        return f"by {day}"
+    if e.date_basis is DateBasis.OBSERVED:
+        if e.not_before is not None:
+            return f"between {e.not_before.date()} and {day}"
+        return f"first seen {day}"
+    return str(day)
+
+
+def event_title(e: PriceEvent, name: str, launch: Mapping[PriceKind, Money] | None = None) -> str:
+    """'Qwen-Long input cut 97.5%: ¥20.00 → ¥0.50 per 1M'; a new model with its prices
+    ('DeepSeek-V2 new model: input ¥1.00, output ¥2.00 per 1M') when `launch` gives them."""
+    if e.type is EventType.NEW_MODEL and launch:
+        return f"{name} new model: {launch_prices(launch)}"
     part = e.kind.value.replace("_", " ") if e.kind else ""
     if e.tier:
         part += f" ({tier_label(e.tier)})"
@@ -49,6 +72,7 @@ def atom_feed(
     site_url: str,
     model_url: Callable[[str], str],
     now: datetime,
+    launches: Mapping[int, Mapping[PriceKind, Money]] | None = None,
     title: str = "pricebot: LLM API price changes",
 ) -> bytes:
     """The feed document, newest event first."""
@@ -65,17 +89,16 @@ def atom_feed(
     # feedgen puts the entry added last on top; add the oldest first.
     for e in sorted(events, key=lambda x: (x.effective_at, x.id or 0)):
         name = names.get(e.model_id, e.model_id)
+        title = event_title(e, name, (launches or {}).get(e.id or 0))
         entry = feed.add_entry()
         # One event keeps one id in every filtered view of the feed.
         entry.id(f"{site_url}events/{e.id}")
-        entry.title(event_title(e, name))
+        entry.title(title)
         entry.link(href=model_url(e.model_id), rel="alternate", type="text/html")
         entry.updated(e.effective_at)
         entry.published(e.effective_at)
         entry.category(term=e.type.value)
-        summary = event_title(e, name) + f". Source: {e.source}."
-        if e.date_basis.value == "observed" and e.not_before is not None:
-            summary += f" Changed between {e.not_before.date()} and {e.effective_at.date()}."
+        summary = f"{title}. When: {event_day(e)}. Source: {e.source}."
         entry.summary(summary)
     result: bytes = feed.atom_str(pretty=True)
     return result

@@ -37,14 +37,15 @@ from bot.answers import (
     end_of_day,
     parse_question,
 )
-from bot.board.feed import atom_feed, event_title
+from bot.board.feed import atom_feed, event_day, event_title
 from bot.board.labels import labels
 from bot.board.views import CURRENCIES, BoardRequest, board_query, model_page, read_request, table
 from bot.chat.charts import history_chart, history_series
 from bot.chat.render import render_text
 from bot.messages import Image
 from storage import PriceStore
-from storage.values import EventType, PriceEvent
+from storage.money import Money
+from storage.values import EventType, PriceEvent, PriceKind
 
 STATIC = Path(__file__).parent / "static"
 FEED_LIMIT = 50
@@ -91,6 +92,9 @@ class Board:
         )
         # (data version, key) -> value; both bounded, both dropped when prices move.
         self._events: OrderedDict[tuple[Any, ...], list[PriceEvent]] = OrderedDict()
+        self._launch: OrderedDict[tuple[Any, ...], dict[int, dict[PriceKind, Money]]] = (
+            OrderedDict()
+        )
         self._charts: OrderedDict[tuple[Any, ...], Image | None] = OrderedDict()
         # Rendered pages: the same URL on the same snapshot renders the same page.
         self._pages: OrderedDict[tuple[Any, ...], web.Response] = OrderedDict()
@@ -177,11 +181,13 @@ class Board:
                 request, "error.html", _bare(lang), status=404, error=f"No prices for {model_id}."
             )
         events = await self._events_of(snapshot, model_id)
+        launches = await self._launches(snapshot, events)
         chart = await self._chart(snapshot, model_id, now)
         context: dict[str, Any] = {
             "page": page,
             "events": [
-                f"{e.effective_at.date()} · {event_title(e, page.name)}" for e in reversed(events)
+                f"{event_day(e)} · {event_title(e, page.name, launches.get(e.id or 0))}"
+                for e in reversed(events)
             ],
             "chart_caption": chart.caption if chart else "",
             "chart_url": "/charts/" + quote(model_id) + ".png",
@@ -222,6 +228,7 @@ class Board:
         if _not_modified(request, etag):
             return _304(etag)
         events = await self._recent(snapshot, vendors, model_ids, types)
+        launches = await self._launches(snapshot, events)
         origin = f"{request.scheme}://{request.host}"
         body = atom_feed(
             events,
@@ -230,6 +237,7 @@ class Board:
             site_url=origin + "/",
             model_url=lambda model_id: origin + model_path(model_id),
             now=now,
+            launches=launches,
         )
         headers = _cache_headers(etag)
         return web.Response(
@@ -275,6 +283,23 @@ class Board:
         reply = answer(parsed, snapshot, latest=current if parsed.as_of is not None else None)
         self.cache.used(parsed)
         return render_text(reply), "", ()
+
+    async def _launches(
+        self, snapshot: PriceSnapshot, events: list[PriceEvent]
+    ) -> dict[int, dict[PriceKind, Money]]:
+        """The prices each new model came with, by event id (read once per data version)."""
+        key = (snapshot.version, "launches", tuple(e.id for e in events))
+        if key not in self._launch:
+
+            def read() -> dict[int, dict[PriceKind, Money]]:
+                return {
+                    e.id: self.store.prices_at(e.model_id, e.effective_at)
+                    for e in events
+                    if e.type is EventType.NEW_MODEL and e.id is not None
+                }
+
+            _remember(self._launch, key, await asyncio.to_thread(read))
+        return self._launch[key]
 
     async def _events_of(self, snapshot: PriceSnapshot, model_id: str) -> list[PriceEvent]:
         key = (snapshot.version, "model", model_id)

@@ -215,7 +215,13 @@ def model_page(snapshot: PriceSnapshot, model_id: str) -> ModelPage | None:
     if not offers:
         return None
     shown = []
-    for offer in sorted(offers, key=lambda o: _sort_key(o.prices.get((PriceKind.INPUT, 0)))):
+    maker = model_id.split("/", 1)[0]
+    # The maker's own offer first (its price is the model's price), then the resellers.
+    ordered = sorted(
+        offers,
+        key=lambda o: (o.vendor != maker, _sort_key(o.prices.get((PriceKind.INPUT, 0)))),
+    )
+    for offer in ordered:
         since, _ = _since(offer.prices.get((PriceKind.INPUT, 0)))
         free = ""
         if offer.free_offer is not None:
@@ -223,7 +229,7 @@ def model_page(snapshot: PriceSnapshot, model_id: str) -> ModelPage | None:
         shown.append(
             Offer(
                 offer_id=offer.model_id,
-                seller=offer.vendor_name,
+                seller=offer.vendor_name + (" (the maker)" if offer.vendor == maker else ""),
                 input=_point(offer, PriceKind.INPUT),
                 output=_point(offer, PriceKind.OUTPUT),
                 cached_input=_point(offer, PriceKind.CACHED_INPUT),
@@ -235,7 +241,7 @@ def model_page(snapshot: PriceSnapshot, model_id: str) -> ModelPage | None:
     return ModelPage(
         model_id=model_id,
         name=snapshot.model_name(model_id),
-        maker=model_id.split("/", 1)[0],
+        maker=maker,
         offers=tuple(shown),
     )
 
