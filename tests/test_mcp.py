@@ -87,6 +87,9 @@ async def test_stdio_lists_the_tools_and_answers_like_the_catalog(tmp_path: Path
             "baidu/ernie-speed",
             "tencent/hunyuan-lite",
         ]
+        first = data["ranked"][0]
+        assert first["sources"] == ["catalog:May 2024 LLM price war"]
+        assert first["source_refs"] and first["seller"] == "alibaba"
         text = cheapest.content[0].text
         assert "1. Qwen-Long" in text and "¥0.875" in text
 

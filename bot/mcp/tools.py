@@ -34,7 +34,7 @@ from bot.chat.render import render_json, render_text
 from bot.event_data import event_data, point_data
 from bot.messages import Reply
 from storage import PriceStore
-from storage.values import EventType
+from storage.values import EventType, PriceKind
 
 MAX_TOKENS = 10**12
 MAX_TOP = 50
@@ -288,7 +288,7 @@ class PriceTools:
         latest = self.cache.now(now) if query.as_of is not None else None
         reply = answer(query, snapshot, latest=latest)
         self.cache.used(query)
-        return _agent_answer(reply)
+        return _agent_answer(reply, snapshot)
 
     def _model(self, name: str, snapshot: PriceSnapshot) -> str:
         found = snapshot.vocabulary.model(name.strip())
@@ -377,9 +377,27 @@ def _event_line(e: dict[str, Any]) -> str:
     return f"#{e['id']} {e['effective'][:10]} {e['type']} {e['model']}{kind}{change}{percent}"
 
 
-def _agent_answer(reply: Reply) -> AgentAnswer:
+def _agent_answer(reply: Reply, snapshot: PriceSnapshot) -> AgentAnswer:
     plain = render_json(reply)
     data = dict(reply.data)
+    # Each row names the source of its offer's figures (a feed, a catalog, an admin),
+    # which the chat's text leaves to `prices show`; an agent citing a price needs it.
+    for key in ("ranked", "costs", "free_now"):
+        rows = data.get(key)
+        if isinstance(rows, list):
+            data[key] = [_sourced(row, snapshot) for row in rows]
     data["title"] = plain["title"]
     data["notes"] = plain["footnotes"]
     return AgentAnswer(render_text(reply), data)
+
+
+def _sourced(row: Any, snapshot: PriceSnapshot) -> Any:
+    if not isinstance(row, dict) or not isinstance(row.get("offer"), str):
+        return row
+    offer = snapshot.model(row["offer"])
+    if offer is None:
+        return row
+    points = [offer.prices.get((kind, 0)) for kind in (PriceKind.INPUT, PriceKind.OUTPUT)]
+    sources = sorted({p.source for p in points if p is not None})
+    refs = sorted({p.source_ref for p in points if p is not None and p.source_ref})
+    return {**row, "sources": sources, "source_refs": refs}
