@@ -88,6 +88,27 @@ async def test_etag_makes_the_next_request_conditional(
     httpserver.check_assertions()
 
 
+async def test_the_same_body_again_without_etags_is_not_modified_and_not_parsed(
+    store: PriceStore, httpserver: HTTPServer
+) -> None:
+    body = feeds.openrouter(feeds.ten_models())
+    cheaper = feeds.openrouter({**feeds.ten_models(), "m1": ("1.5", "4")})
+    for answer in (body, body, cheaper):  # a server that sends no ETag or Last-Modified
+        httpserver.expect_ordered_request("/models").respond_with_data(answer, content_type=JSON)
+    poller = poller_for(store, {"openrouter": httpserver.url_for("/models")})
+    await refresh_source(poller, "openrouter", now=T0)
+    last = store.last_event_id()
+    same = await refresh_source(poller, "openrouter", now=T0 + timedelta(hours=1))
+    assert same.outcome is SourceOutcome.NOT_MODIFIED
+    assert same.message == "not modified since the last accepted fetch (the same content; 1 in all)"
+    assert store.last_event_id() == last
+    [listing] = poller.state.listings("openrouter/acme/m4")
+    assert listing.last_seen_at == T0 + timedelta(hours=1)  # still listed as of this poll
+    changed = await refresh_source(poller, "openrouter", now=T0 + timedelta(hours=2))
+    assert [(e.type.value, e.model_id) for e in changed.news] == [("cut", "openrouter/acme/m1")]
+    httpserver.check_assertions()
+
+
 async def test_a_change_awaiting_confirmation_is_fetched_unconditionally(
     store: PriceStore, httpserver: HTTPServer
 ) -> None:
@@ -145,7 +166,12 @@ async def test_a_failing_source_is_reported_and_the_others_go_on(
     )
     for hour in range(3):
         reports = await refresh_sources(poller, now=T0 + timedelta(hours=hour))
-        assert [r.outcome for r in reports][1] in (SourceOutcome.RECORDED, SourceOutcome.UNCHANGED)
+        # The healthy feed is read each time (the same body again counts as not modified).
+        assert [r.outcome for r in reports][1] in (
+            SourceOutcome.RECORDED,
+            SourceOutcome.UNCHANGED,
+            SourceOutcome.NOT_MODIFIED,
+        )
     failing = reports[0]
     assert failing.outcome is SourceOutcome.FAILED
     assert failing.message.endswith("(failed 3 times in a row)")

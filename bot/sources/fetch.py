@@ -33,6 +33,9 @@ class Validators:
 
     etag: str | None = None
     last_modified: str | None = None
+    # The last accepted body's content key: a server without ETags that sends the same
+    # body again is answered as if it said 304, before the body is parsed.
+    content_key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +43,8 @@ class NotModified:
     """The server says the feed has not changed since the validators we sent."""
 
     location: str
+    # How we know: the server's 304, or the same body as last accepted.
+    why: str = "HTTP 304"
 
 
 @dataclass(frozen=True, slots=True)

@@ -114,9 +114,11 @@ class Poller:
 
 def _validators(status: SourceStatus | None) -> Validators | None:
     # A change waiting for confirmation needs the body again, not a 304.
-    if status is None or status.pending or not (status.etag or status.last_modified):
+    if status is None or status.pending:
         return None
-    return Validators(status.etag, status.last_modified)
+    if not (status.etag or status.last_modified or status.content_key):
+        return None
+    return Validators(status.etag, status.last_modified, status.content_key)
 
 
 async def _db(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -180,7 +182,7 @@ async def refresh_source(
             return await _failed(poller, name, now, str(exc), source.location)
         if isinstance(got, NotModified):
             count = (status.not_modified_count if status else 0) + 1
-            message = f"not modified since the last accepted fetch (HTTP 304; {count} in all)"
+            message = f"not modified since the last accepted fetch ({got.why}; {count} in all)"
             plan = await _db(poller.state.unchanged_listings, name, now, poller.guards.delist)
             message = "; ".join([message, *listing_notes(plan, poller.guards)])
             await _db(
