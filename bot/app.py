@@ -34,7 +34,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import Engine
 
 from bot.alerts.answering import AnswersEngine
-from bot.alerts.dispatcher import Dispatcher, DispatchOptions, utc_now
+from bot.alerts.dispatcher import Dispatcher, DispatchOptions
 from bot.alerts.evaluate import AlertEvaluator
 from bot.alerts.fanout import Fanout
 from bot.alerts.limits import DEFAULTS as DEFAULT_LIMITS
@@ -64,6 +64,7 @@ from storage import (
     upgrade,
 )
 from storage.db import exclusive_start
+from storage.values import utc_now
 
 log = logging.getLogger(__name__)
 

@@ -49,6 +49,11 @@ class EventType(StrEnum):
     FREE_ENDING = "free_ending"
 
 
+def utc_now() -> datetime:
+    """The real clock, in UTC: the default `clock` of whatever takes one."""
+    return datetime.now(UTC)
+
+
 def require_utc(moment: datetime, what: str = "time") -> datetime:
     """Refuse naive datetimes; return the moment in UTC."""
     if moment.tzinfo is None or moment.utcoffset() is None:

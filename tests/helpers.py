@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import socket
 from datetime import UTC, datetime
+from typing import Any
 
+from bot.settings import Settings
 from storage import FreeOffer, Money, Price, PriceKind, Quote
 
 
@@ -42,3 +45,22 @@ def quote(
         context_window=context,
         aliases=aliases,
     )
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def http_only_settings(database_url: str, **extra: Any) -> Settings:
+    """`pricebot run` with no chat front-end and no polling: its HTTP server on loopback."""
+    values: dict[str, Any] = {
+        "database_url": database_url,
+        "console": "off",
+        "poll_sources": False,
+        "http_host": "127.0.0.1",
+        "http_port": free_port(),
+    }
+    return Settings(_env_file=None, **{**values, **extra})  # type: ignore[call-arg]

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import socket
 from collections.abc import AsyncIterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,32 +19,15 @@ from multidict import CIMultiDict
 
 from bot.app import App, build_app
 from bot.board.views import read_request
-from bot.settings import Settings
+from tests.helpers import http_only_settings
 
 WAR = "2024-05-22"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def board_settings(database_url: str, **extra: Any) -> Settings:
-    values: dict[str, Any] = {
-        "database_url": database_url,
-        "console": "off",
-        "poll_sources": False,
-        "http_host": "127.0.0.1",
-        "http_port": free_port(),
-    }
-    return Settings(_env_file=None, **{**values, **extra})  # type: ignore[call-arg]
 
 
 @pytest.fixture
 async def served(database_url: str) -> AsyncIterator[str]:
     """pricebot with the bundled price war (a fresh store is seeded), its base URL."""
-    app: App = await asyncio.to_thread(build_app, board_settings(database_url), front_ends=[])
+    app: App = await asyncio.to_thread(build_app, http_only_settings(database_url), front_ends=[])
     await app.start()
     try:
         yield f"http://127.0.0.1:{app.web.port}"

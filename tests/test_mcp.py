@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -23,6 +22,7 @@ from bot.app import App, build_app, seed_if_empty
 from bot.settings import Settings
 from storage import PriceStore, make_engine, upgrade
 from storage.values import EventType
+from tests.helpers import http_only_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 TOOLS = ["ask", "cheapest", "price", "cost", "compare", "free", "history", "recent_changes"]
@@ -193,23 +193,6 @@ async def test_bad_arguments_are_tool_errors_with_a_way_out(tmp_path: Path) -> N
 # ---- HTTP ---------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def http_settings(database_url: str, **extra: Any) -> Settings:
-    values: dict[str, Any] = {
-        "database_url": database_url,
-        "console": "off",
-        "poll_sources": False,
-        "http_host": "127.0.0.1",
-        "http_port": free_port(),
-    }
-    return Settings(_env_file=None, **{**values, **extra})  # type: ignore[call-arg]
-
-
 async def running(settings: Settings) -> AsyncIterator[App]:
     app = await asyncio.to_thread(build_app, settings, front_ends=[])
     await app.start()
@@ -221,7 +204,7 @@ async def running(settings: Settings) -> AsyncIterator[App]:
 
 @pytest.fixture
 async def served(database_url: str) -> AsyncIterator[App]:
-    async for app in running(http_settings(database_url, mcp_token=TOKEN)):
+    async for app in running(http_only_settings(database_url, mcp_token=TOKEN)):
         yield app
 
 
@@ -251,7 +234,7 @@ async def test_http_mcp_refuses_a_missing_or_wrong_token(served: App) -> None:
 
 async def test_without_a_token_there_is_no_http_mcp(tmp_path: Path) -> None:
     url = seeded_sqlite(tmp_path)
-    async for app in running(http_settings(url)):
+    async for app in running(http_only_settings(url)):
         async with httpx2.AsyncClient() as http:
             response = await http.post(
                 f"http://127.0.0.1:{app.web.port}/mcp",

@@ -22,7 +22,7 @@ import os
 import socket
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from bot.alerts.limits import RateLimits
 from bot.alerts.message import AlertFacts, EventFacts, Ranker, compose, thread_key
@@ -45,12 +45,9 @@ from storage import (
     PriceStore,
     SubscriptionStore,
 )
+from storage.values import utc_now
 
 log = logging.getLogger(__name__)
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ import asyncio
 import hashlib
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -29,6 +29,7 @@ from aiohttp import web
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from bot.answers import (
+    FREE_CONFIRM_DAYS,
     Defaults,
     PriceSnapshot,
     Query,
@@ -45,7 +46,7 @@ from bot.chat.render import render_text
 from bot.messages import Image
 from storage import PriceStore
 from storage.money import Money
-from storage.values import EventType, PriceEvent, PriceKind
+from storage.values import EventType, PriceEvent, PriceKind, utc_now
 
 STATIC = Path(__file__).parent / "static"
 FEED_LIMIT = 50
@@ -65,10 +66,6 @@ MAX_AGE = 60
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 class Board:
     """The board's routes over one store and the answers' snapshot cache."""
 
@@ -77,8 +74,8 @@ class Board:
         store: PriceStore,
         cache: SnapshotCache | None = None,
         *,
-        clock: Callable[[], datetime] = _utc_now,
-        free_confirm_days: int = 30,
+        clock: Callable[[], datetime] = utc_now,
+        free_confirm_days: int = FREE_CONFIRM_DAYS,
     ) -> None:
         self.store = store
         self.cache = cache or SnapshotCache(store)

@@ -18,6 +18,7 @@ from typing import Any
 
 from bot.answers import (
     BLENDED_RATIO,
+    FREE_CONFIRM_DAYS,
     Defaults,
     Mix,
     MixSource,
@@ -34,7 +35,7 @@ from bot.chat.render import render_json, render_text
 from bot.event_data import event_data, point_data
 from bot.messages import Reply
 from storage import PriceStore
-from storage.values import EventType, PriceKind
+from storage.values import EventType, PriceKind, utc_now
 
 MAX_TOKENS = 10**12
 MAX_TOP = 50
@@ -68,10 +69,6 @@ class AgentAnswer:
     data: dict[str, Any]
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 class PriceTools:
     """The read-only questions an agent may ask, answered like the chat answers them."""
 
@@ -80,8 +77,8 @@ class PriceTools:
         store: PriceStore,
         cache: SnapshotCache | None = None,
         *,
-        clock: Callable[[], datetime] = _utc_now,
-        free_confirm_days: int = 30,
+        clock: Callable[[], datetime] = utc_now,
+        free_confirm_days: int = FREE_CONFIRM_DAYS,
     ) -> None:
         self.store = store
         self.cache = cache or SnapshotCache(store)
