@@ -287,6 +287,20 @@ def percentiles(samples: list[float]) -> str:
     )
 
 
+def bench_store(path: Path) -> PriceStore:
+    """A migrated SQLite store at `path` with the benchmarks' USD, CNY and EUR rates."""
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    store = PriceStore(engine)
+    store.record_rates(
+        [
+            FxRate("USD", "CNY", Decimal("7.2"), date(2024, 5, 1), "bench rate"),
+            FxRate("EUR", "USD", Decimal("1.08"), date(2024, 5, 1), "bench rate"),
+        ]
+    )
+    return store
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--models", type=int, default=2700)
@@ -296,15 +310,7 @@ def main() -> None:
     rng = random.Random(args.seed)
 
     with tempfile.TemporaryDirectory() as tmp:
-        engine = make_engine(f"sqlite:///{Path(tmp) / 'bench.db'}")
-        upgrade(engine)
-        store = PriceStore(engine)
-        store.record_rates(
-            [
-                FxRate("USD", "CNY", Decimal("7.2"), date(2024, 5, 1), "bench rate"),
-                FxRate("EUR", "USD", Decimal("1.08"), date(2024, 5, 1), "bench rate"),
-            ]
-        )
+        store = bench_store(Path(tmp) / "bench.db")
         quotes, ids, offer_ids = synthetic_quotes(args.models, rng)
         started = time.perf_counter()
         store.record(quotes, source="bench", observed_at=MAY_1, history=True)

@@ -19,8 +19,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
@@ -29,11 +28,11 @@ from aiohttp import web
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_answers import MAY_1, synthetic_quotes
+from bench_answers import MAY_1, bench_store, synthetic_quotes
 
 from bot.answers import SnapshotCache
 from bot.board.site import Board, model_path
-from storage import FxRate, PriceStore, make_engine, upgrade
+from storage import PriceStore
 
 NOW = datetime(2024, 5, 22, 12, tzinfo=UTC)
 
@@ -104,15 +103,7 @@ def main() -> None:
     args = parser.parse_args()
     rng = random.Random(args.seed)
     with tempfile.TemporaryDirectory() as tmp:
-        engine = make_engine(f"sqlite:///{Path(tmp) / 'bench.db'}")
-        upgrade(engine)
-        store = PriceStore(engine)
-        store.record_rates(
-            [
-                FxRate("USD", "CNY", Decimal("7.2"), date(2024, 5, 1), "bench rate"),
-                FxRate("EUR", "USD", Decimal("1.08"), date(2024, 5, 1), "bench rate"),
-            ]
-        )
+        store = bench_store(Path(tmp) / "bench.db")
         quotes, ids, offer_ids = synthetic_quotes(args.models, rng)
         store.record(quotes, source="bench", observed_at=MAY_1, history=True)
         print(f"store: {args.models:,} models, {len(set(offer_ids)):,} offers (SQLite)")
