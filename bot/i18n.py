@@ -64,9 +64,15 @@ def chat_language(chosen: str | None, asker: str | None = None) -> str:
     """The language to answer in: the chat's own choice (/settings language); else the
     asker's language as the platform reports it (Telegram's language_code, Slack's
     locale: 'zh-hans' → 'zh'); else English."""
+    return known_language(chosen, asker) or ENGLISH
+
+
+def known_language(chosen: str | None, asker: str | None = None) -> str | None:
+    """`chat_language` without the English fallback: None when neither the chat nor the
+    asker says, so a question's own language can decide (a Chinese question → Chinese)."""
     if chosen in LANGUAGES:
         return chosen
-    return parse_language(asker or "") or ENGLISH
+    return parse_language(asker or "")
 
 
 @cache
@@ -110,3 +116,28 @@ def moment(local: datetime, language: str) -> str:
         return f"{local:%Y-%m-%d %H:%M}"
     where = locale(language)
     return f"{format_date(local, 'long', locale=where)} {format_time(local, 'HH:mm', locale=where)}"
+
+
+# Vendors' own Chinese names, as their consoles and price pages print them. Volcano
+# Engine (火山引擎) is ByteDance's cloud, the one that sells Doubao.
+VENDOR_NAMES_ZH = {
+    "alibaba": "阿里云",
+    "dashscope": "阿里云",
+    "baidu": "百度智能云",
+    "tencent": "腾讯云",
+    "bytedance": "火山引擎",
+    "zhipu": "智谱AI",
+    "deepseek": "深度求索",
+    "moonshot": "月之暗面",
+    "minimax": "MiniMax",
+    "baichuan": "百川智能",
+    "iflytek": "科大讯飞",
+}
+
+
+def vendor_name(vendor_id: str, name: str, language: str) -> str:
+    """A vendor as a reader of `language` knows it: 'alibaba', 'Alibaba Cloud' → '阿里云'
+    in Chinese; `name` (the store's display name) otherwise."""
+    if language == CHINESE:
+        return VENDOR_NAMES_ZH.get(vendor_id, name)
+    return name

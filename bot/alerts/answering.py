@@ -69,12 +69,17 @@ class AnswersEngine:
 
     # ---- Questions (the command layer) -------------------------------------------
 
-    def ask(self, text: str, *, chat: ChatSettings, now: datetime) -> Reply:
-        """Answer a question with the chat's currency and mix as defaults."""
+    def ask(
+        self, text: str, *, chat: ChatSettings, now: datetime, language: str | None = None
+    ) -> Reply:
+        """Answer a question with the chat's currency, mix and language as defaults
+        (`language`: the chat's or asker's, bot.i18n.known_language; None: the
+        question's own)."""
         defaults = Defaults(
             currency=chat.currency,
             ratio=(chat.mix_input, chat.mix_output),
             free_confirm_days=self.free_confirm_days,
+            language=language,
         )
         return ask(self.chat_cache, text, now=now, defaults=defaults)
 

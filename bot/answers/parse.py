@@ -128,7 +128,9 @@ def _parse(
 ) -> Query | Refusal:
     raw = text if isinstance(text, str) else ""
     language = "zh" if has_cjk(raw[:MAX_RAW_LENGTH]) else "en"
-    shown = examples(vocabulary, language)
+    # The chat's language wins over the question's (issue 13's order).
+    reply_language = defaults.language if defaults.language in ("en", "zh") else language
+    shown = examples(vocabulary, reply_language)
 
     def refuse(reason: str, suggestions: tuple[str, ...] = (), first: str | None = None) -> Refusal:
         # The question with its typo fixed leads the examples, when it reads as a question.
@@ -138,7 +140,7 @@ def _parse(
             and isinstance(_parse(first, vocabulary, defaults, corrected=True), Query)
         )
         picked = (first, *[e for e in shown if e != first][:2]) if works and first else shown
-        return Refusal(reason, tuple(picked), suggestions)
+        return Refusal(reason, tuple(picked), suggestions, reply_language)
 
     if len(raw) > MAX_RAW_LENGTH:
         return refuse(
@@ -293,6 +295,7 @@ def _parse(
         vendors=frozenset(vendors),
         exclude_vendors=frozenset(excluded),
         language=language,
+        reply_language=reply_language,
         currency_source=currency_source,
         vendor_phrase=vendor_phrase,
         sellers=sellers,

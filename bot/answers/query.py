@@ -103,6 +103,9 @@ class Defaults:
     # A free offer without an end date stays "free now" this many days after a source
     # last confirmed it (PRICEBOT_FREE_CONFIRM_DAYS).
     free_confirm_days: int = FREE_CONFIRM_DAYS
+    # The language to reply in ('en' or 'zh'): the chat's own setting, else the asker's
+    # platform language (bot.i18n.chat_language). None: the question's own language.
+    language: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +135,8 @@ class Query:
     via: frozenset[str] = frozenset()
     # 'en' or 'zh': the question's language, for examples and hints.
     language: str = "en"
+    # 'en' or 'zh': the language of the reply (Defaults.language, else `language`).
+    reply_language: str = "en"
     # How the currency was chosen: 'asked', 'chat', 'language' or 'default'.
     currency_source: str = "default"
     # A human phrase for the vendor filter ("Chinese vendors"), when one was used.
@@ -151,6 +156,8 @@ class Refusal:
     examples: tuple[str, ...]
     # "Did you mean …" candidates (display names), best first.
     suggestions: tuple[str, ...] = field(default=())
+    # 'en' or 'zh': the language `reason` and `examples` are in.
+    language: str = "en"
 
 
 _RATIO = re.compile(r"^\s*(\d{1,4}(?:\.\d{1,3})?)\s*[:/]\s*(\d{1,4}(?:\.\d{1,3})?)\s*$")

@@ -126,7 +126,7 @@ class Board:
         if read.question:
             currency = read.currency if "currency" in request.query else None
             answered, error, examples = await asyncio.to_thread(
-                self._answer, read.question, currency, now
+                self._answer, read.question, currency, lang, now
             )
         query = board_query(read, snapshot)
         if isinstance(query, str):
@@ -267,10 +267,13 @@ class Board:
         return await asyncio.to_thread(lambda: self.cache.at(as_of, now=now))
 
     def _answer(
-        self, question: str, currency: str | None, now: datetime
+        self, question: str, currency: str | None, lang: str, now: datetime
     ) -> tuple[str, str, tuple[str, ...]]:
-        """The chat's answer to a question; or its refusal's reason and examples that work."""
-        defaults = Defaults(currency=currency, free_confirm_days=self.free_confirm_days)
+        """The chat's answer to a question, in the page's language; or its refusal's
+        reason and examples that work."""
+        defaults = Defaults(
+            currency=currency, free_confirm_days=self.free_confirm_days, language=lang
+        )
         current = self.cache.now(now)
         parsed = parse_question(question, current.vocabulary, defaults)
         if not isinstance(parsed, Query):

@@ -22,6 +22,12 @@ def ask(
     currency: Annotated[
         str | None, typer.Option(help="Answer in CNY, USD or EUR unless the question says.")
     ] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang", help="Reply in en (English) or zh (中文); default: the question's language."
+        ),
+    ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Answer a price question in English or Chinese: cheapest, price, cost, compare, free."""
@@ -36,13 +42,28 @@ def ask(
                 f"--currency {currency!r} is not one of {', '.join(sorted(CURRENCIES))}",
                 'ask "cheapest for 1M tokens?" --currency CNY',
             )
+    language = None
+    if lang is not None:
+        from bot.i18n import parse_language
+
+        language = parse_language(lang)
+        if language is None:
+            fail(
+                f"--lang {lang!r} is not a language I speak (en for English, zh for 中文)",
+                'ask "cheapest for 1M tokens?" --lang zh',
+            )
     when = end_of(parse_date(as_of, "--as-of", 'ask "cheapest for 1M tokens?"')) if as_of else None
     now = datetime.now(UTC)
     settings = load_settings()
     # One question: computing the orders other questions would use (warming) is waste.
     cache = SnapshotCache(open_store(settings), warm=False)
     current = cache.now(now)
-    defaults = Defaults(currency=currency, as_of=when, free_confirm_days=settings.free_confirm_days)
+    defaults = Defaults(
+        currency=currency,
+        as_of=when,
+        free_confirm_days=settings.free_confirm_days,
+        language=language,
+    )
     parsed = parse_question(question, current.vocabulary, defaults)
     if not isinstance(parsed, Query):
         typer.echo(f"error: {parsed.reason}", err=True)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from bot.chat.commands.parsing import Invalid
 from bot.chat.commands.services import Services, chat_key, db
 from bot.chat.context import Context
+from bot.i18n import known_language
 from bot.messages import Reply, ReplyKind
 
 
@@ -40,5 +41,6 @@ async def handle_question(text: str, ctx: Context, services: Services) -> list[R
             )
         ]
     chat = await db(services.subscriptions.touch_chat, chat_key(ctx), now=ctx.now)
-    reply = await db(services.questions.ask, text, chat=chat, now=ctx.now)
+    language = known_language(chat.language, ctx.language)
+    reply = await db(services.questions.ask, text, chat=chat, now=ctx.now, language=language)
     return [reply]

@@ -39,8 +39,11 @@ async def db(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
 class Questions(Protocol):
     """The answers engine, as the command layer uses it."""
 
-    def ask(self, text: str, *, chat: ChatSettings, now: datetime) -> Reply:
-        """Answer a question (or explain, with examples, why it cannot)."""
+    def ask(
+        self, text: str, *, chat: ChatSettings, now: datetime, language: str | None = None
+    ) -> Reply:
+        """Answer a question (or explain, with examples, why it cannot), in `language`
+        ('en'/'zh'; None: the question's own language)."""
         ...
 
     def is_question(self, text: str, *, now: datetime) -> bool:
