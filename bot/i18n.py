@@ -3,8 +3,9 @@ numbers, money and dates.
 
 Messages are marked `_("…")` (or `ngettext`) in the code, extracted into
 `bot/locale/pricebot.pot` and translated in `bot/locale/<locale>/LC_MESSAGES/pricebot.po`
-(docs/i18n.md). The `.po` is compiled in memory on first use, so a checkout, an editable
-install and a wheel all read the same file with no build step to forget.
+(docs/i18n.md). A wheel's build compiles each `.po` into a `.mo` (setup.py); a checkout or
+an editable install has only the `.po`, compiled in memory on first use, so there is no
+compile step to forget while developing.
 """
 
 from __future__ import annotations
@@ -81,7 +82,14 @@ def translator(language: str) -> gettext.NullTranslations:
     folder = _CATALOGS.get(language)
     if folder is None:
         return gettext.NullTranslations()
-    return _compiled(LOCALE_DIR / folder / "LC_MESSAGES" / f"{DOMAIN}.po", folder)
+    po = LOCALE_DIR / folder / "LC_MESSAGES" / f"{DOMAIN}.po"
+    mo = po.with_suffix(".mo")
+    # An installed wheel carries the .mo its build compiled (setup.py); a checkout has
+    # only the .po, or a stale .mo from `pybabel compile` that an edit has overtaken.
+    if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+        with mo.open("rb") as handle:
+            return gettext.GNUTranslations(handle)
+    return _compiled(po, folder)
 
 
 def _compiled(po: Path, locale: str) -> gettext.GNUTranslations:

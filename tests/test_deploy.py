@@ -123,6 +123,22 @@ def test_the_dockerfile_install_works_from_an_installed_copy(tmp_path: Path) -> 
         check=True,
     )
     assert all(path.startswith(str(target)) for path in where.stdout.split())
+    # The build compiled the Chinese catalog into the package, and the copy speaks it.
+    assert (target / "bot" / "locale" / "zh_Hans" / "LC_MESSAGES" / "pricebot.mo").is_file()
+    spoken = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from bot.i18n import translator; "
+            "print(translator('zh').gettext('Language: {language}'))",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert spoken.stdout.strip() == "语言：{language}"
     upgraded = pricebot("db", "upgrade")
     assert upgraded.returncode == 0, upgraded.stderr
     loaded = pricebot("catalog", "load")
