@@ -5,8 +5,10 @@
 `snapshot` must hold the prices in force at the query's moment (its `as_of`, or now).
 For a dated question, pass `latest` (the snapshot for now) and the reply says whether
 the answer has changed since. Every reply states its date, its currency, the mix it
-assumed and how to ask for another, the rates it converted with, and what it left out.
-Pure: no I/O, no clock.
+assumed and how to ask for another, the rates it converted with, and what it left out,
+in the query's reply language (`Query.reply_language`, a refusal's `Refusal.language`:
+'en' or 'zh', words from the catalog, figures through Babel); its `data` is the same in
+every language. Pure: no I/O, no clock.
 """
 
 from __future__ import annotations
