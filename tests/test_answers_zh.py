@@ -5,6 +5,7 @@ catalog in a real store, asked through `ask` with the reply language a chat woul
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -364,3 +365,34 @@ def test_a_long_chinese_reply_stays_within_the_platforms_limits(sqlite_store: Pr
     slack = render_slack(reply)
     assert len(slack.blocks) <= 50
     assert all(len(b.get("text", {}).get("text", "")) <= 3000 for b in slack.blocks)
+
+
+def test_what_a_chinese_answer_leaves_out_it_says_in_chinese(sqlite_store: PriceStore) -> None:
+    since = utc(2024, 5, 1)
+    sqlite_store.record(
+        [
+            quote("alibaba/qwen-max", when=since, input="2", output="6", currency="CNY",
+                  name="Qwen-Max", context=32_000),
+            quote("baidu/ernie-4", when=since, input="4", currency="CNY", name="ERNIE 4.0",
+                  context=128_000),
+            quote("tencent/hunyuan-pro", when=since, input="3", output="9", currency="CNY",
+                  name="Hunyuan-pro"),
+            replace(quote("openai/dall-e-3", when=since, input="1", output="1", name="DALL-E 3"),
+                    mode="image_generation"),
+        ],
+        source="feed",
+        observed_at=since,
+    )  # fmt: skip
+    cache = SnapshotCache(sqlite_store)
+    now = utc(2024, 5, 2)
+    reply = ask(cache, "100万tokens最便宜的", now=now)
+    notes = "\n".join(reply.footnotes)
+    assert "1 个模型因价格未知未计入（从不算作免费）：ERNIE 4.0。" in notes
+    assert (
+        "1 个非文本模型未计入（image_generation；按图片、歌曲、秒数或请求计价，或不用于文本）："
+        "DALL-E 3。"
+    ) in notes
+    wide = ask(cache, "支持32k上下文 100万tokens最便宜的", now=now)
+    assert wide.lines[0].endswith("· 以人民币计价 · 上下文 ≥ 32K")
+    assert "1 个模型未计入：上下文窗口未知。" in wide.footnotes
+    assert english_left(reply) == [] and english_left(wide) == []
