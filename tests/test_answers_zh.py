@@ -311,7 +311,7 @@ def test_the_corrected_question_leads_the_chinese_examples(cache: SnapshotCache)
     assert reply.lines[1] == "qwen-long 价格"
 
 
-def test_a_name_of_several_models_in_chinese(sqlite_store: PriceStore) -> None:
+def test_a_name_of_several_models_in_both_languages(sqlite_store: PriceStore) -> None:
     since = utc(2026, 2, 5)
     sqlite_store.record(
         [
@@ -332,6 +332,18 @@ def test_a_name_of_several_models_in_chinese(sqlite_store: PriceStore) -> None:
         "“gemini/gemini-2.5-pro”。"
     )
     assert reply.lines[1] == "gemini/gemini-2.5-pro 价格"
+    english = ask(
+        SnapshotCache(sqlite_store),
+        "gemini-2.5-pro 价格",
+        now=since + timedelta(days=1),
+        defaults=Defaults(language="en"),
+    )
+    assert english.title == (
+        "'gemini-2.5-pro' could mean 2 models: gemini-2.5-pro by Gemini (gemini/gemini-2.5-pro); "
+        "gemini-2.5-pro by Vertex_Ai (vertex_ai/gemini-2.5-pro). Say which, e.g. "
+        "'gemini/gemini-2.5-pro'."
+    )
+    assert english.lines[0] == "Try one of these:"
 
 
 def test_a_long_chinese_reply_stays_within_the_platforms_limits(sqlite_store: PriceStore) -> None:
