@@ -91,9 +91,11 @@ def test_input_only_puts_qwen_long_first(catalog_store: PriceStore) -> None:
         assert (top.model.display_name, str(top.cost)) == ("Qwen-Long", "¥0.50"), text
 
 
-def test_chinese_question_gives_the_english_answer_in_cny(catalog_store: PriceStore) -> None:
+def test_chinese_question_in_an_english_chat_gives_the_english_answer_in_cny(
+    catalog_store: PriceStore,
+) -> None:
     snapshot = snapshot_on(catalog_store, MAY_22)
-    chinese = answer(parsed("100万tokens最便宜的是哪个？", snapshot), snapshot)
+    chinese = answer(parsed("100万tokens最便宜的是哪个？", snapshot, language="en"), snapshot)
     english = answer(parsed("cheapest for 1M tokens?", snapshot, currency="CNY"), snapshot)
     assert chinese.rows == english.rows
     assert chinese.title == english.title

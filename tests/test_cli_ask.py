@@ -25,10 +25,38 @@ def test_ask_answers_from_the_loaded_catalog(database_url: str) -> None:
     ]
     assert "Free now: ERNIE Lite (Baidu); ERNIE Speed (Baidu); Hunyuan-lite" in english.stdout
 
-    chinese = pricebot(database_url, "ask", "100万tokens最便宜的是哪个？", "--as-of", "2024-05-22")
+    # A Chinese question in an English setting (--lang en): the same answer, in English.
+    chinese = pricebot(
+        database_url, "ask", "100万tokens最便宜的是哪个？", "--as-of", "2024-05-22", "--lang", "en"
+    )
     assert chinese.returncode == 0, chinese.stderr
     rows = lambda out: [line for line in out.splitlines() if line.startswith("  ")]  # noqa: E731
     assert rows(chinese.stdout) == rows(english.stdout)
+
+
+def test_ask_answers_in_the_questions_language_or_the_one_asked_for(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    url = f"sqlite:///{tmp_path / 'ask.db'}"
+    pricebot(url, "catalog", "load")
+    chinese = pricebot(url, "ask", "100万tokens最便宜的是哪个？", "--as-of", "2024-05-22")
+    assert chinese.returncode == 0, chinese.stderr
+    lines = chinese.stdout.splitlines()
+    assert lines[:2] == [
+        "最便宜的模型：100万tokens（混合价 3:1）",
+        "截至 2024年5月22日（UTC 当日结束） · 以人民币计价",
+    ]
+    assert "  1. Qwen-Long         ¥0.875  阿里云 · 每百万tokens 输入 ¥0.50，输出 ¥2.00" in lines
+    assert "Cheapest" not in chinese.stdout and "per 1M" not in chinese.stdout
+
+    asked = pricebot(url, "ask", "cheapest for 1M tokens", "--as-of", "2024-05-22", "--lang", "zh")
+    assert asked.returncode == 0, asked.stderr
+    assert asked.stdout.startswith("最便宜的模型：100万tokens（混合价 3:1）\n截至 2024年5月22日")
+    first = "  1. Qwen-Long         US$0.1215  阿里云 · 每百万tokens 输入 ¥0.50，输出 ¥2.00"
+    assert first in asked.stdout
+
+    typo = pricebot(url, "ask", "qwen-lng 价格")
+    assert typo.returncode == 2
+    assert "我不认识叫“qwen-lng”的模型。你是说 Qwen-Long (alibaba/qwen-long) 吗？" in typo.stderr
+    assert 'example: pricebot ask "qwen-long 价格"' in typo.stderr
 
 
 def test_ask_json_dates_and_refusals(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -268,3 +268,29 @@ def test_events_since_filters_by_date_vendor_type_and_id(store: PriceStore) -> N
     last = max(e.id or 0 for e in everything)
     assert store.events_since(after_id=last) == []
     assert len(store.events_since(limit=3)) == 3
+
+
+async def test_ask_speaks_the_language_asked_for_and_its_data_does_not_change(
+    tmp_path: Path,
+) -> None:
+    url = seeded_sqlite(tmp_path)
+    question = "100万tokens最便宜的是哪个？"
+    async with Client(stdio_server(url)) as client:
+        own = await client.call_tool("ask", {"question": question, "as_of": WAR})
+        english = await client.call_tool(
+            "ask", {"question": question, "as_of": WAR, "language": "en"}
+        )
+        chinese = await client.call_tool(
+            "ask", {"question": "cheapest for 1M tokens", "as_of": WAR, "language": "zh"}
+        )
+        wrong = await client.call_tool("ask", {"question": question, "language": "fr"})
+    assert own.content[0].text.startswith("最便宜的模型：100万tokens（混合价 3:1）")
+    assert english.content[0].text.startswith("Cheapest for 1M tokens (blended 3:1)")
+    assert chinese.content[0].text.startswith("最便宜的模型：100万tokens（混合价 3:1）")
+    # The structured content is language-neutral: only the worded title and notes differ.
+    worded = ("title", "notes")
+    same = {k: v for k, v in own.structured_content.items() if k not in worded}
+    assert same == {k: v for k, v in english.structured_content.items() if k not in worded}
+    assert own.structured_content["title"] == "最便宜的模型：100万tokens（混合价 3:1）"
+    assert english.structured_content["title"] == "Cheapest for 1M tokens (blended 3:1)"
+    assert wrong.is_error

@@ -31,6 +31,10 @@ Models and offers: a model (`anthropic/claude-opus-4-6`) has offers, one per sel
 models at their cheapest offer (any seller); a bare model name in price / cost / compare
 means the maker's own offer. "via any seller", "direct only", "via openrouter" choose.
 
+Languages: a reply speaks `Defaults.language` ('en' or 'zh': the chat's, else the
+asker's), else the question's own (`Query.reply_language`); only its words change, its
+`data` is the same in both (docs/i18n.md).
+
 Defaults: with no mix in the question, the chat's own ratio (`Defaults.ratio`) or else
 the industry's blended 3:1 (750K input + 250K output per 1M), and the reply says so.
 With no currency: the chat's (`Defaults.currency`), else CNY for a question in Chinese,

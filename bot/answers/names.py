@@ -20,6 +20,8 @@ import re
 from bot.answers.phrases import Work
 from bot.answers.query import Refusal, SellerChoice
 from bot.answers.vocabulary import Vocabulary
+from bot.answers.wording import parts, vendor_label
+from bot.i18n import translator
 
 # Words a question is made of that name nothing: left over, they are not typos.
 FILLER = frozenset(
@@ -229,7 +231,7 @@ def take_models(work: Work, vocabulary: Vocabulary) -> list[str] | Refusal:
             phrase = work.text[start : tokens[j - 1][1]]
             model_id = vocabulary.model(phrase)
             if model_id is None and (options := vocabulary.ambiguous(phrase)):
-                return _ambiguous(phrase, options, vocabulary)
+                return _ambiguous(phrase, options, vocabulary, work.language)
             if model_id is not None:
                 spans.append((start, tokens[j - 1][1], model_id))
                 i = j
@@ -244,20 +246,34 @@ def take_models(work: Work, vocabulary: Vocabulary) -> list[str] | Refusal:
     return list(dict.fromkeys(ordered))
 
 
-def _ambiguous(phrase: str, options: tuple[str, ...], vocabulary: Vocabulary) -> Refusal:
+def _ambiguous(
+    phrase: str, options: tuple[str, ...], vocabulary: Vocabulary, language: str
+) -> Refusal:
     """'gemini-2.5-pro' could mean …: the candidates with their makers; the first example
     is the question with the first candidate's id in place of the name."""
+    _ = translator(language).gettext
     shown = options[:5]
-    more = f" and {len(options) - len(shown)} more" if len(options) > len(shown) else ""
-    labels = tuple(vocabulary.candidate(m) for m in shown)
-    reason = (
-        f"'{phrase}' could mean {len(options)} models: "
-        + "; ".join(labels)
-        + more
-        + f". Say which, e.g. '{shown[0]}'."
-    )
+    labels = tuple(candidate(vocabulary, m, language) for m in shown)
+    listed = parts(labels, language)
+    if len(options) > len(shown):
+        listed = _("{names} and {count} more").format(names=listed, count=len(options) - len(shown))
+    reason = _("'{name}' could mean {count} models: {candidates}. Say which, e.g. '{example}'.")
     # The parser puts the fixed question first among the examples (see `parse`).
-    return Refusal(reason, (phrase, shown[0]), labels)
+    return Refusal(
+        reason.format(name=phrase, count=len(options), candidates=listed, example=shown[0]),
+        (phrase, shown[0]),
+        labels,
+        language,
+    )
+
+
+def candidate(vocabulary: Vocabulary, name: str, language: str) -> str:
+    """'Gemini 2.5 Pro by Google (google/gemini-2-5-pro)': a model with its maker."""
+    _ = translator(language).gettext
+    maker = vocabulary.offers[name].maker if vocabulary.is_offer(name) else name.split("/", 1)[0]
+    return _("{model} by {maker} ({id})").format(
+        model=vocabulary.name(name), maker=vendor_label(vocabulary, maker, language), id=name
+    )
 
 
 def _is_word(token: str) -> bool:

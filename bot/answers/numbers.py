@@ -4,7 +4,8 @@ Public:
 - `AMOUNT_PATTERN`: a regular expression source matching one amount (with its unit);
 - `read_amount(text) -> int | None`: the number of tokens an amount stands for;
 - `read_chinese_numeral(text) -> int | None`: `一百万` → 1000000;
-- `format_tokens(n) -> str`: 1000000 → '1M', 750000 → '750K', 1234 → '1,234'.
+- `format_tokens(n, language) -> str`: 1000000 → '1M', 750000 → '750K', 1234 → '1,234';
+  in Chinese '100万', '75万'.
 
 Pure: no I/O. Amounts are exact (Decimal), then rounded to whole tokens.
 """
@@ -167,11 +168,17 @@ def read_amount(text: str) -> int | None:
     return int(value.to_integral_value(rounding=ROUND_HALF_UP))
 
 
-def format_tokens(tokens: int) -> str:
-    """1000000 → '1M', 750000 → '750K', 1500000 → '1.5M', 1234567 → '1,234,567'."""
-    for size, suffix in ((10**9, "B"), (10**6, "M"), (10**3, "K")):
+def format_tokens(tokens: int, language: str = "en") -> str:
+    """1000000 → '1M', 750000 → '750K', 1500000 → '1.5M', 1234567 → '1,234,567'; in
+    Chinese by 万 and 亿, as Chinese price pages count: '100万', '75万', '1.5亿'."""
+    sizes = _ZH_SIZES if language == "zh" else _EN_SIZES
+    for size, suffix in sizes:
         # At most two decimals at this size, else try the next smaller one.
         if tokens >= size and tokens % (size // 100) == 0:
             value = (Decimal(tokens) / size).normalize()
             return f"{value:f}{suffix}"
     return f"{tokens:,}"
+
+
+_EN_SIZES = ((10**9, "B"), (10**6, "M"), (10**3, "K"))
+_ZH_SIZES = ((10**8, "亿"), (10**4, "万"))

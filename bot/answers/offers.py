@@ -16,7 +16,8 @@ offer; these rules decide what an offer's prices may be used for:
 - **Dearer tiers.** The store records the end of a long-context surcharge as the tier
   priced at the base price: only a tier priced above the base makes long prompts dearer.
 - **Dates.** A price's date says where it comes from: "since" (stated), "first seen"
-  (nothing known before), "by … (start not stated)" (inferred).
+  (nothing known before), "by … (start not stated)" (inferred); worded by
+  `bot.answers.wording.date_note`.
 
 Pure: no I/O, no clock.
 """
@@ -27,7 +28,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from bot.answers.snapshot import PriceSnapshot
-from storage import DateBasis, FreeOffer, ModelPrices, PriceKind, PricePoint, tier_label
+from storage import FreeOffer, ModelPrices, PriceKind, PricePoint
 
 # At or under this per 1M (USD), input and output both: a placeholder, not a price.
 PLACEHOLDER_USD = Decimal("0.001")
@@ -94,26 +95,7 @@ def dearer_tiers(offer: ModelPrices) -> list[int]:
     return sorted(found)
 
 
-def tier_note(offer: ModelPrices) -> str:
-    """'prompts over 128K' for the lowest dearer tier; '' when long prompts cost the same."""
-    tiers = dearer_tiers(offer)
-    return tier_label(tiers[0]) if tiers else ""
-
-
 def same_as_base(offer: ModelPrices, point: PricePoint) -> bool:
     """A tier priced like the base tier (a surcharge that ended)."""
     base = offer.prices.get((point.kind, 0))
     return point.tier > 0 and base is not None and base.amount == point.amount
-
-
-def date_note(point: PricePoint) -> str:
-    """Where a price's date comes from: 'since 2025-06-10', 'first seen 2026-12-01',
-    'by 2025-04-16 (start not stated)'."""
-    day = f"{point.effective_at:%Y-%m-%d}"
-    if point.effective_at.year < 2000:  # an unmigrated placeholder date: no start is known
-        return "start not stated"
-    if point.date_basis is DateBasis.OBSERVED:
-        return f"first seen {day}"
-    if point.date_basis is DateBasis.INFERRED:
-        return f"by {day} (start not stated)"
-    return f"since {day}"

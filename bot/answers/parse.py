@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, time, timedelta
 
+from bot.answers.mix_words import MixWords, take_mix
 from bot.answers.names import (
     FILLER,
     UNKNOWN_VENDOR,
@@ -26,14 +27,12 @@ from bot.answers.names import (
     unknown_phrases,
 )
 from bot.answers.phrases import (
-    MixWords,
     Problem,
     Work,
     clean,
     take_context,
     take_currency,
     take_date,
-    take_mix,
     take_prompt,
     take_top,
 )
@@ -50,6 +49,8 @@ from bot.answers.query import (
     SellerChoice,
 )
 from bot.answers.vocabulary import Vocabulary, has_cjk
+from bot.answers.wording import number, vendor_label
+from bot.i18n import translator
 from storage import CURRENCIES
 
 MAX_RAW_LENGTH = 2000
@@ -131,6 +132,7 @@ def _parse(
     # The chat's language wins over the question's (issue 13's order).
     reply_language = defaults.language if defaults.language in ("en", "zh") else language
     shown = examples(vocabulary, reply_language)
+    _ = translator(reply_language).gettext
 
     def refuse(reason: str, suggestions: tuple[str, ...] = (), first: str | None = None) -> Refusal:
         # The question with its typo fixed leads the examples, when it reads as a question.
@@ -142,19 +144,16 @@ def _parse(
         picked = (first, *[e for e in shown if e != first][:2]) if works and first else shown
         return Refusal(reason, tuple(picked), suggestions, reply_language)
 
+    too_long = _("That is too long for a question ({count} characters); ask in one line.")
     if len(raw) > MAX_RAW_LENGTH:
-        return refuse(
-            f"That is too long for a question ({len(raw):,} characters); ask in one line."
-        )
+        return refuse(too_long.format(count=number(len(raw), reply_language)))
     cleaned = clean(raw)
     if len(cleaned) > MAX_LENGTH:
-        return refuse(
-            f"That is too long for a question ({len(cleaned):,} characters); ask in one line."
-        )
+        return refuse(too_long.format(count=number(len(cleaned), reply_language)))
     if not re.search(r"[a-z0-9\u3400-\u9fff]", cleaned):
-        return refuse("Ask me about LLM prices, for example:")
+        return refuse(_("Ask me about LLM prices, for example:"))
 
-    work = Work(cleaned)
+    work = Work(cleaned, reply_language)
     command = work.take(_COMMAND)
     kind: QueryKind | None = (
         _COMMAND_KINDS.get(command["word"]) if command and command["word"] else None
@@ -207,12 +206,12 @@ def _parse(
         if unknown and unknown["name"] not in FILLER:
             near = vocabulary.suggest_vendors(unknown["name"])
             if near:
-                names = tuple(f"{vocabulary.vendor_name(v)} ({v})" for v in near)
+                names = tuple(f"{vendor_label(vocabulary, v, reply_language)} ({v})" for v in near)
                 fixed = cleaned.replace(unknown["name"], near[0], 1)
                 return refuse(
-                    f"I don't know a vendor called '{unknown['name']}'. Did you mean "
-                    + " or ".join(names)
-                    + "?",
+                    _("I don't know a vendor called '{name}'. Did you mean {options}?").format(
+                        name=unknown["name"], options=_either(names, reply_language)
+                    ),
                     names,
                     fixed,
                 )
@@ -230,18 +229,21 @@ def _parse(
             labels = tuple(vocabulary.label(m) for m in near)
             fixed = cleaned.replace(phrase, vocabulary.short(near[0]), 1)
             return refuse(
-                f"I don't know a model called '{phrase}'. Did you mean "
-                + " or ".join(labels)
-                + "?",
+                _("I don't know a model called '{name}'. Did you mean {options}?").format(
+                    name=phrase, options=_either(labels, reply_language)
+                ),
                 labels,
                 fixed,
             )
 
+    low, high = _count_word(MIN_COMPARED, reply_language), _count_word(MAX_COMPARED, reply_language)
     if kind in _MODEL_KINDS and not models:
         if kind is QueryKind.COMPARE:
-            return refuse(f"Name {COMPARED_RANGE} models to compare, for example:")
+            return refuse(
+                _("Name {low} to {high} models to compare, for example:").format(low=low, high=high)
+            )
         if leftovers:
-            return refuse(f"I don't know a model called '{leftovers[0]}'.")
+            return refuse(_("I don't know a model called '{name}'.").format(name=leftovers[0]))
         kind = QueryKind.CHEAPEST  # "how much do 1M tokens cost?" asks for the ranking
     if kind is None:
         if models:
@@ -258,16 +260,22 @@ def _parse(
         ):
             kind = QueryKind.CHEAPEST
         else:
-            return refuse("I can't read that as a price question. Try one of these:")
+            return refuse(_("I can't read that as a price question. Try one of these:"))
     if kind is QueryKind.PRICE and mix_words.said_anything:
         kind = QueryKind.COST
     elif kind is QueryKind.PRICE and len(models) > 1:
         kind = QueryKind.COMPARE
     if kind is QueryKind.COMPARE and not MIN_COMPARED <= len(models) <= MAX_COMPARED:
-        return refuse(f"Name {COMPARED_RANGE} models to compare (I read {len(models)}).")
+        return refuse(
+            _("Name {low} to {high} models to compare (I read {count}).").format(
+                low=low, high=high, count=len(models)
+            )
+        )
     if len(models) > MAX_COMPARED:
         return refuse(
-            f"Name at most {_COUNT_WORDS[MAX_COMPARED]} models at once (I read {len(models)})."
+            _("Name at most {high} models at once (I read {count}).").format(
+                high=high, count=len(models)
+            )
         )
 
     mix = _mix(mix_words, defaults)
@@ -302,6 +310,33 @@ def _parse(
         via=frozenset(via),
         free_confirm_days=max(0, defaults.free_confirm_days),
     )
+
+
+def _either(options: tuple[str, ...], language: str) -> str:
+    """'A or B or C' / 'A 还是 B 还是 C'."""
+    _ = translator(language).gettext
+    said = options[0]
+    for option in options[1:]:
+        said = _("{first} or {second}").format(first=said, second=option)
+    return said
+
+
+def _count_word(count: int, language: str) -> str:
+    """A small count as a word: 'two', 'five' / '两', '五'."""
+    _ = translator(language).gettext
+    words = (
+        _("zero"),
+        _("one"),
+        _("two"),
+        _("three"),
+        _("four"),
+        _("five"),
+        _("six"),
+        _("seven"),
+        _("eight"),
+        _("nine"),
+    )
+    return words[count] if 0 <= count < len(words) else str(count)
 
 
 def _mix(words: MixWords, defaults: Defaults) -> Mix:

@@ -1,9 +1,10 @@
 """The phrases a question is made of, English and Chinese: dates, currencies, "top 5",
-context and prompt sizes, the input:output mix, amounts of tokens.
+context and prompt sizes, amounts of tokens (the input:output mix: `bot.answers.mix_words`).
 
 Each `take_*` function finds its phrase in a `Work` text, blanks it out (so later steps do
 not read it twice) and returns what it meant, or a `Problem` the parser turns into a
-refusal. Used by `bot.answers.parse`; pure, no I/O.
+refusal (in the reply's language, `Work.language`). Used by `bot.answers.parse`; pure,
+no I/O.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.answers.numbers import AMOUNT_PATTERN, ZH_NUMERAL_CHARS, read_amount, read_chinese_numeral
-from bot.answers.query import MAX_TOKENS, ratio_of
+from bot.answers.query import MAX_TOKENS
+from bot.i18n import translator
 
 BLANK = " | "
 
@@ -27,10 +29,12 @@ class Problem:
 
 
 class Work:
-    """The question's text while phrases are taken out of it."""
+    """The question's text while phrases are taken out of it, and the language a Problem
+    is said in (the reply's)."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, language: str = "en") -> None:
         self.text = text
+        self.language = language
 
     def take(self, pattern: re.Pattern[str]) -> re.Match[str] | None:
         """The first match of `pattern`, blanked out of the text."""
@@ -71,19 +75,28 @@ def amount(name: str) -> str:
     return _BEFORE + AMOUNT_PATTERN.replace("(?P<amount>", f"(?P<{name}>") + _AFTER
 
 
-def tokens_of(text: str) -> int | Problem | None:
+def tokens_of(text: str, language: str) -> int | Problem | None:
     """The tokens an amount means; a Problem when out of range; None when it is no amount."""
+    _ = translator(language).gettext
     tokens = read_amount(text)
     if tokens is None:
         return None
     if tokens <= 0:
-        return Problem(f"{text.strip()} is no tokens at all; ask about 1M tokens, for example")
+        return Problem(
+            _("{amount} is no tokens at all; ask about 1M tokens, for example").format(
+                amount=text.strip()
+            )
+        )
     if tokens > MAX_TOKENS:
-        return Problem(f"{text.strip()} is more tokens than I can price (at most 1,000B)")
+        return Problem(
+            _("{amount} is more tokens than I can price (at most 1,000B)").format(
+                amount=text.strip()
+            )
+        )
     return tokens
 
 
-def _counts(text: str) -> bool:
+def counts_as_tokens(text: str) -> bool:
     """Whether a found amount really is an amount of tokens, not a stray number.
 
     A bare number counts when it has a unit, says tokens, is grouped with commas or is at
@@ -154,15 +167,18 @@ def take_date(work: Work) -> date | Problem | None:
             name = groups["month"].rstrip(".")
             month = _MONTHS.get(name[:4], _MONTHS.get(name[:3], 0))
         shown = match.group(0).strip()
+        _ = translator(work.language).gettext
         try:
             found = date(int(match["y"]), month, int(match["d"]))
         except ValueError:
-            return Problem(f"'{shown}' is not a date; write it like 2024-05-20")
+            return Problem(_("'{date}' is not a date; write it like 2024-05-20").format(date=shown))
         if not EARLIEST_DATE <= found <= LATEST_DATE:
             # No clock here: fixed bounds that no price record reaches past.
             return Problem(
-                f"'{shown}' is out of range: ask about a date from {EARLIEST_DATE} to "
-                f"{LATEST_DATE}, like 2024-05-20"
+                _(
+                    "'{date}' is out of range: ask about a date from {earliest} to {latest}, "
+                    "like 2024-05-20"
+                ).format(date=shown, earliest=EARLIEST_DATE, latest=LATEST_DATE)
             )
         return found
     return None
@@ -253,7 +269,10 @@ def take_top(work: Work) -> int | Problem | None:
         raw = match["n"]
         n = int(raw) if raw.isdigit() else _NUMBER_WORDS.get(raw) or read_chinese_numeral(raw) or 0
         if n <= 0:
-            return Problem(f"'{match.group(0).strip()}' asks for no rows; try top 5")
+            _ = translator(work.language).gettext
+            return Problem(
+                _("'{phrase}' asks for no rows; try top 5").format(phrase=match.group(0).strip())
+            )
         return n
     if work.take(_ALL) is not None:
         return 10**6
@@ -310,9 +329,14 @@ def take_context(work: Work) -> int | Problem | None:
     for pattern in _CONTEXTS:
         match = work.take(pattern)
         if match is not None:
-            tokens = tokens_of(match["c"])
+            tokens = tokens_of(match["c"], work.language)
             if tokens is None:
-                return Problem(f"I cannot read the context size in '{match.group(0).strip()}'")
+                _ = translator(work.language).gettext
+                return Problem(
+                    _("I cannot read the context size in '{phrase}'").format(
+                        phrase=match.group(0).strip()
+                    )
+                )
             return tokens
     return None
 
@@ -322,120 +346,15 @@ def take_prompt(work: Work) -> int | Problem | None:
     for pattern in _PROMPTS:
         match = work.take(pattern)
         if match is not None:
-            tokens = tokens_of(match["p"])
+            tokens = tokens_of(match["p"], work.language)
             if tokens is None:
-                return Problem(f"I cannot read the prompt size in '{match.group(0).strip()}'")
+                _ = translator(work.language).gettext
+                return Problem(
+                    _("I cannot read the prompt size in '{phrase}'").format(
+                        phrase=match.group(0).strip()
+                    )
+                )
             if isinstance(tokens, int) and match.groupdict().get("over"):
                 tokens += 1
             return tokens
     return None
-
-
-# ---- the mix -------------------------------------------------------------------
-
-_IN = r"(?:input|in|prompt)(?:\s+tokens?)?"
-_OUT = r"(?:output|out|completion)(?:\s+tokens?)?"
-_AND = r"\s*(?:,|and|\+|&|/|with|plus|和|与|及|加|、)?\s*"
-_BOTH = [
-    re.compile(amount("i") + r"\s*(?:of\s+)?" + _IN + _AND + amount("o") + r"\s*(?:of\s+)?" + _OUT),
-    re.compile(
-        r"(?<![a-z])(?:input|in)\s*:?\s*"
-        + amount("i")
-        + _AND
-        + r"(?:output|out)\s*:?\s*"
-        + amount("o")
-    ),
-    re.compile(r"输入\s*" + amount("i") + _AND + r"输出\s*" + amount("o")),
-    re.compile(amount("i") + r"\s*(?:的)?\s*输入" + _AND + amount("o") + r"\s*(?:的)?\s*输出"),
-    re.compile(amount("o") + r"\s*(?:of\s+)?" + _OUT + _AND + amount("i") + r"\s*(?:of\s+)?" + _IN),
-]
-_ONE_SIDE = {
-    "input": [
-        re.compile(amount("a") + r"\s*(?:of\s+)?(?:input|prompt)(?:\s+tokens?)?(?![a-z])"),
-        re.compile(amount("a") + r"\s*(?:的)?\s*输入"),
-        re.compile(r"输入\s*" + amount("a")),
-    ],
-    "output": [
-        re.compile(amount("a") + r"\s*(?:of\s+)?(?:output|completion)(?:\s+tokens?)?(?![a-z])"),
-        re.compile(amount("a") + r"\s*(?:的)?\s*输出"),
-        re.compile(r"输出\s*" + amount("a")),
-    ],
-}
-_ONLY = {
-    "input": re.compile(
-        r"(?<![a-z])(?:(?:input|prompt)[\s-]*only|only\s+(?:the\s+)?input|just\s+(?:the\s+)?input"
-        r"|input\s+tokens?\s+only)(?![a-z])|(?:仅|只算?|只有|纯)?\s*输入(?:部分)?"
-    ),
-    "output": re.compile(
-        r"(?<![a-z])(?:(?:output|completion)[\s-]*only|only\s+(?:the\s+)?output|just\s+(?:the\s+)?output"
-        r"|output\s+tokens?\s+only)(?![a-z])|(?:仅|只算?|只有|纯)?\s*输出(?:部分)?"
-    ),
-}
-_RATIO = re.compile(
-    r"(?:(?:ratio|mix|in\s*:\s*out|input\s*:\s*output|输入\s*:\s*输出|比例)\s*(?:of\s+)?)?"
-    r"(?<![\d.:])(?P<a>\d{1,4}(?:\.\d{1,3})?)\s*:\s*(?P<b>\d{1,4}(?:\.\d{1,3})?)(?![\d:])"
-    r"(?:\s*(?:ratio|mix|in\s*:\s*out|input\s*:\s*output))?"
-)
-_TOTAL = re.compile(r"(?:(?:for|of|with|per)\s+)?" + amount("t"))
-
-
-@dataclass(frozen=True, slots=True)
-class MixWords:
-    """What a question said about its mix; the parser combines it with the defaults."""
-
-    input_tokens: int | None = None
-    output_tokens: int | None = None
-    only: str | None = None  # 'input' or 'output'
-    ratio: tuple[int, int] | None = None
-    total: int | None = None
-
-    @property
-    def said_anything(self) -> bool:
-        return any(
-            v is not None
-            for v in (self.input_tokens, self.output_tokens, self.only, self.ratio, self.total)
-        )
-
-
-def take_mix(work: Work) -> MixWords | Problem:
-    """'1M in 200k out', '800k input and 200k output', 'input only', '3:1', '输入', '100万'."""
-    for pattern in _BOTH:
-        match = work.take(pattern)
-        if match is not None:
-            inp, out = tokens_of(match["i"]), tokens_of(match["o"])
-            for found in (inp, out):
-                if isinstance(found, Problem):
-                    return found
-            if isinstance(inp, int) and isinstance(out, int):
-                return MixWords(input_tokens=inp, output_tokens=out)
-    for side, patterns in _ONE_SIDE.items():
-        for pattern in patterns:
-            match = work.take(pattern)
-            if match is not None:
-                tokens = tokens_of(match["a"])
-                if isinstance(tokens, Problem):
-                    return tokens
-                if tokens is not None:
-                    return MixWords(total=tokens, only=side)
-    only: str | None = None
-    for side, pattern in _ONLY.items():
-        if work.take(pattern) is not None:
-            only = only or side
-    ratio: tuple[int, int] | None = None
-    match = work.take(_RATIO)
-    if match is not None:
-        ratio = ratio_of(match["a"], match["b"])
-        if ratio is None:
-            return Problem(f"'{match.group(0).strip()}' is no input:output ratio; try 3:1")
-    total: int | None = None
-    for match in _TOTAL.finditer(work.text):
-        if not _counts(match["t"]):
-            continue
-        found = tokens_of(match["t"])
-        if isinstance(found, Problem):
-            return found
-        if found is not None:
-            work.blank(match.start(), match.end())
-            total = found
-            break
-    return MixWords(only=only, ratio=ratio, total=total)

@@ -8,7 +8,8 @@ cheapest offer answers and the reply says so. "via any seller" picks the cheapes
 offers. A full offer id (`vertex/claude-opus-4-6`) means that offer. "Cheapest" is for
 the question's mix, and never a placeholder price while the model has another offer.
 Each pick also carries the maker's own offer and the cheapest other seller's, which
-`price` and `compare` show. Pure: no I/O, no clock.
+`price` and `compare` show. Its notes are in the query's reply language. Pure: no I/O,
+no clock.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from bot.answers.cost import CostBreakdown, cost_of
 from bot.answers.offers import STALE, free_kind, is_placeholder
 from bot.answers.query import Query, SellerChoice
 from bot.answers.snapshot import PriceSnapshot
+from bot.answers.wording import seller_phrase, vendor_label, vendor_list
+from bot.i18n import translator
 from storage import ModelPrices
 
 
@@ -84,7 +87,9 @@ def pick(name: str, query: Query, snapshot: PriceSnapshot) -> Pick:
     maker_id = key.split("/", 1)[0]
     makers_own = [o for o in offers if o.is_maker_offer]
     model_name = snapshot.model_name(key)
-    maker_name = vocabulary.vendor_name(maker_id)
+    language = query.reply_language
+    _ = translator(language).gettext
+    maker_name = vendor_label(vocabulary, maker_id, language)
     note: str | None = None
     chosen: ModelPrices | None
     if vocabulary.is_offer(name):
@@ -96,24 +101,27 @@ def pick(name: str, query: Query, snapshot: PriceSnapshot) -> Pick:
         best = cheapest([o for o in offers if o.vendor in query.via], query, snapshot)
         chosen = best.model if best else None
         if chosen is None and offers:
-            sellers = ", ".join(sorted(vocabulary.vendor_name(v) for v in query.via))
-            note = f"{model_name} is not sold via {sellers} here."
+            note = _("{model} is not sold via {sellers} here.").format(
+                model=model_name, sellers=vendor_list(vocabulary, query.via, language)
+            )
     else:
         best = cheapest(makers_own, query, snapshot)
         chosen = best.model if best else None
         if chosen is None and offers:
             if query.sellers is SellerChoice.DIRECT:
-                note = (
-                    f"The maker ({maker_name}) does not sell {model_name} directly here; "
+                note = _(
+                    "The maker ({maker}) does not sell {model} directly here; "
                     'ask "… via any seller" for its resellers.'
-                )
+                ).format(maker=maker_name, model=model_name)
             else:
                 best = cheapest(offers, query, snapshot)
                 chosen = best.model if best else None
                 if chosen is not None:
-                    note = (
-                        f"The maker ({maker_name}) does not sell {model_name} directly here: "
-                        f"this is the cheapest offer, from {chosen.vendor_name}."
+                    note = _(
+                        "The maker ({maker}) does not sell {model} directly here: "
+                        "this is the cheapest offer, from {seller}."
+                    ).format(
+                        maker=maker_name, model=model_name, seller=seller_phrase(chosen, language)
                     )
     maker = None
     if makers_own and (chosen is None or not chosen.is_maker_offer):

@@ -5,8 +5,10 @@
 `snapshot` must hold the prices in force at the query's moment (its `as_of`, or now).
 For a dated question, pass `latest` (the snapshot for now) and the reply says whether
 the answer has changed since. Every reply states its date, its currency, the mix it
-assumed and how to ask for another, the rates it converted with, and what it left out.
-Pure: no I/O, no clock.
+assumed and how to ask for another, the rates it converted with, and what it left out,
+in the query's reply language (`Query.reply_language`, a refusal's `Refusal.language`:
+'en' or 'zh', words from the catalog, figures through Babel); its `data` is the same in
+every language. Pure: no I/O, no clock.
 """
 
 from __future__ import annotations
@@ -16,33 +18,37 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
-from bot.answers.model_replies import compare_reply, cost_reply, price_reply
-from bot.answers.orders import BELOW_MEDIAN, BELOW_SELLERS, PLACEHOLDER
-from bot.answers.query import Query, QueryKind, Refusal, SellerChoice
+from bot.answers.cost_replies import compare_reply, cost_reply
+from bot.answers.footnotes import footnotes, since
+from bot.answers.model_replies import price_reply
+from bot.answers.query import Query, QueryKind, Refusal
 from bot.answers.ranking import FreeModel, RankedModel, Ranking, rank
 from bot.answers.snapshot import PriceSnapshot
 from bot.answers.wording import (
     NAMES_SHOWN,
     as_of_phrase,
-    currency_note,
+    aside,
+    day,
     decimal_text,
     filter_phrases,
     iso,
-    mix_footnote,
     mix_phrase,
     money,
-    names,
     offer_phrase,
-    rate_note,
+    parts,
+    per_million,
+    prices_in,
     seller_phrase,
-    tier_note,
+    tier_text,
 )
+from bot.i18n import translator
 from bot.messages import Reply, ReplyKind, Row
-from storage import ModelPrices, tier_label
+from storage import ModelPrices
 
 
 def answer(query: Query, snapshot: PriceSnapshot, *, latest: PriceSnapshot | None = None) -> Reply:
-    """The reply to a parsed question, from the prices in `snapshot`."""
+    """The reply to a parsed question, from the prices in `snapshot`, in the query's
+    reply language (its data the same in every language)."""
     if query.kind is QueryKind.CHEAPEST:
         return cheapest_reply(rank(query, snapshot), snapshot, latest=latest)
     if query.kind is QueryKind.FREE:
@@ -56,8 +62,9 @@ def answer(query: Query, snapshot: PriceSnapshot, *, latest: PriceSnapshot | Non
 
 def refusal_reply(refusal: Refusal) -> Reply:
     """A refusal as a reply: the reason, any "did you mean", three examples that work."""
+    _ = translator(refusal.language).gettext
     lines: list[str] = []
-    lines.append("Try one of these:")
+    lines.append(_("Try one of these:"))
     lines.extend(refusal.examples)
     return Reply(
         title=refusal.reason,
@@ -72,51 +79,60 @@ def refusal_reply(refusal: Refusal) -> Reply:
     )
 
 
-def _free_line(free: tuple[FreeModel, ...]) -> str:
+def _free_line(free: tuple[FreeModel, ...], language: str) -> str:
     """'Free now: ERNIE Lite (Baidu); …; Gemini 1.5 Pro (Google) within caps: …'."""
-    line: str = _shared("line", free, lambda: _word_free(free))
+    line: str = _shared(f"line:{language}", free, lambda: _word_free(free, language))
     return line
 
 
-def _word_free(free: tuple[FreeModel, ...]) -> str:
+def _word_free(free: tuple[FreeModel, ...], language: str) -> str:
+    _ = translator(language).gettext
     plain = [f for f in free if f.offer is None or not f.offer.cap_note]
     capped = [f for f in free if f.offer is not None and f.offer.cap_note]
-    parts = []
+    said = []
     for f in plain[:NAMES_SHOWN]:
-        until = f" until {f.offer.until:%Y-%m-%d}" if f.offer and f.offer.until else ""
-        parts.append(f"{f.name or f.model.display_name} ({seller_phrase(f.model)}{until})")
+        name, seller = f.name or f.model.display_name, seller_phrase(f.model, language)
+        if f.offer and f.offer.until:
+            said.append(
+                _("{name} ({seller} until {day})").format(
+                    name=name, seller=seller, day=day(f.offer.until, language)
+                )
+            )
+        else:
+            said.append(_("{name} ({seller})").format(name=name, seller=seller))
     if len(plain) > NAMES_SHOWN:
-        parts.append(f'and {len(plain) - NAMES_SHOWN} more (ask "free")')
+        said.append(_('and {count} more (ask "free")').format(count=len(plain) - NAMES_SHOWN))
     for f in capped[:NAMES_SHOWN]:
-        parts.append(
-            f"{f.name or f.model.display_name} ({seller_phrase(f.model)}) within caps: "
-            f"{offer_phrase(f.offer)}"
+        said.append(
+            _("{name} ({seller}) within caps: {offer}").format(
+                name=f.name or f.model.display_name,
+                seller=seller_phrase(f.model, language),
+                offer=offer_phrase(f.offer, language),
+            )
         )
     if len(capped) > NAMES_SHOWN:
-        parts.append(f"and {len(capped) - NAMES_SHOWN} more with caps")
-    return "Free now: " + "; ".join(parts)
+        said.append(_("and {count} more with caps").format(count=len(capped) - NAMES_SHOWN))
+    return _("Free now: {models}").format(models=parts(said, language))
 
 
-def _others(count: int) -> str:
-    return f"+{count} other seller" + ("s" if count > 1 else "")
-
-
-def _row(ranked: RankedModel) -> Row:
+def _row(ranked: RankedModel, language: str) -> Row:
+    _ = translator(language).gettext
+    ngettext = translator(language).ngettext
     b = ranked.breakdown
-    prices = []
-    for label, point in (("in", b.input_point), ("out", b.output_point)):
-        if point is not None:
-            prices.append(f"{money(point.amount)} {label}")
-    note = f"{seller_phrase(ranked.model)} · " + ", ".join(prices) + " per 1M"
+    inp = money(b.input_point.amount, language=language) if b.input_point else None
+    out = money(b.output_point.amount, language=language) if b.output_point else None
+    note = f"{seller_phrase(ranked.model, language)} · {per_million(inp, out, language)}"
     if b.tier:
-        note += f" ({tier_label(b.tier)})"
+        note += aside(tier_text(b.tier, language), language)
     if ranked.others:
-        note += f" · {_others(ranked.others)}"
+        note += " · " + ngettext(
+            "+{count} other seller", "+{count} other sellers", ranked.others
+        ).format(count=ranked.others)
     if ranked.free_offer is not None:
-        note += " · also free within caps"
+        note += " · " + _("also free within caps")
     return Row(
         f"{ranked.position}. {ranked.name or ranked.model.display_name}",
-        money(b.total, converted=bool(b.rates)),
+        money(b.total, converted=bool(b.rates), language=language),
         note,
     )
 
@@ -185,99 +201,25 @@ def _free_json(free: tuple[FreeModel, ...]) -> list[dict[str, Any]]:
     return list(entries)
 
 
-def _stale_phrase(offers: tuple[ModelPrices, ...], snapshot: PriceSnapshot, limit: int) -> str:
+def _stale_phrase(
+    offers: tuple[ModelPrices, ...], snapshot: PriceSnapshot, limit: int, language: str
+) -> str:
     """'Gemini 1.5 Pro (Google, last confirmed 2024-05-31)' for free offers gone quiet."""
+    _ = translator(language).gettext
     shown = []
     for offer in offers[:limit]:
+        name, seller = snapshot.model_name(offer.model_key), seller_phrase(offer, language)
         when = offer.free_confirmed_at
-        confirmed = f", last confirmed {when:%Y-%m-%d}" if when else ""
-        shown.append(f"{snapshot.model_name(offer.model_key)} ({seller_phrase(offer)}{confirmed})")
-    more = len(offers) - len(shown)
-    return "; ".join(shown) + (f" and {more} more" if more > 0 else "")
-
-
-_ASIDE_WHY = {
-    PLACEHOLDER: "$0.001 or less per 1M",
-    BELOW_SELLERS: "under 1/100 of its other sellers",
-    BELOW_MEDIAN: "under 1/1000 of the median",
-}
-
-
-def _footnotes(ranking: Ranking, snapshot: PriceSnapshot) -> list[str]:
-    """What a ranking assumed, converted, set aside and left out."""
-    query = ranking.query
-    footnotes: list[str] = []
-    said = mix_footnote(query)
-    if said:
-        footnotes.append(said)
-    note = currency_note(query)
-    if note:
-        footnotes.append(note)
-    footnotes.extend(rate_note(rate, ranking.currency) for rate in ranking.rates)
-    if any(r.others for r in ranking.top) and query.sellers is SellerChoice.DEFAULT:
-        footnotes.append(
-            'Each model at its cheapest offer from any seller; ask "direct only" for makers\' '
-            'own prices, or "via SELLER" for one seller.'
-        )
-    for ranked in ranking.top:
-        if ranked.free_offer is not None:
-            footnotes.append(
-                f"{ranked.name} is free within its caps and ranked at its paid "
-                "price, which applies beyond them."
+        shown.append(
+            _("{name} ({seller}, last confirmed {day})").format(
+                name=name, seller=seller, day=day(when, language)
             )
-    if ranking.tiered:
-        tiers = ", ".join(
-            f"{snapshot.model_name(m.model_key)} ({tier_note(m)})" for m in ranking.tiered
+            if when
+            else _("{name} ({seller})").format(name=name, seller=seller)
         )
-        footnotes.append(
-            f"Longer prompts cost more on {tiers}; these are base-tier prices. "
-            'Ask "… for 200k prompts" to price a long prompt.'
-        )
-    if query.prompt_tokens:
-        footnotes.append(
-            f"Priced for prompts of {query.prompt_tokens:,} tokens: the context tier for that "
-            "length applies, and models with a smaller context window are left out."
-        )
-    if ranking.suspect:
-        listed = "; ".join(
-            f"{s.model.display_name} ({seller_phrase(s.model)}, "
-            f"{money(s.cost, converted=s.converted)}: {_ASIDE_WHY.get(s.reason, s.reason)})"
-            for s in ranking.suspect
-        )
-        more = ranking.suspect_total - len(ranking.suspect)
-        footnotes.append(
-            f"Set aside as placeholder prices, never ranked: {listed}"
-            + (f" and {more} more" if more > 0 else "")
-            + "."
-        )
-    if ranking.unknown:
-        footnotes.append(
-            f"{len(ranking.unknown)} left out because a price this mix needs is unknown "
-            f"(never counted as free): {names(ranking.unknown, 3)}."
-        )
-    if ranking.no_rate:
-        currencies = sorted({p.amount.currency for m in ranking.no_rate for p in m.prices.values()})
-        footnotes.append(
-            f"{len(ranking.no_rate)} left out: priced in {', '.join(currencies)} with no rate "
-            f"to {ranking.currency}: {names(ranking.no_rate, 3)}."
-        )
-    if ranking.context_unknown:
-        footnotes.append(f"{ranking.context_unknown} left out: context window unknown.")
-    if ranking.non_text:
-        count = len(ranking.non_text)
-        modes = ranking.non_text_modes
-        kinds = ", ".join(modes[:3]) + (" …" if len(modes) > 3 else "")
-        footnotes.append(
-            f"{count} non-text model{'s' if count > 1 else ''} left out ({kinds}; priced per "
-            f"image, song, second or request, or not for text): {names(ranking.non_text, 3)}."
-        )
-    if ranking.unseen and query.as_of is not None:
-        models = "1 model" if ranking.unseen == 1 else f"{ranking.unseen} models"
-        footnotes.append(
-            f"{models} left out: pricebot first saw their prices after "
-            f"{query.as_of:%Y-%m-%d}; no earlier date is known."
-        )
-    return footnotes
+    said = parts(shown, language)
+    more = len(offers) - len(shown)
+    return _("{names} and {count} more").format(names=said, count=more) if more > 0 else said
 
 
 def cheapest_reply(
@@ -285,30 +227,32 @@ def cheapest_reply(
 ) -> Reply:
     """'Cheapest for 1M tokens (blended 3:1)': free now apart, paid cheapest first, notes."""
     query = ranking.query
-    head = [as_of_phrase(query, snapshot), f"prices in {ranking.currency}"]
+    language = query.reply_language
+    _ = translator(language).gettext
+    head = [as_of_phrase(query, snapshot), prices_in(ranking.currency, language)]
     head.extend(filter_phrases(query, snapshot))
     lines = [" · ".join(head)]
     if ranking.free:
-        lines.append(_free_line(ranking.free))
+        lines.append(_free_line(ranking.free, language))
     if ranking.top:
         shown = len(ranking.top)
         lines.append(
-            f"Paid, cheapest first ({shown} of {ranking.total}):"
+            _("Paid, cheapest first ({shown} of {total}):").format(shown=shown, total=ranking.total)
             if ranking.total > shown
-            else "Paid, cheapest first:"
+            else _("Paid, cheapest first:")
         )
     else:
-        lines.append("No paid model with a known price matches.")
-    footnotes = _footnotes(ranking, snapshot)
-    changed = _since(ranking, latest)
+        lines.append(_("No paid model with a known price matches."))
+    notes = footnotes(ranking, snapshot)
+    changed = since(ranking, latest)
     if changed:
-        footnotes.append(changed)
+        notes.append(changed)
     return Reply(
-        title=f"Cheapest for {mix_phrase(ranking.mix)}",
+        title=_("Cheapest for {mix}").format(mix=mix_phrase(ranking.mix, language)),
         kind=ReplyKind.ANSWER,
         lines=tuple(lines),
-        rows=tuple(_row(r) for r in ranking.top),
-        footnotes=tuple(footnotes),
+        rows=tuple(_row(r, language) for r in ranking.top),
+        footnotes=tuple(notes),
         data={
             "question": query.text,
             "kind": query.kind.value,
@@ -342,62 +286,45 @@ def cheapest_reply(
     )
 
 
-def _since(ranking: Ranking, latest: PriceSnapshot | None) -> str | None:
-    """For a dated question: has the answer changed since? (None when not asked or same.)"""
-    query = ranking.query
-    if query.as_of is None or latest is None or latest.as_of <= ranking.as_of:
-        return None
-    now = rank(query.with_as_of(None), latest, limit=1)
-    before = ranking.cheapest
-    after = now.cheapest
-    if after is None:
-        return None
-    if (
-        before is not None
-        and before.model.model_id == after.model.model_id
-        and before.cost.amount == after.cost.amount
-    ):
-        return f"Still the cheapest as of {latest.as_of:%Y-%m-%d}."
-    return (
-        f"Prices have changed since {query.as_of:%Y-%m-%d}: as of {latest.as_of:%Y-%m-%d} the "
-        f"cheapest is {after.name} at "
-        f"{money(after.breakdown.total, converted=bool(after.breakdown.rates))}."
-    )
-
-
 def free_reply(query: Query, snapshot: PriceSnapshot) -> Reply:
     """'Free now': every model free at the snapshot's moment, with caps and end dates; and,
     briefly, the free offers no source confirmed lately."""
+    language = query.reply_language
+    _ = translator(language).gettext
     ranking = rank(query, snapshot, limit=0)
     free = ranking.free
     head = [as_of_phrase(query, snapshot), *filter_phrases(query, snapshot)]
     rows = tuple(
         Row(
             f.name or f.model.display_name,
-            "free",
-            f"{seller_phrase(f.model)} · {offer_phrase(f.offer)}",
+            _("free"),
+            f"{seller_phrase(f.model, language)} · {offer_phrase(f.offer, language)}",
         )
         for f in free[: max(query.top, 20)]
     )
     lines = [" · ".join(head)]
     if not free:
-        lines.append("Nothing is free now.")
+        lines.append(_("Nothing is free now."))
     elif len(free) > len(rows):
-        lines.append(f"{len(rows)} of {len(free)} shown.")
+        lines.append(_("{shown} of {total} shown.").format(shown=len(rows), total=len(free)))
     if ranking.stale:
         lines.append(
-            f"Was free, not confirmed within {query.free_confirm_days} days: "
-            f"{_stale_phrase(ranking.stale, snapshot, 5)}."
+            _("Was free, not confirmed within {days} days: {models}.").format(
+                days=query.free_confirm_days,
+                models=_stale_phrase(ranking.stale, snapshot, 5, language),
+            )
         )
     return Reply(
-        title="Free now",
+        title=_("Free now"),
         kind=ReplyKind.ANSWER,
         lines=tuple(lines),
         rows=rows,
         footnotes=(
-            "Free means a source says so (a free offer, or prices of zero); a missing price is "
-            "unknown, never free. A free offer without an end date counts while a source "
-            f"confirmed it within {query.free_confirm_days} days.",
+            _(
+                "Free means a source says so (a free offer, or prices of zero); a missing "
+                "price is unknown, never free. A free offer without an end date counts while "
+                "a source confirmed it within {days} days."
+            ).format(days=query.free_confirm_days),
         ),
         data={
             "question": query.text,

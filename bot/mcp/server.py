@@ -41,6 +41,15 @@ AsOf = Annotated[
     date | None,
     Field(description="Answer with the prices in force at the end of this day (UTC), YYYY-MM-DD."),
 ]
+Language = Annotated[
+    Literal["en", "zh"] | None,
+    Field(
+        description=(
+            "Reply text in English ('en') or Simplified Chinese ('zh'); default: the "
+            "question's own language. The structured content is the same in both."
+        )
+    ),
+]
 Tokens = Annotated[
     int | None, Field(ge=0, le=10**12, description="Number of tokens, e.g. 1000000.")
 ]
@@ -94,9 +103,10 @@ def build_server(tools: PriceTools) -> MCPServer:
         ],
         currency: Currency = None,
         as_of: AsOf = None,
+        language: Language = None,
     ) -> CallToolResult:
         """Answer any price question exactly as pricebot's chat answers it."""
-        return await run(partial(tools.ask, question, currency, as_of))
+        return await run(partial(tools.ask, question, currency, as_of, language))
 
     @server.tool(annotations=READ_ONLY)
     async def cheapest(

@@ -33,6 +33,7 @@ from bot.answers import (
 )
 from bot.chat.render import render_json, render_text
 from bot.event_data import event_data, point_data
+from bot.i18n import LANGUAGES
 from bot.messages import Reply
 from storage import PriceStore
 from storage.values import EventType, PriceKind, utc_now
@@ -88,9 +89,20 @@ class PriceTools:
     # --- questions in words -------------------------------------------------------
 
     def ask(
-        self, question: str, currency: str | None = None, as_of: date | None = None
+        self,
+        question: str,
+        currency: str | None = None,
+        as_of: date | None = None,
+        language: str | None = None,
     ) -> AgentAnswer:
-        """Any question the chat answers, English or Chinese, answered the same way."""
+        """Any question the chat answers, English or Chinese, answered the same way: the
+        text in `language` ('en' or 'zh'; default the question's own), the data the same
+        in both."""
+        if language is not None and language not in LANGUAGES:
+            raise Refused(
+                f"language is one of {', '.join(LANGUAGES)}, not {language!r}.",
+                ('ask question="cheapest for 1M tokens?" language="zh"',),
+            )
         question = question.strip()
         if not question:
             raise Refused("The question is empty.", ('ask "cheapest for 1M tokens?"',))
@@ -100,11 +112,16 @@ class PriceTools:
         when = self._as_of(as_of, now)
         current = self.cache.now(now)
         defaults = Defaults(
-            currency=self._currency(currency), as_of=when, free_confirm_days=self.free_confirm_days
+            currency=self._currency(currency),
+            as_of=when,
+            free_confirm_days=self.free_confirm_days,
+            language=language,
         )
         parsed = parse_question(question, current.vocabulary, defaults)
         if not isinstance(parsed, Query):
-            hint = f" Did you mean {', '.join(parsed.suggestions)}?" if parsed.suggestions else ""
+            # The reason names its suggestions already (in its language); else name them.
+            named = all(s in parsed.reason for s in parsed.suggestions)
+            hint = f" Did you mean {', '.join(parsed.suggestions)}?" if not named else ""
             raise Refused(parsed.reason + hint, [f'ask "{e}"' for e in parsed.examples])
         return self._answer(parsed, now)
 
