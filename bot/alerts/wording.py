@@ -254,12 +254,12 @@ def event_label(kind: EventType, language: str) -> str:
 def title(groups: Sequence[Sequence[EventFacts]], *, digest: bool, language: str) -> str:
     """'Price cut: Qwen-Long (Alibaba Cloud)', 'Price alerts: 3 models', or a digest's
     'Daily digest: 2 models changed' (每日汇总：2 项变动)."""
-    i18n_ = i18n.translator(language)
-    _ = i18n_.gettext
+    catalog = i18n.translator(language)
+    _ = catalog.gettext
     if digest:
         # One bullet per model: the title counts what the reader sees, not price points.
         count = len(groups)
-        return i18n_.ngettext(
+        return catalog.ngettext(
             "Daily digest: {count} model changed", "Daily digest: {count} models changed", count
         ).format(count=count)
     if len(groups) == 1:
