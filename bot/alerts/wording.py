@@ -111,7 +111,7 @@ def per_1m(amount: Money | None, language: str) -> str:
     _ = gettext(language)
     if amount is None or amount.is_zero:
         return money(amount, language)
-    return _("{price} per 1M").format(price=format_money(amount))
+    return _("{amount} per 1M").format(amount=format_money(amount))
 
 
 def named(model: ModelName, language: str) -> str:
@@ -127,7 +127,7 @@ def _launch(facts: EventFacts, language: str) -> str:
     parts = [
         f"{kind_word(kind, language)} {money(price, language)}" for kind, price, _c in facts.launch
     ]
-    text = _("{price} per 1M").format(price=separator(language).join(parts))
+    text = _("{amount} per 1M").format(amount=separator(language).join(parts))
     converted = [c for _k, _m, c in facts.launch if c is not None and c.converted]
     if len(converted) == len(facts.launch):
         text += " · " + separator(language).join(money(c.money, language) for c in converted)

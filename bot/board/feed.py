@@ -85,7 +85,7 @@ def event_title(
             for kind in _LAUNCH_KINDS
             if (money := launch.get(kind)) is not None
         ]
-        prices = _("{price} per 1M").format(price=_(", ").join(parts))
+        prices = _("{amount} per 1M").format(amount=_(", ").join(parts))
         return _("{name} new model: {prices}").format(name=name, prices=prices)
     part = kinds.get(e.kind, "") if e.kind else ""
     if e.tier:
