@@ -54,6 +54,9 @@ class ChatRow(Base):
     default_question: Mapped[str | None] = mapped_column(Text)
     # 'en' or 'zh' as chosen with /settings language; None: not chosen.
     language: Mapped[str | None] = mapped_column(String(8))
+    # 'en' or 'zh': the platform's language of the first person with a known one who
+    # spoke to the bot here; alerts use it when the chat chose none. Never overwritten.
+    platform_language: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

@@ -92,6 +92,9 @@ class ChatSettings:
     default_question: str | None = None
     # 'en' or 'zh' as the chat chose (/settings language); None when it never chose.
     language: str | None = None
+    # 'en' or 'zh' as the platform reported it for the person who set the chat up (the
+    # first with a known language); None when unknown. `language` wins over it.
+    platform_language: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

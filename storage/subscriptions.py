@@ -49,6 +49,8 @@ CHAT_FIELDS = frozenset(
 )
 # Changing these may end a hold early, so held deliveries are looked at again.
 _RELEASES_HOLDS = frozenset({"timezone", "quiet_start", "quiet_end", "quiet_mode", "muted_until"})
+# What `touch_chat` records as a chat's platform language.
+PLATFORM_LANGUAGES = frozenset({"en", "zh"})
 _OPEN = (DeliveryStatus.PENDING.value, DeliveryStatus.SENDING.value)
 
 
@@ -70,6 +72,7 @@ def chat_settings(row: ChatRow) -> ChatSettings:
         next_digest_at=row.next_digest_at,
         default_question=row.default_question,
         language=row.language,
+        platform_language=row.platform_language,
     )
 
 
@@ -151,10 +154,21 @@ class SubscriptionStore:
             return chat_settings(row) if row else None
 
     def touch_chat(
-        self, key: ChatKey, *, now: datetime, chat_type: str | None = None
+        self,
+        key: ChatKey,
+        *,
+        now: datetime,
+        chat_type: str | None = None,
+        language: str | None = None,
     ) -> ChatSettings:
         """The chat, created with default settings on first contact; a chat that speaks
-        to the bot is reachable again, so an inactive one becomes active."""
+        to the bot is reachable again, so an inactive one becomes active.
+
+        `language` ('en'/'zh'): the platform's language of the person speaking, kept as
+        the chat's `platform_language` when it has none yet (the first one known wins).
+        """
+        if language is not None and language not in PLATFORM_LANGUAGES:
+            raise ValueError(f"not a language: {language!r} (expected 'en' or 'zh')")
         now = require_utc(now)
         for _ in range(2):  # a concurrent first contact may win the insert; read it then
             try:
@@ -172,6 +186,7 @@ class SubscriptionStore:
                             mix_output=1,
                             timezone="UTC",
                             quiet_mode=QuietMode.HOLD.value,
+                            platform_language=language,
                             created_at=now,
                             updated_at=now,
                         )
@@ -183,6 +198,16 @@ class SubscriptionStore:
                             row.updated_at = now
                         if chat_type and row.chat_type != chat_type:
                             row.chat_type = chat_type
+                        if language and row.platform_language is None:
+                            # Only where still unset: a concurrent first contact in the
+                            # other language may have been recorded meanwhile.
+                            session.execute(
+                                update(ChatRow)
+                                .where(ChatRow.id == row.id, ChatRow.platform_language.is_(None))
+                                .values(platform_language=language)
+                                .execution_options(synchronize_session=False)
+                            )
+                            session.refresh(row, ["platform_language"])
                     return chat_settings(row)
             except IntegrityError:
                 continue

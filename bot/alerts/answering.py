@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from typing import Any
 
-from bot.alerts.message import RankNote
+from bot.alerts.facts import RankNote
+from bot.alerts.wording import answer_lines
 from bot.answers import (
     FREE_CONFIRM_DAYS,
     Defaults,
@@ -104,10 +106,29 @@ class AnswersEngine:
     # ---- SavedQuestions (fan-out) ----------------------------------------------------
 
     def signature(
-        self, question: str, *, currency: str, mix: tuple[int, int], as_of: datetime
+        self,
+        question: str,
+        *,
+        currency: str,
+        mix: tuple[int, int],
+        as_of: datetime,
+        language: str = "en",
     ) -> tuple[str, list[str]] | None:
         """Which models the answer lists, in order, at what cost, and which are free;
-        with a one-line-per-model summary. None when it cannot be answered."""
+        with a one-line-per-model summary in `language`. None when it cannot be
+        answered."""
+        answer = self.summary(question, currency=currency, mix=mix, as_of=as_of)
+        if answer is None:
+            return None
+        signature, summary = answer
+        return signature, answer_lines(summary, language)
+
+    def summary(
+        self, question: str, *, currency: str, mix: tuple[int, int], as_of: datetime
+    ) -> tuple[str, dict[str, Any]] | None:
+        """`signature` with what an alert says of the answer as parts (the top lines,
+        the first free models and how many more), so the alert words them in its chat's
+        language. None when it cannot be answered."""
         snapshot = self.alert_cache.now(as_of)
         parsed = parse_question(question, snapshot.vocabulary, self._defaults(currency, mix))
         if isinstance(parsed, Refusal) or parsed.kind not in _WATCHABLE or parsed.as_of:
@@ -115,16 +136,17 @@ class AnswersEngine:
         ranking = rank(parsed, snapshot)
         paid, _ = ranking.signature()
         shown = ranking.top[:_SHOWN_PAID]
-        lines = [f"{r.position}. {r.name} {format_money(r.cost)}" for r in shown]
+        summary: dict[str, Any] = {
+            "top": [f"{r.position}. {r.name} {format_money(r.cost)}" for r in shown],
+            "free": [f.name for f in ranking.free[:_SHOWN_FREE]],
+            "free_more": max(0, len(ranking.free) - _SHOWN_FREE),
+        }
         free = [f.model.model_id for f in ranking.free[:_SHOWN_FREE]]
         if ranking.free:
-            names = ", ".join(f.name for f in ranking.free[:_SHOWN_FREE])
-            more = len(ranking.free) - _SHOWN_FREE
-            lines.append(f"free now: {names}" + (f" and {more} more" if more > 0 else ""))
             free.append(str(len(ranking.free)))
         # The signature is what the alert shows (the top 3, the first free ones and how
         # many more): a move below the top 3 is not a changed answer to the reader.
-        return "|".join(paid[: len(shown)]) + "#" + "|".join(free), lines
+        return "|".join(paid[: len(shown)]) + "#" + "|".join(free), summary
 
     # ---- Ranker (alerts) -------------------------------------------------------------
 
@@ -147,7 +169,6 @@ class AnswersEngine:
         if place.position is None:
             return None
         mix_text = f"{parsed.mix.ratio[0]}:{parsed.mix.ratio[1]}"
-        detail = (
-            f"{format_money(place.cost)} at {mix_text}" if isinstance(place.cost, Money) else ""
-        )
-        return RankNote(place.position, place.of, text, detail)
+        cost = format_money(place.cost) if isinstance(place.cost, Money) else ""
+        # No question of its own: the alert names pricebot's default in the chat's language.
+        return RankNote(place.position, place.of, question or None, cost, mix_text)

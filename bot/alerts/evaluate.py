@@ -29,10 +29,24 @@ class SavedQuestions(Protocol):
     """The answers engine, as saved questions need it."""
 
     def signature(
-        self, question: str, *, currency: str, mix: tuple[int, int], as_of: datetime
+        self,
+        question: str,
+        *,
+        currency: str,
+        mix: tuple[int, int],
+        as_of: datetime,
+        language: str = "en",
     ) -> tuple[str, list[str]] | None:
         """A short fingerprint of the answer (which models, in which order) and its
-        summary lines; None when the question cannot be answered."""
+        summary lines in `language`; None when the question cannot be answered."""
+        ...
+
+    def summary(
+        self, question: str, *, currency: str, mix: tuple[int, int], as_of: datetime
+    ) -> tuple[str, dict[str, Any]] | None:
+        """A short fingerprint of the answer (which models, in which order) and what an
+        alert says of it ("top" lines, "free" names, "free_more"); None when the
+        question cannot be answered."""
         ...
 
 
@@ -99,13 +113,13 @@ class AlertEvaluator:
                     best_amount=best.amount if best else None,
                     model_id=best.model_id if best else None,
                     event_id=touched[0].id or 0,
-                    detail=best.text(criteria) if best else "",
+                    detail=best.detail(criteria) if best else "",
                 )
             )
         question_outcomes = []
         if self.questions is not None:
             for group in questions:
-                answer = self.questions.signature(
+                answer = self.questions.summary(
                     group["question"],
                     currency=group["target_currency"],
                     mix=(group["target_mix_input"], group["target_mix_output"]),
@@ -113,10 +127,8 @@ class AlertEvaluator:
                 )
                 if answer is None:
                     continue
-                signature, lines = answer
-                detail = json.dumps(
-                    {"question": group["question"], "lines": lines}, ensure_ascii=False
-                )
+                signature, summary = answer
+                detail = json.dumps({"question": group["question"], **summary}, ensure_ascii=False)
                 question_outcomes.append(
                     QuestionOutcome(group["group_key"], signature, events[0].id or 0, detail)
                 )

@@ -5,217 +5,55 @@ currency and in the chat's; the percent; which prices changed; the effective
 date; a free offer's end date or cap; where the model now ranks for the chat's
 default question; whether it is an all-time low; and the source.
 
-`compose` is pure over `EventFacts`; `AlertFacts` is what reads the store.
+`compose` is pure over `EventFacts` (`bot.alerts.facts`) and says them in the chat's
+language (`bot.alerts.wording`); `AlertFacts` is what reads the store.
 """
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Protocol
 
-from bot.messages import Button, Reply, ReplyKind
+from bot.alerts import wording
+from bot.alerts.facts import EventFacts, ModelName, Ranker, RankNote
+from bot.alerts.targets import target_text
+from bot.alerts.wording import when_changed
+from bot.messages import Reply, ReplyKind
 from storage import (
     ClaimedDelivery,
     Conversion,
-    DateBasis,
     DeliveryStore,
     EventType,
     FxRate,
     Money,
     NoRateError,
     PriceEvent,
-    PriceKind,
     PriceStore,
     convert,
-    format_money,
-    launch_prices,
-    tier_label,
 )
 
-
-@dataclass(frozen=True, slots=True)
-class RankNote:
-    """Where a model ranks for a question: '#2 of 14 for "cheapest for 1M tokens"'."""
-
-    rank: int
-    total: int
-    question: str
-    # How the question priced it, e.g. '¥0.88 at 3:1'.
-    detail: str = ""
-
-    def text(self) -> str:
-        detail = f" ({self.detail})" if self.detail else ""
-        return f"now #{self.rank} of {self.total} for “{self.question}”{detail}"
-
-
-class Ranker(Protocol):
-    """Where a model ranks for the chat's default question (the answers engine provides it)."""
-
-    def rank_of(
-        self,
-        model_id: str,
-        *,
-        question: str | None,
-        currency: str,
-        mix: tuple[int, int],
-        as_of: datetime,
-    ) -> RankNote | None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class ModelName:
-    model_id: str
-    name: str
-    vendor: str
-
-
-@dataclass(frozen=True, slots=True)
-class EventFacts:
-    """An event with everything an alert says about it."""
-
-    event: PriceEvent
-    model: ModelName
-    old_in_chat: Conversion | None = None
-    new_in_chat: Conversion | None = None
-    all_time_low: bool = False
-    citation: str | None = None
-    rank: RankNote | None = None
-    # A new model's base prices when it appeared (input, output, cached input), each
-    # with its value in the chat's currency when that differs.
-    launch: tuple[tuple[PriceKind, Money, Conversion | None], ...] = ()
-
-
-_TITLES = {
-    EventType.CUT: "Price cut",
-    EventType.FREE: "Now free",
-    EventType.INCREASE: "Price increase",
-    EventType.PAID_AGAIN: "No longer free",
-    EventType.NEW_MODEL: "New model",
-    EventType.FREE_ENDING: "Free offer ending",
-}
-
-
-def _kind_label(event: PriceEvent) -> str:
-    kind = event.kind.value.replace("_", " ") if event.kind else "price"
-    tier = tier_label(event.tier)
-    return f"{kind} ({tier})" if tier else kind
-
-
-def _money(money: Money | None) -> str:
-    if money is None:
-        return "unknown"
-    return "free" if money.is_zero else format_money(money)
-
-
-def _per_1m(money: Money | None) -> str:
-    """'¥0.50 per 1M', or 'free' (a zero needs no unit)."""
-    text = _money(money)
-    return text if text in ("free", "unknown") else f"{text} per 1M"
-
-
-def _change_line(facts: EventFacts) -> str:
-    """'input: ¥20.00 → ¥0.50 per 1M (−97.5%) · $2.78 → $0.07'."""
-    event = facts.event
-    if event.type is EventType.NEW_MODEL:
-        line = "new model"
-        if facts.launch:
-            line += ", " + launch_prices({kind: money for kind, money, _ in facts.launch})
-            converted = [c for _, _, c in facts.launch if c is not None and c.converted]
-            if len(converted) == len(facts.launch):
-                line += " · " + ", ".join(_money(c.money) for c in converted)
-        elif event.new is not None:
-            line += f", input {_per_1m(event.new)}"
-            if facts.new_in_chat is not None and facts.new_in_chat.converted:
-                line += f" · {_money(facts.new_in_chat.money)}"
-        return line
-    if event.type is EventType.FREE_ENDING:
-        return "free offer ends" + (
-            f" {event.free_until.date().isoformat()}" if event.free_until else " soon"
-        )
-    if event.old is None and event.new is None:
-        return "free offer started" if event.type is EventType.FREE else "free offer ended"
-    line = f"{_kind_label(event)}: {_money(event.old)} → {_per_1m(event.new)}"
-    if event.percent is not None and event.type in (EventType.CUT, EventType.INCREASE):
-        sign = "−" if event.type is EventType.CUT else "+"
-        line += f" ({sign}{event.percent}%)"
-    if facts.new_in_chat is not None and facts.new_in_chat.converted:
-        old = facts.old_in_chat.money if facts.old_in_chat else None
-        line += f" · {_money(old)} → {_money(facts.new_in_chat.money)}"
-    return line
-
-
-def when_changed(event: PriceEvent) -> str:
-    """'effective 2025-06-10', or for a change its feed does not date,
-    'changed between 2026-11-20 and 2026-12-01 (the feed gives no date)'."""
-    day = event.effective_at.date().isoformat()
-    if event.date_basis is not DateBasis.OBSERVED:
-        return f"effective {day}"
-    if event.not_before is not None and event.not_before.date() < event.effective_at.date():
-        return (
-            f"changed between {event.not_before.date().isoformat()} and {day} "
-            "(the feed gives no date)"
-        )
-    return f"seen {day} (the feed gives no date)"
-
-
-def _model_lines(group: Sequence[EventFacts]) -> list[str]:
-    first = group[0]
-    lines = [_change_line(f) for f in group]
-    event = first.event
-    stated = sorted(
-        {
-            f.event.effective_at.date().isoformat()
-            for f in group
-            if f.event.date_basis is not DateBasis.OBSERVED
-        }
-    )
-    if stated:
-        lines.append("effective " + ", ".join(stated))
-    lines.extend(
-        dict.fromkeys(
-            when_changed(f.event) for f in group if f.event.date_basis is DateBasis.OBSERVED
-        )
-    )
-    ends = {f.event.free_until for f in group if f.event.free_until}
-    caps = {f.event.cap_note for f in group if f.event.cap_note}
-    for end in sorted(ends):
-        lines.append(f"free until {end.date().isoformat()}")
-    for cap in sorted(caps):
-        lines.append(f"limits: {cap}")
-    lows = [_kind_label(f.event) for f in group if f.all_time_low]
-    if lows:
-        lines.append("all-time low: " + ", ".join(lows))
-    if first.rank is not None:
-        lines.append(first.rank.text())
-    cited = sorted({f.citation for f in group if f.citation})
-    source = "; ".join(cited) if cited else event.source
-    lines.append(f"source: {source}")
-    return lines
-
-
-def _title(groups: dict[str, list[EventFacts]], digest: bool) -> str:
-    if digest:
-        # One bullet per model: the title counts what the reader sees, not price points.
-        count = len(groups)
-        return f"Daily digest: {count} model{'s' if count != 1 else ''} changed"
-    if len(groups) == 1:
-        (group,) = groups.values()
-        types = {f.event.type for f in group}
-        label = _TITLES[group[0].event.type] if len(types) == 1 else "Price change"
-        model = group[0].model
-        return f"{label}: {model.name} ({model.vendor})"
-    return f"Price alerts: {len(groups)} models"
+__all__ = [
+    "AlertFacts",
+    "EventFacts",
+    "ModelName",
+    "RankNote",
+    "Ranker",
+    "compose",
+    "thread_key",
+    "when_changed",
+]
 
 
 def compose(delivery: ClaimedDelivery, facts: dict[int, EventFacts]) -> Reply:
-    """The one message a delivery sends: its events grouped by model, in event order."""
+    """The one message a delivery sends: its events grouped by model, in event order, in
+    the chat's language."""
+    language = wording.delivery_language(delivery.chat)
+    _ = wording.gettext(language)
     groups: dict[str, list[EventFacts]] = defaultdict(list)
     seen: set[int] = set()
     extra: list[str] = []
+    targets_met = False
     for item in delivery.items:
         fact = facts.get(item.event_id)
         if fact is None:
@@ -224,29 +62,31 @@ def compose(delivery: ClaimedDelivery, facts: dict[int, EventFacts]) -> Reply:
             seen.add(item.event_id)
             groups[fact.model.model_id].append(fact)
         if item.reason == "target" and item.detail:
-            extra.append(f"🎯 Your target price is met: {item.detail}")
+            targets_met = targets_met or not extra
+            extra.append(wording.target_met(target_text(item.detail, language), language))
         if item.reason == "question" and item.detail:
-            extra.append(_question_note(item.detail, item.previous))
+            extra.append(wording.answer_changed(item.detail, language))
     if not groups and extra:
-        title = "Target price met" if extra[0].startswith("🎯") else "Answer changed"
+        title = _("Target price met") if targets_met else _("Answer changed")
         lines = list(extra)
     else:
-        title = _title(groups, delivery.kind == "digest")
+        title = wording.title(
+            list(groups.values()), digest=delivery.kind == "digest", language=language
+        )
         lines = []
         # A digest names its models even when there is one; so does any multi-model alert.
         many = len(groups) > 1 or delivery.kind == "digest"
         for group in groups.values():
-            model = group[0].model
-            body = _model_lines(group)
+            body = wording.model_lines(group, language)
             if many:
-                lines.append(f"• {model.name} ({model.vendor})")
+                lines.append(f"• {wording.named(group[0].model, language)}")
                 lines.extend(f"  {line}" for line in body)
             else:
                 lines.extend(body)
         lines.extend(extra)
     footnotes = sorted(
         {
-            c.note()
+            wording.conversion_note(c, language)
             for fs in groups.values()
             for f in fs
             for c in (f.old_in_chat, f.new_in_chat)
@@ -258,8 +98,8 @@ def compose(delivery: ClaimedDelivery, facts: dict[int, EventFacts]) -> Reply:
         title=title,
         kind=ReplyKind.ALERT,
         lines=tuple(lines),
-        footnotes=tuple(f"converted {note}" for note in footnotes),
-        buttons=(Button("Mute 1 day", "/mute 1d"), Button("Subscriptions", "/subscriptions")),
+        footnotes=tuple(footnotes),
+        buttons=wording.buttons(language),
         data={"delivery": delivery.id, "events": [_event_data(f) for f in events]},
     )
 
@@ -282,17 +122,6 @@ def _event_data(facts: EventFacts) -> dict[str, object]:
         "not_before": event.not_before.date().isoformat() if event.not_before else None,
         "all_time_low": facts.all_time_low,
     }
-
-
-def _question_note(detail: str, previous: str | None) -> str:
-    """A saved question's new answer (detail is JSON: question and summary lines)."""
-    try:
-        data = json.loads(detail)
-    except ValueError:
-        return f"❓ Answer changed: {detail}"
-    question = data.get("question", "your saved question")
-    summary = "; ".join(data.get("lines", []))
-    return f"❓ The answer to “{question}” changed: {summary}"
 
 
 def thread_key(delivery: ClaimedDelivery, facts: dict[int, EventFacts]) -> str | None:
@@ -342,7 +171,10 @@ class AlertFacts:
                 if model is None:
                     model = ModelName(event.model_id, event.model_id, event.model_id.split("/")[0])
                 model = ModelName(
-                    model.model_id, model.name, vendors.get(model.vendor, model.vendor)
+                    model.model_id,
+                    model.name,
+                    vendors.get(model.vendor, model.vendor),
+                    model.vendor,
                 )
                 key = (event.model_id, chat.default_question, chat.currency, mix)
                 if key not in ranks:

@@ -9,11 +9,15 @@ is left out; a free model (a zero price) counts as 0.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
+from bot import i18n
+from bot.alerts import wording
 from storage import (
     Basis,
     FxRate,
@@ -40,18 +44,46 @@ class TargetCriteria:
     min_context: int | None
     mix: tuple[int, int]
 
-    def describe(self) -> str:
-        """'blended 3:1, ≥128K context' — the words a reply uses for the criteria."""
-        parts = [
-            f"blended {self.mix[0]}:{self.mix[1]}"
-            if self.basis is Basis.BLENDED
-            else self.basis.value
-        ]
+    def describe(self, language: str = i18n.ENGLISH) -> str:
+        """'blended 3:1, ≥128K context' (混合价 3:1，上下文 ≥128K) — the words a reply
+        uses for the criteria."""
+        _ = wording.gettext(language)
+        mix = f"{self.mix[0]}:{self.mix[1]}"
+        if self.basis is Basis.BLENDED:
+            parts = [_("blended {mix}").format(mix=mix)]
+        else:
+            kind = PriceKind.INPUT if self.basis is Basis.INPUT else PriceKind.OUTPUT
+            parts = [wording.kind_word(kind, language)]
         if self.min_context:
-            parts.append(f"≥{_size(self.min_context)} context")
-        if self.scope is not ScopeKind.ALL:
-            parts.append(f"{self.scope.value} {self.scope_value}")
-        return ", ".join(parts)
+            parts.append(_("≥{size} context").format(size=_size(self.min_context)))
+        if self.scope is ScopeKind.VENDOR:
+            name = i18n.vendor_name(self.scope_value, self.scope_value, language)
+            parts.append(_("vendor {name}").format(name=name))
+        elif self.scope is ScopeKind.MODEL:
+            parts.append(_("model {name}").format(name=self.scope_value))
+        return wording.separator(language).join(parts)
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "scope": self.scope.value,
+            "scope_value": self.scope_value,
+            "basis": self.basis.value,
+            "currency": self.currency,
+            "min_context": self.min_context,
+            "mix": list(self.mix),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> TargetCriteria:
+        mix = data["mix"]
+        return cls(
+            scope=ScopeKind(data["scope"]),
+            scope_value=str(data["scope_value"]),
+            basis=Basis(data["basis"]),
+            currency=str(data["currency"]),
+            min_context=data.get("min_context"),
+            mix=(int(mix[0]), int(mix[1])),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,9 +97,50 @@ class Candidate:
     currency: str
     vendor_id: str = ""
 
-    def text(self, criteria: TargetCriteria) -> str:
-        money = format_money(Money(self.amount, self.currency))
-        return f"{self.name} ({self.vendor}) at {money} per 1M ({criteria.describe()})"
+    def text(self, criteria: TargetCriteria, language: str = i18n.ENGLISH) -> str:
+        """'GLM-3 Turbo (Zhipu AI) at ¥0.70 per 1M (blended 3:1, vendor zhipu)'."""
+        _ = wording.gettext(language)
+        return _("{name} ({vendor}) at {price} per 1M ({criteria})").format(
+            name=self.name,
+            vendor=i18n.vendor_name(self.vendor_id, self.vendor, language),
+            price=format_money(Money(self.amount, self.currency)),
+            criteria=criteria.describe(language),
+        )
+
+    def detail(self, criteria: TargetCriteria) -> str:
+        """What a met target's delivery keeps (JSON), so its alert can be said in the
+        language of the chat it goes to (`target_text`)."""
+        return json.dumps(
+            {
+                "model_id": self.model_id,
+                "name": self.name,
+                "vendor": self.vendor,
+                "vendor_id": self.vendor_id,
+                "amount": str(self.amount),
+                "currency": self.currency,
+                "criteria": criteria.as_json(),
+            },
+            ensure_ascii=False,
+        )
+
+
+def target_text(detail: str, language: str) -> str:
+    """A met target's candidate in `language`, from `Candidate.detail`; a detail written
+    before details were JSON is shown as it was."""
+    try:
+        data = json.loads(detail)
+        criteria = TargetCriteria.from_json(data["criteria"])
+        candidate = Candidate(
+            str(data["model_id"]),
+            str(data["name"]),
+            str(data["vendor"]),
+            Decimal(str(data["amount"])),
+            str(data["currency"]),
+            str(data.get("vendor_id", "")),
+        )
+    except (ValueError, KeyError, TypeError, IndexError, ArithmeticError):
+        return detail
+    return candidate.text(criteria, language)
 
 
 def _size(tokens: int) -> str:
@@ -145,4 +218,4 @@ def cheapest(
     return best
 
 
-__all__ = ["Candidate", "TargetCriteria", "cheapest", "in_scope", "measured"]
+__all__ = ["Candidate", "TargetCriteria", "cheapest", "in_scope", "measured", "target_text"]

@@ -9,59 +9,109 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
+from babel.dates import format_date
 from feedgen.feed import FeedGenerator
 
+from bot.i18n import ENGLISH, locale, translator
 from storage.money import Money, format_money
-from storage.values import (
-    DateBasis,
-    EventType,
-    PriceEvent,
-    PriceKind,
-    launch_prices,
-    tier_label,
-)
+from storage.values import DateBasis, EventType, PriceEvent, PriceKind
 
-WORDS = {
-    EventType.CUT: "cut",
-    EventType.INCREASE: "raised",
-    EventType.FREE: "now free",
-    EventType.PAID_AGAIN: "paid again",
-    EventType.NEW_MODEL: "new model",
-    EventType.FREE_ENDING: "free offer ending",
-}
+# Atom's xml:lang for each of our languages.
+_FEED_LANGUAGES = {"en": "en", "zh": "zh-Hans"}
+# The prices a new model's entry names, in this order (as the alerts do).
+_LAUNCH_KINDS = (PriceKind.INPUT, PriceKind.OUTPUT, PriceKind.CACHED_INPUT)
 
 
-def event_day(e: PriceEvent) -> str:
+def _words(language: str) -> dict[EventType, str]:
+    """What happened, as a feed title says it after the model: 'cut', 'now free' …"""
+    _ = translator(language).gettext
+    return {
+        EventType.CUT: _("cut"),
+        EventType.INCREASE: _("raised"),
+        EventType.FREE: _("now free"),
+        EventType.PAID_AGAIN: _("paid again"),
+        EventType.NEW_MODEL: _("new model"),
+        EventType.FREE_ENDING: _("free offer ending"),
+    }
+
+
+def _kinds(language: str) -> dict[PriceKind, str]:
+    _ = translator(language).gettext
+    return {
+        PriceKind.INPUT: _("input"),
+        PriceKind.OUTPUT: _("output"),
+        PriceKind.CACHED_INPUT: _("cached input"),
+        PriceKind.CACHE_WRITE: _("cache write"),
+    }
+
+
+def _day(moment: datetime, language: str) -> str:
+    """'2024-05-21'; '2024年5月21日' in Chinese (Babel's long date)."""
+    if language == ENGLISH:
+        return str(moment.date())
+    return format_date(moment.date(), "long", locale=locale(language))
+
+
+def event_day(e: PriceEvent, language: str = ENGLISH) -> str:
     """When it happened, as sure as the record is: '2024-05-21', 'by 2026-03-12' (inferred),
     'between 2026-11-20 and 2026-11-21' or 'first seen 2026-12-01' (a feed without dates)."""
-    day = e.effective_at.date()
+    _ = translator(language).gettext
+    day = _day(e.effective_at, language)
     if e.date_basis is DateBasis.INFERRED:
-        return f"by {day}"
+        return _("by {day}").format(day=day)
     if e.date_basis is DateBasis.OBSERVED:
         if e.not_before is not None:
-            return f"between {e.not_before.date()} and {day}"
-        return f"first seen {day}"
-    return str(day)
+            return _("between {start} and {end}").format(
+                start=_day(e.not_before, language), end=day
+            )
+        return _("first seen {day}").format(day=day)
+    return day
 
 
-def event_title(e: PriceEvent, name: str, launch: Mapping[PriceKind, Money] | None = None) -> str:
-    """'Qwen-Long input cut 97.5%: ¥20.00 → ¥0.50 per 1M'; a new model with its prices
-    ('DeepSeek-V2 new model: input ¥1.00, output ¥2.00 per 1M') when `launch` gives them."""
+def event_title(
+    e: PriceEvent,
+    name: str,
+    launch: Mapping[PriceKind, Money] | None = None,
+    language: str = ENGLISH,
+) -> str:
+    """'Qwen-Long input cut 97.5%: ¥20.00 → ¥0.50 per 1M' ('Qwen-Long 输入降价 97.5%：
+    ¥20.00 → ¥0.50 每百万tokens'); a new model with its prices ('DeepSeek-V2 new model:
+    input ¥1.00, output ¥2.00 per 1M') when `launch` gives them."""
+    _ = translator(language).gettext
+    kinds = _kinds(language)
     if e.type is EventType.NEW_MODEL and launch:
-        return f"{name} new model: {launch_prices(launch)}"
-    part = e.kind.value.replace("_", " ") if e.kind else ""
+        parts = [
+            f"{kinds[kind]} {_('free') if money.is_zero else format_money(money)}"
+            for kind in _LAUNCH_KINDS
+            if (money := launch.get(kind)) is not None
+        ]
+        prices = _("{amount} per 1M").format(amount=_(", ").join(parts))
+        return _("{name} new model: {prices}").format(name=name, prices=prices)
+    part = kinds.get(e.kind, "") if e.kind else ""
     if e.tier:
-        part += f" ({tier_label(e.tier)})"
-    words = f"{name} {part} {WORDS[e.type]}".replace("  ", " ").strip()
+        part = _("{kind} ({tier})").format(kind=part, tier=_tier(e.tier, language))
+    words = _("{name} {part} {change}").format(
+        name=name, part=part, change=_words(language)[e.type]
+    )
+    words = words.replace("  ", " ").strip()
     if e.type in (EventType.CUT, EventType.INCREASE) and e.percent is not None:
         words += f" {format(e.percent.normalize(), 'f')}%"
     if e.old is not None and e.new is not None:
-        words += f": {format_money(e.old)} → {format_money(e.new)} per 1M"
+        words = _("{title}: {old} → {new} per 1M").format(
+            title=words, old=format_money(e.old), new=format_money(e.new)
+        )
     elif e.new is not None:
-        words += f": {format_money(e.new)} per 1M"
+        words = _("{title}: {new} per 1M").format(title=words, new=format_money(e.new))
     if e.free_until is not None:
-        words += f", free until {e.free_until.date()}"
+        words = _("{title}, free until {day}").format(title=words, day=_day(e.free_until, language))
     return words
+
+
+def _tier(tier: int, language: str) -> str:
+    """'prompts over 128K' (the store's words), in the language."""
+    _ = translator(language).gettext
+    size = f"{tier // 1000}K" if tier % 1000 == 0 else _("{count} tokens").format(count=f"{tier:,}")
+    return _("prompts over {size}").format(size=size)
 
 
 def atom_feed(
@@ -73,23 +123,25 @@ def atom_feed(
     model_url: Callable[[str], str],
     now: datetime,
     launches: Mapping[int, Mapping[PriceKind, Money]] | None = None,
-    title: str = "pricebot: LLM API price changes",
+    title: str | None = None,
+    language: str = ENGLISH,
 ) -> bytes:
-    """The feed document, newest event first."""
+    """The feed document, newest event first, its words in `language` ('en'/'zh')."""
+    _ = translator(language).gettext
     feed = FeedGenerator()
     feed.id(feed_url)
-    feed.title(title)
-    feed.subtitle("Cuts, increases, free models and new models, per 1M tokens, dated.")
+    feed.title(title or _("pricebot: LLM API price changes"))
+    feed.subtitle(_("Cuts, increases, free models and new models, per 1M tokens, dated."))
     feed.link(href=feed_url, rel="self", type="application/atom+xml")
     feed.link(href=site_url, rel="alternate", type="text/html")
     feed.author({"name": "pricebot"})
-    feed.language("en")
+    feed.language(_FEED_LANGUAGES.get(language, "en"))
     # An empty feed still needs a date: the moment it was asked for.
     feed.updated(max((e.effective_at for e in events), default=now))
     # feedgen puts the entry added last on top; add the oldest first.
     for e in sorted(events, key=lambda x: (x.effective_at, x.id or 0)):
         name = names.get(e.model_id, e.model_id)
-        title = event_title(e, name, (launches or {}).get(e.id or 0))
+        title = event_title(e, name, (launches or {}).get(e.id or 0), language)
         entry = feed.add_entry()
         # One event keeps one id in every filtered view of the feed.
         entry.id(f"{site_url}events/{e.id}")
@@ -98,7 +150,9 @@ def atom_feed(
         entry.updated(e.effective_at)
         entry.published(e.effective_at)
         entry.category(term=e.type.value)
-        summary = f"{title}. When: {event_day(e)}. Source: {e.source}."
+        summary = _("{title}. When: {day}. Source: {source}.").format(
+            title=title, day=event_day(e, language), source=e.source
+        )
         entry.summary(summary)
     result: bytes = feed.atom_str(pretty=True)
     return result

@@ -179,15 +179,18 @@ class Board:
             )
         events = await self._events_of(snapshot, model_id)
         launches = await self._launches(snapshot, events)
-        chart = await self._chart(snapshot, model_id, now)
+        chart = await self._chart(snapshot, model_id, now, lang)
         context: dict[str, Any] = {
             "page": page,
             "events": [
-                f"{event_day(e)} · {event_title(e, page.name, launches.get(e.id or 0))}"
+                f"{event_day(e, lang)} · {event_title(e, page.name, launches.get(e.id or 0), lang)}"
                 for e in reversed(events)
             ],
             "chart_caption": chart.caption if chart else "",
-            "chart_url": "/charts/" + quote(model_id) + ".png",
+            "chart_url": "/charts/"
+            + quote(model_id)
+            + ".png"
+            + ("?lang=zh" if lang == "zh" else ""),
         }
         rendered = self._page(request, "model.html", _bare(lang), etag=etag, **context)
         _remember(self._pages, key, rendered)
@@ -199,10 +202,11 @@ class Board:
         model_id = _model_id(snapshot, request.match_info["model_id"])
         if model_id is None:
             raise web.HTTPNotFound(text="no such model\n")
-        etag = _etag(snapshot.version, request.path)
+        lang = "zh" if request.query.get("lang", "").lower().startswith("zh") else "en"
+        etag = _etag(snapshot.version, request.path, lang)
         if _not_modified(request, etag):
             return _304(etag)
-        image = await self._chart(snapshot, model_id, now)
+        image = await self._chart(snapshot, model_id, now, lang)
         if image is None:
             raise web.HTTPNotFound(text="no prices recorded for this model\n")
         return web.Response(body=image.png, content_type="image/png", headers=_cache_headers(etag))
@@ -221,6 +225,8 @@ class Board:
             )
         snapshot = await asyncio.to_thread(self.cache.now, now)
         model_ids = [_model_id(snapshot, m) or m for m in models]
+        # Feed readers send no Accept-Language worth trusting: only ?lang=zh asks.
+        language = "zh" if request.query.get("lang", "").lower().startswith("zh") else "en"
         etag = _etag(snapshot.version, request.path_qs)
         if _not_modified(request, etag):
             return _304(etag)
@@ -235,6 +241,7 @@ class Board:
             model_url=lambda model_id: origin + model_path(model_id),
             now=now,
             launches=launches,
+            language=language,
         )
         headers = _cache_headers(etag)
         return web.Response(
@@ -321,8 +328,10 @@ class Board:
             _remember(self._events, key, found)
         return self._events[key]
 
-    async def _chart(self, snapshot: PriceSnapshot, model_id: str, now: datetime) -> Image | None:
-        key = (snapshot.version, model_id)
+    async def _chart(
+        self, snapshot: PriceSnapshot, model_id: str, now: datetime, lang: str = "en"
+    ) -> Image | None:
+        key = (snapshot.version, model_id, lang)
         if key not in self._charts:
 
             def draw() -> Image | None:
@@ -332,6 +341,7 @@ class Board:
                     self.store.history(model_id),
                     self.store.events_for(model_id),
                     now=now,
+                    language=lang,
                 )
                 return None if series.empty else history_chart(series)
 

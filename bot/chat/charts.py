@@ -6,6 +6,12 @@ state) and is CPU-bound, so `history_image` reads the store in a worker thread
 and draws on a `ChartPool` of its own (bounded: a flood of /history is told
 "busy" rather than taking the threads every database call needs). A chart
 never blocks the event loop.
+
+A chart speaks its series' language ('en' or 'zh'): caption (also the picture's alt
+text), title, axis labels, legend and dates. Chinese labels need a CJK font
+(`cjk_family`: Noto Sans CJK SC or another Simplified Chinese face matplotlib finds);
+without one the picture falls back to English labels rather than drawing boxes, and
+the caption, which the chat app draws with its own fonts, stays Chinese.
 """
 
 from __future__ import annotations
@@ -17,13 +23,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
 
+from bot.i18n import CHINESE, ENGLISH, translator
 from bot.messages import Image
 from storage import EventType, Money, PriceEvent, PriceKind, PricePoint, PriceStore, format_money
 
 # The prices the chart draws, in the base context tier.
 CHART_KINDS = (PriceKind.INPUT, PriceKind.OUTPUT)
-_LABEL = {PriceKind.INPUT: "Input", PriceKind.OUTPUT: "Output"}
 _STYLE = {PriceKind.INPUT: ("#1f77b4", "-"), PriceKind.OUTPUT: ("#d62728", "--")}
 _MARKED = frozenset({EventType.CUT, EventType.FREE})
 # A caption lists at most this many steps per kind (the first, then the latest ones).
@@ -50,6 +57,8 @@ class HistorySeries:
     until: datetime
     # Prices left out because they are in another currency than the chart's.
     left_out: int = 0
+    # 'en' or 'zh': the language of the chat that asked.
+    language: str = ENGLISH
 
     @property
     def empty(self) -> bool:
@@ -63,6 +72,7 @@ def history_series(
     events: Sequence[PriceEvent],
     *,
     now: datetime,
+    language: str = ENGLISH,
 ) -> HistorySeries:
     """The base-tier input and output prices over time, in the currency of the latest price."""
     base = [p for p in points if p.tier == 0 and p.kind in CHART_KINDS]
@@ -91,50 +101,84 @@ def history_series(
         steps[kind] = tuple(line)
     left_out = sum(1 for p in base if p.amount.currency != currency)
     until = max([now, *(line[-1].since for line in steps.values() if line)])
-    return HistorySeries(model_id, name, currency, steps, until, left_out)
+    return HistorySeries(model_id, name, currency, steps, until, left_out, language)
+
+
+def _labels(language: str) -> dict[PriceKind, str]:
+    """The lines' names in the legend and the caption: 'Input', 'Output'."""
+    _ = translator(language).gettext
+    return {PriceKind.INPUT: _("Input"), PriceKind.OUTPUT: _("Output")}
+
+
+def _words(language: str) -> dict[PriceKind, str]:
+    """The same inside a sentence: 'input', 'output'."""
+    _ = translator(language).gettext
+    return {PriceKind.INPUT: _("input"), PriceKind.OUTPUT: _("output")}
 
 
 def caption(series: HistorySeries) -> str:
-    """The chart's numbers in words, for people who cannot see it."""
-    lines = [f"{series.name} ({series.model_id}), {series.currency} per 1M tokens:"]
+    """The chart's numbers in words, for people who cannot see it (its alt text)."""
+    language = series.language
+    _ = translator(language).gettext
+    labels = _labels(language)
+    lines = [
+        _("{name} ({model_id}), {currency} per 1M tokens:").format(
+            name=series.name, model_id=series.model_id, currency=series.currency
+        )
+    ]
     for kind in CHART_KINDS:
         line = series.steps.get(kind, ())
         if not line:
-            lines.append(f"{_LABEL[kind]}: unknown")
+            lines.append(_("{kind}: unknown").format(kind=labels[kind]))
             continue
         shown = list(line)
         skipped = 0
         if len(shown) > _CAPTION_STEPS:
             skipped = len(shown) - _CAPTION_STEPS
             shown = [shown[0], *shown[-(_CAPTION_STEPS - 1) :]]
-        words = [_step_words(step) for step in shown]
+        words = [_step_words(step, language) for step in shown]
         if skipped:
-            words.insert(1, f"… {skipped} more …")
-        lines.append(f"{_LABEL[kind]}: " + " → ".join(words))
+            words.insert(1, _("… {count} more …").format(count=skipped))
+        lines.append(_("{kind}: {steps}").format(kind=labels[kind], steps=" → ".join(words)))
     current = [
-        f"{_LABEL[kind].lower()} {_money(line[-1].amount)}"
+        f"{_words(language)[kind]} {_money(line[-1].amount, language)}"
         for kind, line in series.steps.items()
         if line
     ]
     if current:
-        lines.append(f"Now: {', '.join(current)}.")
+        lines.append(_("Now: {prices}.").format(prices=_(", ").join(current)))
     if series.left_out:
-        lines.append(f"{series.left_out} prices in other currencies are not shown.")
+        lines.append(
+            _("{count} prices in other currencies are not shown.").format(count=series.left_out)
+        )
     return "\n".join(lines)
 
 
-def _money(amount: Money) -> str:
-    return "free" if amount.is_zero else format_money(amount)
+def _money(amount: Money, language: str) -> str:
+    return translator(language).gettext("free") if amount.is_zero else format_money(amount)
 
 
-def _step_words(step: Step) -> str:
-    words = f"{_money(step.amount)} from {step.since:%Y-%m-%d}"
+def _step_words(step: Step, language: str) -> str:
+    _ = translator(language).gettext
+    price = _money(step.amount, language)
+    words = _("{price} from {day}").format(price=price, day=_day(step.since, language))
     event = step.event
     if event is not None and event.type is EventType.CUT and event.percent is not None:
-        words += f" (cut {_percent(event.percent)})"
+        words += _(" (cut {percent})").format(percent=_percent(event.percent))
     elif event is not None and event.type is EventType.FREE:
-        words += " (made free)"
+        words += _(" (made free)")
     return words
+
+
+def _day(moment: datetime, language: str) -> str:
+    """'2024-05-21'; '2024年5月21日' in Chinese (Babel's long date)."""
+    if language == ENGLISH:
+        return f"{moment:%Y-%m-%d}"
+    from babel.dates import format_date
+
+    from bot.i18n import locale
+
+    return format_date(moment.date(), "long", locale=locale(language))
 
 
 def _percent(value: Decimal) -> str:
@@ -142,13 +186,67 @@ def _percent(value: Decimal) -> str:
     return f"{text}%"
 
 
-def render_history(series: HistorySeries) -> bytes:
-    """The step chart as PNG bytes. CPU-bound: call it off the event loop."""
+# Simplified Chinese faces, best first: Debian's and Docker's fonts-noto-cjk, then what
+# other systems ship.
+CJK_FAMILIES = (
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "WenQuanYi Zen Hei",
+    "Microsoft YaHei",
+    "PingFang SC",
+)
+# Latin letters and digits keep matplotlib's own face; CJK glyphs come from the CJK one.
+_LATIN_FAMILY = "DejaVu Sans"
+AUTO = "auto"
+
+
+@cache
+def cjk_family() -> str | None:
+    """The first CJK font matplotlib can find on this machine; None when there is none."""
+    from matplotlib.font_manager import FontProperties, findfont
+
+    for family in CJK_FAMILIES:
+        try:
+            findfont(FontProperties(family=family), fallback_to_default=False)
+        except ValueError:
+            continue
+        return family
+    return None
+
+
+# ConciseDateFormatter's formats (years, months, days, hours, minutes, seconds) in
+# Chinese date order; English keeps matplotlib's own.
+_ZH_DATES = {
+    "formats": ["%Y年", "%-m月", "%-d日", "%H:%M", "%H:%M", "%S.%f"],
+    "zero_formats": ["", "%Y年", "%-m月", "%-m月%-d日", "%H:%M", "%H:%M"],
+    "offset_formats": [
+        "",
+        "%Y年",
+        "%Y年%-m月",
+        "%Y年%-m月%-d日",
+        "%Y年%-m月%-d日",
+        "%Y年%-m月%-d日 %H:%M",
+    ],
+}
+
+
+def render_history(series: HistorySeries, *, cjk: str | None = AUTO) -> bytes:
+    """The step chart as PNG bytes. CPU-bound: call it off the event loop.
+
+    `cjk`: the CJK font family for Chinese labels; AUTO finds one (`cjk_family`), None
+    draws as if there were none (English labels)."""
     # Imported here: matplotlib is slow to import and only charts need it.
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
     from matplotlib.figure import Figure
 
+    family = cjk_family() if cjk == AUTO else cjk
+    # Labels without a font for them would be boxes: English reads better than that.
+    language = series.language if series.language != CHINESE or family else ENGLISH
+    families = [_LATIN_FAMILY, family] if family else [_LATIN_FAMILY]
+    _ = translator(language).gettext
+    labels = _labels(language)
     figure = Figure(figsize=(8, 4.5), dpi=100)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
@@ -160,26 +258,38 @@ def render_history(series: HistorySeries) -> bytes:
         xs = date2num([step.since for step in line] + [series.until])
         ys = [float(step.amount.amount) for step in line] + [float(line[-1].amount.amount)]
         color, style = _STYLE[kind]
-        axes.step(xs, ys, where="post", color=color, linestyle=style, label=_LABEL[kind])
+        axes.step(xs, ys, where="post", color=color, linestyle=style, label=labels[kind])
         for step in line:
             if step.event is None:
                 continue
             y = float(step.amount.amount)
             x = date2num(step.since)
             axes.plot([x], [y], marker="v", color=color, markersize=9)
-            mark = "free" if step.event.type is EventType.FREE else ""
+            mark = _("free") if step.event.type is EventType.FREE else ""
             if step.event.percent is not None and step.event.type is EventType.CUT:
                 mark = f"−{_percent(step.event.percent)}"
-            axes.annotate(mark, (x, y), textcoords="offset points", xytext=(4, 6), fontsize=8)
-    axes.set_title(f"{series.name}: price per 1M tokens")
-    axes.set_ylabel(f"{series.currency} per 1M tokens")
+            axes.annotate(
+                mark,
+                (x, y),
+                textcoords="offset points",
+                xytext=(4, 6),
+                fontsize=8,
+                fontfamily=families,
+            )
+    axes.set_title(_("{name}: price per 1M tokens").format(name=series.name), fontfamily=families)
+    axes.set_ylabel(
+        _("{currency} per 1M tokens").format(currency=series.currency), fontfamily=families
+    )
     axes.set_ylim(bottom=0)
     axes.grid(True, alpha=0.3)
+    axes.tick_params(labelfontfamily=families)
     locator = AutoDateLocator()
     axes.xaxis.set_major_locator(locator)
-    axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+    dates = _ZH_DATES if language == CHINESE else {}
+    axes.xaxis.set_major_formatter(ConciseDateFormatter(locator, **dates))
+    axes.xaxis.get_offset_text().set_fontfamily(families)
     if any(series.steps.values()):
-        axes.legend(loc="upper right")
+        axes.legend(loc="upper right", prop={"family": families})
     figure.tight_layout()
     out = io.BytesIO()
     figure.savefig(out, format="png")
@@ -221,9 +331,15 @@ class ChartPool:
 
 
 async def history_image(
-    store: PriceStore, model_id: str, *, now: datetime, charts: ChartPool
+    store: PriceStore,
+    model_id: str,
+    *,
+    now: datetime,
+    charts: ChartPool,
+    language: str = ENGLISH,
 ) -> Image | None:
-    """A model's price history chart: read on a worker thread, drawn on the chart pool."""
+    """A model's price history chart in `language` ('en'/'zh', the chat's): read on a
+    worker thread, drawn on the chart pool."""
 
     def read() -> HistorySeries:
         names = {m.model_id: m.display_name for m in store.models()}
@@ -233,6 +349,7 @@ async def history_image(
             store.history(model_id),
             store.events_for(model_id),
             now=now,
+            language=language,
         )
 
     series = await asyncio.to_thread(read)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.chat.commands.parsing import Invalid
-from bot.chat.commands.services import Services, chat_key, db
+from bot.chat.commands.services import Services, chat_key, db, platform_language
 from bot.chat.context import ChatType, Context
 from bot.i18n import chat_language, translator
 from bot.messages import Button, Reply
@@ -17,7 +17,11 @@ def parse_help(args: str) -> str | Invalid:
 async def handle_start(request: None, ctx: Context, services: Services) -> list[Reply]:
     """Say what pricebot does and how to begin, in the chat's language."""
     chat = await db(
-        services.subscriptions.touch_chat, chat_key(ctx), now=ctx.now, chat_type=str(ctx.chat_type)
+        services.subscriptions.touch_chat,
+        chat_key(ctx),
+        now=ctx.now,
+        chat_type=str(ctx.chat_type),
+        language=platform_language(ctx),
     )
     _ = translator(chat_language(chat.language, ctx.language)).gettext
     return [

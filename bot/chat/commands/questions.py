@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.chat.commands.parsing import Invalid
-from bot.chat.commands.services import Services, chat_key, db
+from bot.chat.commands.services import Services, chat_key, db, platform_language
 from bot.chat.context import Context
 from bot.i18n import known_language
 from bot.messages import Reply, ReplyKind
@@ -40,7 +40,12 @@ async def handle_question(text: str, ctx: Context, services: Services) -> list[R
                 lines=("Example: /subscriptions",),
             )
         ]
-    chat = await db(services.subscriptions.touch_chat, chat_key(ctx), now=ctx.now)
+    chat = await db(
+        services.subscriptions.touch_chat,
+        chat_key(ctx),
+        now=ctx.now,
+        language=platform_language(ctx),
+    )
     language = known_language(chat.language, ctx.language)
     reply = await db(services.questions.ask, text, chat=chat, now=ctx.now, language=language)
     return [reply]

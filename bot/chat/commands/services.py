@@ -17,6 +17,7 @@ from typing import Any, ParamSpec, Protocol, TypeVar
 from bot.alerts.evaluate import AlertEvaluator, SavedQuestions
 from bot.chat.charts import ChartPool
 from bot.chat.context import Context
+from bot.i18n import parse_language
 from bot.messages import Reply
 from storage import (
     ChatKey,
@@ -58,6 +59,12 @@ class Questions(Protocol):
 def chat_key(ctx: Context) -> ChatKey:
     """The store's name for the chat a request came from."""
     return ChatKey(str(ctx.chat.platform), ctx.chat.chat_id, ctx.chat.team_id or "")
+
+
+def platform_language(ctx: Context) -> str | None:
+    """The asker's language as their platform reports it ('en'/'zh'; None: unknown), for
+    `touch_chat` to keep as the chat's platform language (what its alerts fall back to)."""
+    return parse_language(ctx.language or "")
 
 
 @dataclass(frozen=True, slots=True)

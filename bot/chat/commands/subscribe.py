@@ -13,7 +13,7 @@ from decimal import Decimal
 from bot.alerts.rules import hhmm, local_moment, next_digest, zone_label
 from bot.alerts.targets import Candidate, TargetCriteria
 from bot.chat.commands.registry import error
-from bot.chat.commands.services import Scope, Services, chat_key, db
+from bot.chat.commands.services import Scope, Services, chat_key, db, platform_language
 from bot.chat.commands.subscribe_parse import SubscribeRequest, UnsubscribeRequest
 from bot.chat.context import Context
 from bot.i18n import chat_language, currency_name, translator
@@ -87,7 +87,11 @@ async def handle_subscribe(req: SubscribeRequest, ctx: Context, services: Servic
     """Add a subscription for this chat (price changes, a target price, or a saved question)."""
     key = chat_key(ctx)
     chat = await db(
-        services.subscriptions.touch_chat, key, now=ctx.now, chat_type=str(ctx.chat_type)
+        services.subscriptions.touch_chat,
+        key,
+        now=ctx.now,
+        chat_type=str(ctx.chat_type),
+        language=platform_language(ctx),
     )
     if req.menu:
         vendors = await db(services.store.vendors)
