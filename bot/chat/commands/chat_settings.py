@@ -386,7 +386,7 @@ async def handle_settings(req: SettingsRequest, ctx: Context, services: Services
                 _(
                     "no exchange rate to {currency} yet for prices in {others}, so they could "
                     "not be shown in {currency}"
-                ).format(currency=req.value, others=", ".join(missing)),
+                ).format(currency=req.value, others=_(", ").join(missing)),
                 _SETTINGS_EXAMPLE,
                 language,
             )

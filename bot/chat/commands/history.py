@@ -42,7 +42,7 @@ async def handle_history(name: str, ctx: Context, services: Services) -> list[Re
             reason = _("I don't know a model called “{name}”. Did you mean {names}?")
         else:
             reason = _("I don't know a model called “{name}”.")
-        return error(reason.format(name=name, names=", ".join(close)), EXAMPLE, language)
+        return error(reason.format(name=name, names=_(", ").join(close)), EXAMPLE, language)
     try:
         image = await history_image(services.store, model_id, now=ctx.now, charts=services.charts)
     except ChartsBusy:

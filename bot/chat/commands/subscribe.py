@@ -129,7 +129,7 @@ def _unknown(words: str, suggestions: list[str], language: str) -> str:
     _ = translator(language).gettext
     if suggestions:
         return _("I don't know a vendor or model called “{name}”. Did you mean {names}?").format(
-            name=words, names=", ".join(suggestions)
+            name=words, names=_(", ").join(suggestions)
         )
     return _("I don't know a vendor or model called “{name}”.").format(name=words)
 
@@ -357,7 +357,7 @@ async def handle_unsubscribe(
                 reason = _("I don't know “{name}”. Did you mean {names}?")
             else:
                 reason = _("I don't know “{name}”.")
-            said = reason.format(name=req.scope_words, names=", ".join(scope))
+            said = reason.format(name=req.scope_words, names=_(", ").join(scope))
             return error(said, "/unsubscribe deepseek", language)
         removed = await db(services.subscriptions.remove, key, scope=(scope.kind, scope.value))
         if not removed:
