@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from bot.chat.commands.basics import handle_help, handle_start, parse_help
-from bot.chat.commands.chat_settings import (
+from bot.chat.commands.chat_settings import handle_settings, parse_settings
+from bot.chat.commands.history import handle_history, parse_history
+from bot.chat.commands.mute_digest import (
     handle_digest,
     handle_mute,
-    handle_settings,
     handle_unmute,
     parse_digest,
     parse_mute,
-    parse_settings,
 )
-from bot.chat.commands.history import handle_history, parse_history
 from bot.chat.commands.parsing import later as _
 from bot.chat.commands.questions import handle_question, question_parser
 from bot.chat.commands.registry import CommandEntry, Registry
