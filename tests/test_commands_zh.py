@@ -177,6 +177,8 @@ CASES = [
         "“soon”不是时长（用 m、h、d 或 w）",
         error=True,
     ),
+    # What the user typed goes into the reason as a value, braces and all.
+    Case("/mute {soon}", "“{soon}” is not a length of time", "“{soon}”不是时长", error=True),
     Case("/unmute", "Unmuted", "已恢复提醒", before=("/mute 1d",)),
     Case("/digest", "Daily digest off", "每日汇总已关闭"),
     Case("/digest daily 9:00", "Daily digest at 09:00 (UTC)", "每日汇总：09:00（UTC）"),

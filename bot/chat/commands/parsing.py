@@ -39,7 +39,10 @@ class Invalid:
 
     def text(self, language: str) -> str:
         """The reason in `language` ('en', 'zh'), its fields filled."""
-        return translator(language).gettext(self.reason).format(**self.args)
+        said = translator(language).gettext(self.reason)
+        # Without fields the reason is said as it stands: a front-end's own parser may have
+        # put what the user typed (braces and all) into it.
+        return said.format(**self.args) if self.args else said
 
 
 @dataclass(frozen=True, slots=True)
