@@ -108,7 +108,9 @@ def criteria_words(criteria: TargetCriteria, language: str) -> str:
     if criteria.min_context:
         parts.append(_("≥{size} context").format(size=size_words(criteria.min_context)))
     if criteria.scope is ScopeKind.VENDOR:
-        parts.append(_("vendor {name}").format(name=criteria.scope_value))
+        # The id in English, as /subscribe takes it; a Chinese vendor's own name in Chinese.
+        vendor = vendor_name(criteria.scope_value, criteria.scope_value, language)
+        parts.append(_("vendor {name}").format(name=vendor))
     elif criteria.scope is ScopeKind.MODEL:
         parts.append(_("model {name}").format(name=criteria.scope_value))
     return _(", ").join(parts)
