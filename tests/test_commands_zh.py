@@ -396,3 +396,37 @@ async def test_the_console_hears_chinese_after_settings_language_zh(tmp_path: Pa
         assert bot.proc.stdin is not None
         bot.proc.stdin.close()
         assert bot.proc.wait(timeout=20) == 0
+
+
+@pytest.mark.parametrize(
+    ("language", "printed"),
+    [
+        ("en", "🔔 ALERT → console:c2 (silent): Price cut\n"),
+        ("zh", "🔔 提醒 → console:c2（静音）: 降价\n"),
+    ],
+)
+async def test_the_console_prints_an_alert_in_its_language(language: str, printed: str) -> None:
+    """The console's own words around an alert follow the alert's language."""
+    import io
+
+    from bot.alerts.notifier import Outgoing
+    from bot.chat.console import ConsoleNotifier
+
+    out = io.StringIO()
+    title = "降价" if language == "zh" else "Price cut"
+    alert = Reply(title=title, kind=ReplyKind.ALERT, language=language)
+    chat = ChatRef(Platform.CONSOLE, "c2")
+    await ConsoleNotifier(out).send(Outgoing(chat, alert, silent=True))
+    assert out.getvalue() == printed
+
+
+def test_telegrams_more_button_reads_in_the_answers_language() -> None:
+    from bot.chat.telegram.paging import page
+    from bot.messages import Row
+
+    rows = tuple(Row(f"模型{i}", "¥1.00") for i in range(35))
+    answer = Reply(title="最便宜", kind=ReplyKind.ANSWER, rows=rows, language="zh")
+    [more] = page(answer, 0, 0, question_id=7).buttons
+    assert more.label == "更多（第 11–20 条，共 35 条）"
+    [more] = page(dataclasses.replace(answer, language="en"), 0, 1, question_id=7).buttons
+    assert more.label == "More (21–30 of 35)"
