@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -46,6 +47,7 @@ from bot.chat.commands.flood import FloodGuard, FloodLimits
 from bot.chat.console import ConsoleFrontEnd
 from bot.chat.ports import FrontEnd
 from bot.chat.slack import SlackFrontEnd, slack_enabled
+from bot.i18n import terminal_language
 from bot.leader import Leader, leader_for
 from bot.messages import Platform, StartError
 from bot.metrics import Metrics
@@ -405,6 +407,9 @@ def build_app(
                 commands,
                 stdin=stdin,
                 stdout=stdout,
+                # The terminal's locale (LANG=zh_CN.UTF-8) is the console user's language,
+                # as language_code is a Telegram user's; /settings language overrides it.
+                language=terminal_language(os.environ),
                 on_eof=lambda: holder[0].request_stop(),
                 clock=clock,
             )

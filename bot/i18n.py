@@ -11,6 +11,7 @@ compile step to forget while developing.
 from __future__ import annotations
 
 import gettext
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 from functools import cache
@@ -149,3 +150,16 @@ def vendor_name(vendor_id: str, name: str, language: str) -> str:
     if language == CHINESE:
         return VENDOR_NAMES_ZH.get(vendor_id, name)
     return name
+
+
+def terminal_language(environ: Mapping[str, str]) -> str | None:
+    """The console user's language from the POSIX locale, as gettext programs read it:
+    the first of LANGUAGE, LC_ALL, LC_MESSAGES, LANG that is set ('zh_CN.UTF-8' → 'zh');
+    None for C/POSIX or anything else we do not speak."""
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(name, "")
+        if value:
+            # LANGUAGE may list several ('zh_CN:en'); the first is preferred.
+            first = value.split(":", 1)[0].split(".", 1)[0].split("@", 1)[0]
+            return parse_language(first.replace("_", "-")) or parse_language(first.split("_", 1)[0])
+    return None

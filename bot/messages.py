@@ -66,6 +66,9 @@ class Reply:
     private: bool = False
     # Machine-readable content for the JSON renderer; plain values only.
     data: dict[str, Any] = field(default_factory=dict)
+    # The language its words are in ('en', 'zh'), so renderers add their own few words
+    # ("error:", "cut short") in the same one.
+    language: str = "en"
 
 
 class Platform(StrEnum):

@@ -332,3 +332,36 @@ async def test_long_answers_page_with_more(
     assert [text for text, _ in commands.asked] == ["cheapest top 25"] * 3
     assert commands.pressed == []
     assert "reply_markup" not in telegram_api.delivered(ALICE)[0]
+
+
+# ---- what the front-end says itself, in the person's language_code (issue 13) ----------
+
+
+async def test_a_chinese_press_from_another_chat_is_refused_in_chinese(
+    telegram_api: FakeTelegramAPI, frontend: TelegramFrontEnd, commands: RecordingCommands
+) -> None:
+    telegram_api.set_member(GROUP, ADMIN, "administrator")
+    commands.on_text = lambda text, ctx: [
+        Reply(title="deepseek, instant", buttons=(Button("Unsubscribe", "unsub:1"),))
+    ]
+    await ask(telegram_api, commands, telegram_api.message(GROUP, ADMIN, "/subscriptions"))
+    [shown] = await eventually(lambda: telegram_api.delivered(GROUP))
+    press = telegram_api.press(
+        shown, "Unsubscribe", user_id=ALICE, in_chat=ALICE, language="zh-hans"
+    )
+    telegram_api.queue(press)
+    [answer] = await eventually(lambda: telegram_api.callback_answers, what="an answer")
+    assert answer.text == "这个按钮属于另一个聊天。请在这里直接发送命令。"
+
+
+async def test_a_failure_is_told_in_the_askers_language(
+    telegram_api: FakeTelegramAPI, frontend: TelegramFrontEnd, commands: RecordingCommands
+) -> None:
+    def broken(text: str, ctx: Context) -> list[Reply]:
+        raise RuntimeError("the command layer broke")
+
+    commands.on_text = broken
+    telegram_api.queue(telegram_api.message(ALICE, ALICE, "/help", language="zh-hans"))
+    [said] = await eventually(lambda: telegram_api.texts(ALICE), what="the apology")
+    assert said.startswith("⚠️ 我们这边出了点问题")
+    assert "请一分钟后再试。/help 列出了可用的命令。" in said

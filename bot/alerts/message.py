@@ -97,6 +97,7 @@ def compose(delivery: ClaimedDelivery, facts: dict[int, EventFacts]) -> Reply:
     return Reply(
         title=title,
         kind=ReplyKind.ALERT,
+        language=language,
         lines=tuple(lines),
         footnotes=tuple(footnotes),
         buttons=wording.buttons(language),

@@ -134,6 +134,7 @@ def cost_reply(query: Query, snapshot: PriceSnapshot) -> Reply:
     return Reply(
         title=_("Cost of {mix}").format(mix=mix_phrase(query.mix, query.reply_language)),
         kind=ReplyKind.ANSWER,
+        language=query.reply_language,
         lines=tuple(lines),
         rows=tuple(_cost_row(p, b, snapshot.model_name(p.key), query) for p, b in found),
         footnotes=tuple(common_notes(query, [b for _, b in found], snapshot)),
@@ -188,6 +189,7 @@ def compare_reply(query: Query, snapshot: PriceSnapshot) -> Reply:
     return Reply(
         title=_("Compare for {mix}").format(mix=mix_phrase(query.mix, language)),
         kind=ReplyKind.ANSWER,
+        language=query.reply_language,
         lines=tuple(lines),
         rows=rows,
         footnotes=tuple(common_notes(query, [b for _, b in found], snapshot)),

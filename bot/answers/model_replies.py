@@ -150,6 +150,7 @@ def price_reply(query: Query, snapshot: PriceSnapshot) -> Reply:
         return Reply(
             title=title,
             kind=ReplyKind.ANSWER,
+            language=query.reply_language,
             lines=tuple(lines),
             data={
                 "question": query.text,
@@ -210,6 +211,7 @@ def price_reply(query: Query, snapshot: PriceSnapshot) -> Reply:
     return Reply(
         title=title,
         kind=ReplyKind.ANSWER,
+        language=query.reply_language,
         lines=tuple(lines),
         rows=tuple(rows),
         footnotes=tuple(dict.fromkeys(footnotes)),

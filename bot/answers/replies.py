@@ -69,6 +69,7 @@ def refusal_reply(refusal: Refusal) -> Reply:
     return Reply(
         title=refusal.reason,
         kind=ReplyKind.ERROR,
+        language=refusal.language,
         lines=tuple(lines),
         private=True,
         data={
@@ -250,6 +251,7 @@ def cheapest_reply(
     return Reply(
         title=_("Cheapest for {mix}").format(mix=mix_phrase(ranking.mix, language)),
         kind=ReplyKind.ANSWER,
+        language=query.reply_language,
         lines=tuple(lines),
         rows=tuple(_row(r, language) for r in ranking.top),
         footnotes=tuple(notes),
@@ -317,6 +319,7 @@ def free_reply(query: Query, snapshot: PriceSnapshot) -> Reply:
     return Reply(
         title=_("Free now"),
         kind=ReplyKind.ANSWER,
+        language=query.reply_language,
         lines=tuple(lines),
         rows=rows,
         footnotes=(

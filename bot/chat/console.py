@@ -23,6 +23,7 @@ from bot.alerts.notifier import Notifier, Outgoing, Sent
 from bot.chat.context import ChatType, Context
 from bot.chat.ports import CommandLayer
 from bot.chat.render import render_text
+from bot.i18n import chat_language, translator
 from bot.messages import ChatRef, Platform, Reply
 
 CONSOLE_CHAT = "local"
@@ -50,9 +51,11 @@ class ConsoleNotifier:
 
     async def send(self, message: Outgoing) -> Sent:
         """Print one alert (chats other than the local one are named)."""
+        _ = translator(message.reply.language).gettext
         who = "" if message.chat.chat_id == CONSOLE_CHAT else f" → console:{message.chat.chat_id}"
-        quiet = " (silent)" if message.silent else ""
-        self.out.write(f"🔔 ALERT{who}{quiet}: {self.render(message.reply)}\n")
+        quiet = _(" (silent)") if message.silent else ""
+        alert = _("ALERT")
+        self.out.write(f"🔔 {alert}{who}{quiet}: {self.render(message.reply)}\n")
         self.out.flush()
         return Sent(message_id=str(next(self._ids)))
 
@@ -71,8 +74,12 @@ class ConsoleFrontEnd:
         on_eof: Callable[[], None] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         render: Callable[[Reply], str] = console_text,
+        language: str | None = None,
     ) -> None:
         self.commands = commands
+        # The person at the terminal's language ('en', 'zh'), as Telegram's language_code
+        # is a Telegram user's: it applies until the chat chooses with /settings language.
+        self.language = language
         self.stdin = stdin or sys.stdin
         self.stdout = stdout or sys.stdout
         self.on_eof = on_eof
@@ -97,7 +104,8 @@ class ConsoleFrontEnd:
         threading.Thread(target=read, name="console-stdin", daemon=True).start()
         self._task = asyncio.create_task(self._serve(), name="console")
         if self.stdin.isatty():
-            self._write("pricebot console: type /help, or a question. Ctrl-D or Ctrl-C stops.")
+            _ = translator(chat_language(None, self.language)).gettext
+            self._write(_("pricebot console: type /help, or a question. Ctrl-D or Ctrl-C stops."))
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -121,6 +129,7 @@ class ConsoleFrontEnd:
                 is_admin=True,
                 now=self.clock(),
                 chat_type=ChatType.PRIVATE,
+                language=self.language,
                 user_name="you",
             )
             for reply in await self.commands.handle(line, ctx):

@@ -112,8 +112,16 @@ class FakeSlack:
         *,
         is_admin: bool = False,
         is_owner: bool = False,
+        locale: str = "en-US",
     ) -> User:
-        user = User(user_id, team_id, name or user_id.lower(), is_admin=is_admin, is_owner=is_owner)
+        user = User(
+            user_id,
+            team_id,
+            name or user_id.lower(),
+            is_admin=is_admin,
+            is_owner=is_owner,
+            locale=locale,
+        )
         self.users[user_id] = user
         return user
 
@@ -409,6 +417,7 @@ class FakeSlack:
                 "is_bot": user.is_bot,
                 "tz": user.tz,
                 "profile": {"display_name": user.name, "real_name": user.name.title()},
+                **({"locale": user.locale} if _truthy(args.get("include_locale")) else {}),
             },
         }
 
@@ -556,3 +565,8 @@ if __name__ == "__main__":  # pragma: no cover - manual use
     parser = argparse.ArgumentParser(description="Run the fake Slack Web API")
     parser.add_argument("--port", type=int, default=8765)
     asyncio.run(_serve(parser.parse_args().port))
+
+
+def _truthy(value: Any) -> bool:
+    """Slack's boolean arguments arrive as true, 'true' or '1'."""
+    return str(value).lower() in ("true", "1")

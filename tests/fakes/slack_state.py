@@ -39,6 +39,8 @@ class User:
     is_primary_owner: bool = False
     is_bot: bool = False
     tz: str = "UTC"
+    # users.info gives it when asked with include_locale=true ('zh-CN' for Chinese).
+    locale: str = "en-US"
 
 
 @dataclass

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from bot.chat.commands.language import reply_language
 from bot.chat.commands.parsing import Invalid
+from bot.chat.commands.parsing import later as _
 from bot.chat.commands.services import Services, chat_key, db, platform_language
 from bot.chat.context import ChatType, Context
 from bot.i18n import chat_language, translator
@@ -23,7 +25,8 @@ async def handle_start(request: None, ctx: Context, services: Services) -> list[
         chat_type=str(ctx.chat_type),
         language=platform_language(ctx),
     )
-    _ = translator(chat_language(chat.language, ctx.language)).gettext
+    language = chat_language(chat.language, ctx.language)
+    _ = translator(language).gettext
     return [
         Reply(
             title=_("pricebot watches what LLM APIs cost"),
@@ -46,47 +49,61 @@ async def handle_start(request: None, ctx: Context, services: Services) -> list[
                 Button(_("Cheapest now"), "/cheapest"),
                 Button(_("Help"), "/help"),
             ),
+            language=language,
         )
     ]
 
 
 async def handle_help(topic: str, ctx: Context, services: Services) -> list[Reply]:
-    """List the commands, or explain one with examples."""
+    """List the commands, or explain one with examples, in the chat's language."""
     registry = services.registry
+    language = await reply_language(ctx, services)
+    _ = translator(language).gettext
     if topic:
         entry = registry.get(topic)
         if entry is None:
             return [
                 Reply(
-                    title=f"There is no /{topic} command",
-                    lines=("Example: /help subscribe",),
+                    title=_("There is no /{name} command").format(name=topic),
+                    lines=(_("Example: {example}").format(example="/help subscribe"),),
+                    language=language,
                 )
             ]
-        lines = [entry.summary, f"Usage: {entry.usage}", *entry.details]
-        lines.append("Examples: " + " · ".join(entry.examples))
+        # The registry holds English message ids; the catalog has them in every language.
+        lines = [
+            _(entry.summary),
+            _("Usage: {usage}").format(usage=_(entry.usage)),
+            *(_(detail) for detail in entry.details),
+            _("Examples: {examples}").format(examples=" · ".join(entry.examples)),
+        ]
         if entry.changes_chat:
-            lines.append("In groups and channels only the chat's admins can change things with it.")
+            lines.append(
+                _("In groups and channels only the chat's admins can change things with it.")
+            )
             if _admin_in_group(ctx):
-                lines.append(ADMIN_CACHE_NOTE)
-        return [Reply(title=f"/{entry.name}", lines=tuple(lines))]
+                lines.append(_(ADMIN_CACHE_NOTE))
+        return [Reply(title=f"/{entry.name}", lines=tuple(lines), language=language)]
     footnotes = [
-        "Type a question without a command too: “cheapest for 1M tokens with 128k "
-        "context?”. /help subscribe explains one command.",
+        _(
+            "Type a question without a command too: “{question}”. /help subscribe explains "
+            "one command."
+        ).format(question=_("cheapest for 1M tokens with 128k context?")),
     ]
     if _admin_in_group(ctx):
-        footnotes.append(ADMIN_CACHE_NOTE)
+        footnotes.append(_(ADMIN_CACHE_NOTE))
     return [
         Reply(
-            title="pricebot commands",
-            lines=tuple(f"/{e.name} — {e.summary}" for e in registry.entries()),
+            title=_("pricebot commands"),
+            lines=tuple(f"/{e.name} — {_(e.summary)}" for e in registry.entries()),
             footnotes=tuple(footnotes),
+            language=language,
         )
     ]
 
 
 # Who is an admin is asked of Telegram or Slack and remembered for a minute (their rate
 # limits); admins should know a change of rights takes that long to count.
-ADMIN_CACHE_NOTE = (
+ADMIN_CACHE_NOTE = _(
     "For admins: who is an admin is checked with the platform and remembered for up to "
     "a minute, so someone made or removed as admin can (or still can) change this chat's "
     "alerts for up to a minute after."

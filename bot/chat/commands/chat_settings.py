@@ -1,21 +1,20 @@
-"""/mute, /unmute, /digest, /settings: when and how a chat hears its alerts."""
+"""/settings: a chat's currency, mix, time zone, quiet hours, default question and language."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
-from bot.alerts.rules import hhmm, local_moment, next_local_time, zone, zone_label
+from bot.alerts.rules import hhmm, next_local_time, zone, zone_label
+from bot.chat.commands.language import reply_language
 from bot.chat.commands.parsing import (
     Invalid,
-    parse_clock,
     parse_currency,
-    parse_duration,
     parse_mix,
     parse_timezone,
     parse_window,
 )
+from bot.chat.commands.parsing import later as _
 from bot.chat.commands.registry import error
 from bot.chat.commands.services import Services, chat_key, db
 from bot.chat.commands.subscribe import settings_line
@@ -30,165 +29,8 @@ from bot.i18n import (
     translator,
 )
 from bot.messages import Button, Reply
-from storage import ChatSettings, Mode, PriceStore, QuietMode
+from storage import ChatSettings, PriceStore, QuietMode
 from storage.fx import unreachable
-
-
-@dataclass(frozen=True, slots=True)
-class MuteRequest:
-    duration: timedelta | None = None
-    until_minute: int | None = None
-    off: bool = False
-
-
-def parse_mute(args: str) -> MuteRequest | Invalid:
-    """'/mute 2h', '/mute 30m', '/mute 1d', '/mute until 18:00', '/mute off'."""
-    text = " ".join(args.lower().split())
-    if not text:
-        return Invalid("say for how long", "/mute 2h")
-    if text in ("off", "stop", "end", "none"):
-        return MuteRequest(off=True)
-    if text.startswith("until "):
-        minute = parse_clock(text.removeprefix("until ").strip())
-        if minute is None:
-            return Invalid("give the time as HH:MM", "/mute until 18:00")
-        return MuteRequest(until_minute=minute)
-    if text.startswith("for "):
-        text = text.removeprefix("for ").strip()
-    duration = parse_duration(text)
-    if duration is None:
-        return Invalid(f"“{args.strip()}” is not a length of time (m, h, d or w)", "/mute 2h")
-    return MuteRequest(duration=duration)
-
-
-async def handle_mute(req: MuteRequest, ctx: Context, services: Services) -> list[Reply]:
-    """Hold this chat's alerts for a while; they arrive together when the mute ends."""
-    key = chat_key(ctx)
-    if req.off:
-        return await handle_unmute(None, ctx, services)
-    chat = await db(services.subscriptions.touch_chat, key, now=ctx.now)
-    if req.duration is not None:
-        until = ctx.now + req.duration
-    else:
-        until = next_local_time(ctx.now, req.until_minute or 0, chat.timezone)
-    await db(services.subscriptions.update_chat, key, now=ctx.now, muted_until=until)
-    return [
-        Reply(
-            title=f"Muted until {local_moment(until, chat.timezone)}",
-            lines=(
-                "Alerts meanwhile are kept and arrive as one message when the mute ends.",
-                "End it now with /unmute.",
-            ),
-            data={"muted_until": until.isoformat()},
-        )
-    ]
-
-
-async def handle_unmute(_: Any, ctx: Context, services: Services) -> list[Reply]:
-    """End this chat's mute; alerts held by it go out now."""
-    await db(services.subscriptions.update_chat, chat_key(ctx), now=ctx.now, muted_until=None)
-    return [Reply(title="Unmuted", lines=("Alerts held by the mute go out now.",))]
-
-
-@dataclass(frozen=True, slots=True)
-class DigestRequest:
-    minute: int | None = None
-    off: bool = False
-
-    @property
-    def read_only(self) -> bool:
-        """A bare /digest shows the setting; anyone in the chat may ask."""
-        return self.minute is None and not self.off
-
-
-def parse_digest(args: str) -> DigestRequest | Invalid:
-    """'/digest' (show), '/digest daily 9:00', '/digest daily', '/digest 21:30', '/digest off'."""
-    text = " ".join(args.lower().split())
-    if not text:
-        return DigestRequest()
-    if text in ("off", "instant", "none", "stop"):
-        return DigestRequest(off=True)
-    text = text.removeprefix("daily").strip().removeprefix("at").strip()
-    if not text:
-        return DigestRequest(minute=9 * 60)
-    minute = parse_clock(text)
-    if minute is None:
-        return Invalid(f"“{args.strip()}” is not a time of day (HH:MM)", "/digest daily 9:00")
-    return DigestRequest(minute=minute)
-
-
-async def _show_digest(ctx: Context, services: Services) -> list[Reply]:
-    chat = await db(services.subscriptions.touch_chat, chat_key(ctx), now=ctx.now)
-    label = zone_label(chat.timezone)
-    if chat.digest_minute is None:
-        return [
-            Reply(
-                title="Daily digest off",
-                lines=("Alerts arrive as soon as they happen.",),
-                footnotes=(
-                    f"One message a day instead: /digest daily 9:00 (09:00 {label}) · "
-                    "/digest daily 18:30",
-                ),
-                buttons=(Button("Daily digest at 09:00", "/digest daily 9:00"),),
-            )
-        ]
-    lines = [f"Alerts collect into one message a day at {hhmm(chat.digest_minute)} {label}."]
-    if chat.next_digest_at is not None:
-        lines.append(f"The next is {local_moment(chat.next_digest_at, chat.timezone)}.")
-    return [
-        Reply(
-            title=f"Daily digest at {hhmm(chat.digest_minute)} ({label})",
-            lines=tuple(lines),
-            footnotes=(
-                "Another hour: /digest daily 18:30 · instant alerts: /digest off · "
-                "time zone: /settings timezone Asia/Shanghai",
-            ),
-            buttons=(Button("Digest off", "/digest off"),),
-        )
-    ]
-
-
-async def handle_digest(req: DigestRequest, ctx: Context, services: Services) -> list[Reply]:
-    """Show the daily digest setting, or collect alerts into one message a day (or stop)."""
-    if req.read_only:
-        return await _show_digest(ctx, services)
-    key = chat_key(ctx)
-    chat = await db(services.subscriptions.touch_chat, key, now=ctx.now)
-    if req.off:
-        await db(
-            services.subscriptions.update_chat,
-            key,
-            now=ctx.now,
-            digest_minute=None,
-            next_digest_at=None,
-        )
-        await db(services.subscriptions.set_mode, key, Mode.INSTANT)
-        released = await db(services.subscriptions.release_waiting, key, now=ctx.now)
-        lines = ["Alerts arrive as soon as they happen."]
-        if released:
-            lines.append(f"{released} alert(s) waiting for the digest go out within a minute.")
-        return [Reply(title="Daily digest off", lines=tuple(lines))]
-    minute = req.minute if req.minute is not None else 9 * 60
-    at = next_local_time(ctx.now, minute, chat.timezone)
-    await db(
-        services.subscriptions.update_chat,
-        key,
-        now=ctx.now,
-        digest_minute=minute,
-        next_digest_at=at,
-    )
-    count = await db(services.subscriptions.set_mode, key, Mode.DIGEST)
-    return [
-        Reply(
-            title=f"Daily digest at {hhmm(minute)} ({zone_label(chat.timezone)})",
-            lines=(
-                f"{count} subscription(s) now collect into one message a day; the next is "
-                f"{local_moment(at, chat.timezone)}.",
-                "Time zone: /settings timezone Asia/Shanghai. Stop: /digest off.",
-            ),
-            data={"next_digest_at": at.isoformat()},
-        )
-    ]
 
 
 def settings_buttons(chat: ChatSettings, language: str) -> tuple[Button, ...]:
@@ -232,7 +74,7 @@ def parse_settings(args: str) -> SettingsRequest | Invalid:
     text = " ".join(args.split())
     if not text:
         return SettingsRequest()
-    name, _, rest = text.partition(" ")
+    name, _space, rest = text.partition(" ")
     name = name.lower()
     rest = rest.strip()
     if name in ("time", "time-zone") and rest.lower().startswith("zone"):
@@ -240,17 +82,25 @@ def parse_settings(args: str) -> SettingsRequest | Invalid:
     if name == "currency":
         currency = parse_currency(rest)
         if currency is None:
-            return Invalid(f"“{rest}” is not a currency I know (CNY, USD, EUR)", _SETTINGS_EXAMPLE)
+            return Invalid(
+                _("“{text}” is not a currency I know (CNY, USD, EUR)"),
+                _SETTINGS_EXAMPLE,
+                {"text": rest},
+            )
         return SettingsRequest("currency", currency)
     if name in ("mix", "ratio"):
         mix = parse_mix(rest)
         if mix is None:
-            return Invalid(f"“{rest}” is not an input:output mix", "/settings mix 3:1")
+            return Invalid(
+                _("“{text}” is not an input:output mix"), "/settings mix 3:1", {"text": rest}
+            )
         return SettingsRequest("mix", mix)
     if name in ("timezone", "tz", "zone"):
         zone = parse_timezone(rest)
         if zone is None:
-            return Invalid(f"“{rest}” is not a time zone", "/settings timezone Asia/Shanghai")
+            return Invalid(
+                _("“{text}” is not a time zone"), "/settings timezone Asia/Shanghai", {"text": rest}
+            )
         return SettingsRequest("timezone", zone)
     if name in ("quiet", "quiet-hours"):
         words = rest.lower().removeprefix("hours").split()
@@ -261,26 +111,28 @@ def parse_settings(args: str) -> SettingsRequest | Invalid:
             mode = QuietMode(words.pop())
         window = parse_window(" ".join(words))
         if window is None:
-            return Invalid("give quiet hours as HH:MM-HH:MM", "/settings quiet 22:00-07:00 hold")
+            return Invalid(_("give quiet hours as HH:MM-HH:MM"), "/settings quiet 22:00-07:00 hold")
         return SettingsRequest("quiet", (window[0], window[1], mode))
     if name in ("language", "lang", "语言", "語言"):
         language = parse_language(rest)
         if language is None:
             return Invalid(
-                f"“{rest}” is not a language I speak (en for English, zh for 中文)",
+                _("“{text}” is not a language I speak (en for English, zh for 中文)"),
                 "/settings language zh",
+                {"text": rest},
             )
         return SettingsRequest("language", language)
     if name == "question":
         if not rest:
             return Invalid(
-                "give the question alerts rank models by",
+                _("give the question alerts rank models by"),
                 "/settings question cheapest for 1M tokens",
             )
         return SettingsRequest("question", None if rest.lower() == "off" else rest)
     return Invalid(
-        f"unknown setting “{name}” (currency, mix, timezone, quiet, question, language)",
+        _("unknown setting “{name}” (currency, mix, timezone, quiet, question, language)"),
         _SETTINGS_EXAMPLE,
+        {"name": name},
     )
 
 
@@ -313,17 +165,23 @@ async def handle_settings(req: SettingsRequest, ctx: Context, services: Services
                     + ("/settings language en" if language == CHINESE else "/settings language zh"),
                 ),
                 buttons=settings_buttons(chat, language),
+                language=language,
             )
         ]
     changes: dict[str, Any] = {}
     if req.field == "currency":
         missing = await db(_without_rate, services.store, req.value)
         if missing:
+            language = await reply_language(ctx, services)
+            _ = translator(language).gettext
             # Accepting it would turn every price in the other currencies into "no rate".
             return error(
-                f"no exchange rate to {req.value} yet for prices in {', '.join(missing)}, "
-                f"so they could not be shown in {req.value}",
+                _(
+                    "no exchange rate to {currency} yet for prices in {others}, so they could "
+                    "not be shown in {currency}"
+                ).format(currency=req.value, others=_(", ").join(missing)),
                 _SETTINGS_EXAMPLE,
+                language,
             )
         changes["currency"] = req.value
     elif req.field == "mix":
@@ -348,7 +206,11 @@ async def handle_settings(req: SettingsRequest, ctx: Context, services: Services
     _ = translator(language).gettext
     said = _confirmation(req, ctx, language)
     return [
-        Reply(title=_("Settings changed"), lines=(said, settings_line(chat, ctx.now, language)))
+        Reply(
+            title=_("Settings changed"),
+            lines=(said, settings_line(chat, ctx.now, language)),
+            language=language,
+        )
     ]
 
 

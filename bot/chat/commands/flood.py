@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from aiolimiter import AsyncLimiter
 
 from bot.chat.context import Context
+from bot.i18n import translator
 from bot.messages import Reply, ReplyKind
 
 # Buckets of users and chats not heard from are forgotten past this many (oldest first).
@@ -30,6 +31,15 @@ class FloodLimits:
 
     per_user: float = 20.0
     per_chat: float = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class Flooded:
+    """A command held back: whether to say so (once a minute), and whose limit it hit."""
+
+    tell: bool
+    per_minute: float
+    by_user: bool
 
 
 class _Bucket:
@@ -53,8 +63,8 @@ class FloodGuard:
         self._chats: OrderedDict[str, _Bucket] = OrderedDict()
         self.refused = 0
 
-    async def check(self, ctx: Context) -> list[Reply] | None:
-        """None: go ahead. Otherwise the replies to give instead (one notice, then none)."""
+    async def check(self, ctx: Context) -> Flooded | None:
+        """None: go ahead. Otherwise why not, and whether to tell (once, then silence)."""
         chat = ctx.chat
         user = self._bucket(self._users, f"{chat.platform}:{chat.team_id or ''}:{ctx.user_id}")
         room = self._bucket(self._chats, f"{chat.platform}:{chat.team_id or ''}:{chat.chat_id}")
@@ -71,19 +81,9 @@ class FloodGuard:
         )
         now = self._clock()
         if now - bucket.told_at < 60.0:
-            return []
+            return Flooded(tell=False, per_minute=per, by_user=bucket is user)
         bucket.told_at = now
-        who = "you" if bucket is user else "this chat"
-        return [
-            Reply(
-                title="One moment, please",
-                kind=ReplyKind.ERROR,
-                lines=(
-                    f"That is more than {per:g} commands a minute from {who}; "
-                    "I'll answer again in a few seconds.",
-                ),
-            )
-        ]
+        return Flooded(tell=True, per_minute=per, by_user=bucket is user)
 
     def _bucket(self, buckets: OrderedDict[str, _Bucket], key: str) -> _Bucket:
         bucket = buckets.pop(key, None)
@@ -94,3 +94,26 @@ class FloodGuard:
         while len(buckets) > _MAX_BUCKETS:
             buckets.popitem(last=False)
         return bucket
+
+
+def flood_notice(flooded: Flooded, language: str) -> list[Reply]:
+    """The one polite reply to a flood, in the chat's language."""
+    _ = translator(language).gettext
+    if flooded.by_user:
+        why = _(
+            "That is more than {count} commands a minute from you; "
+            "I'll answer again in a few seconds."
+        )
+    else:
+        why = _(
+            "That is more than {count} commands a minute from this chat; "
+            "I'll answer again in a few seconds."
+        )
+    return [
+        Reply(
+            title=_("One moment, please"),
+            kind=ReplyKind.ERROR,
+            lines=(why.format(count=f"{flooded.per_minute:g}"),),
+            language=language,
+        )
+    ]

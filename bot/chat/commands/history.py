@@ -10,10 +10,13 @@ from __future__ import annotations
 import difflib
 
 from bot.chat.charts import ChartsBusy, history_image
+from bot.chat.commands.language import reply_language
 from bot.chat.commands.parsing import Invalid
+from bot.chat.commands.parsing import later as _
 from bot.chat.commands.registry import error
 from bot.chat.commands.services import Services, db
 from bot.chat.context import Context
+from bot.i18n import translator
 from bot.messages import Reply, ReplyKind
 
 EXAMPLE = "/history qwen-long"
@@ -23,33 +26,47 @@ def parse_history(args: str) -> str | Invalid:
     """'/history qwen long' → the model name 'qwen long' (pure)."""
     name = " ".join(args.split())
     if not name:
-        return Invalid("which model?", EXAMPLE)
+        return Invalid(_("which model?"), EXAMPLE)
     return name
 
 
 async def handle_history(name: str, ctx: Context, services: Services) -> list[Reply]:
     """The model's price chart, its caption repeating the numbers."""
+    language = await reply_language(ctx, services)
+    _ = translator(language).gettext
     model_id = await db(services.store.resolve_model, name)
     if model_id is None:
         known = await db(_model_names, services)
         close = difflib.get_close_matches(name.lower(), known, n=3, cutoff=0.6)
-        hint = f" Did you mean {', '.join(close)}?" if close else ""
-        return error(f"I don't know a model called “{name}”.{hint}", EXAMPLE)
+        if close:
+            reason = _("I don't know a model called “{name}”. Did you mean {names}?")
+        else:
+            reason = _("I don't know a model called “{name}”.")
+        return error(reason.format(name=name, names=_(", ").join(close)), EXAMPLE, language)
     try:
-        image = await history_image(services.store, model_id, now=ctx.now, charts=services.charts)
+        image = await history_image(
+            services.store, model_id, now=ctx.now, charts=services.charts, language=language
+        )
     except ChartsBusy:
         return [
             Reply(
-                title="Many charts are being drawn right now",
+                title=_("Many charts are being drawn right now"),
                 kind=ReplyKind.ERROR,
-                lines=(f"Please try again in a minute: {EXAMPLE}",),
+                lines=(_("Please try again in a minute: {example}").format(example=EXAMPLE),),
+                language=language,
             )
         ]
     if image is None:
-        return [Reply(title=f"No prices recorded for {model_id} yet", lines=(f"Try {EXAMPLE}",))]
-    _, models = await db(services.names)
-    title = f"{models.get(model_id, model_id)}: price history"
-    return [Reply(title=title, kind=ReplyKind.ANSWER, image=image)]
+        return [
+            Reply(
+                title=_("No prices recorded for {model} yet").format(model=model_id),
+                lines=(_("Try {example}").format(example=EXAMPLE),),
+                language=language,
+            )
+        ]
+    models = (await db(services.names))[1]
+    title = _("{model}: price history").format(model=models.get(model_id, model_id))
+    return [Reply(title=title, kind=ReplyKind.ANSWER, image=image, language=language)]
 
 
 def _model_names(services: Services) -> list[str]:

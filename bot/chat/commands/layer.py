@@ -12,18 +12,22 @@ import logging
 import re
 
 from bot.chat.commands.catalog import default_registry
-from bot.chat.commands.flood import FloodGuard
+from bot.chat.commands.flood import FloodGuard, flood_notice
+from bot.chat.commands.language import reply_language
 from bot.chat.commands.parsing import Invalid, split_command
+from bot.chat.commands.parsing import later as _
 from bot.chat.commands.questions import handle_question
-from bot.chat.commands.registry import Registry, error
+from bot.chat.commands.registry import Registry, error, refuse
 from bot.chat.commands.services import Services, db
 from bot.chat.commands.workspace import everyone_changes_alerts
 from bot.chat.context import ChatType, Context
+from bot.i18n import chat_language, translator
 from bot.messages import Reply, ReplyKind
 
 log = logging.getLogger(__name__)
 
-_EXAMPLES = ("/help", "/subscribe deepseek", "cheapest for 1M tokens?")
+# A question as people ask it; a Chinese chat is shown the Chinese way to ask it.
+EXAMPLE_QUESTION = _("cheapest for 1M tokens?")
 # NUL and the other C0 controls but tab and newline: PostgreSQL refuses NUL in text, and
 # none of them means anything in a command. Taken out before anything reads the text.
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -65,29 +69,36 @@ class Commands:
         """Answer a command or a free-text question, e.g. '/subscribe deepseek'."""
         text, ctx = clean_text(text), clean_context(ctx)
         if self.flood is not None and not ctx.on_behalf:
-            refused = await self.flood.check(ctx)
-            if refused is not None:
-                return refused
+            flooded = await self.flood.check(ctx)
+            if flooded is not None:
+                # Told at most once a minute, so reading the chat's language costs little.
+                return flood_notice(flooded, await self._language(ctx)) if flooded.tell else []
         try:
             return await self._handle(text, ctx)
         except Exception:
             # A bug must not leave a user without an answer (or show them a stack trace).
             log.exception("command %r failed", text[:200])
-            return [
-                Reply(
-                    title="Something went wrong on my side; please try again",
-                    kind=ReplyKind.ERROR,
-                    lines=("Example: /help",),
-                )
-            ]
+            language = await self._language(ctx)
+            _ = translator(language).gettext
+            return error(_("Something went wrong on my side; please try again"), "/help", language)
 
     async def press(self, action: str, ctx: Context) -> list[Reply]:
         """Answer a button press. Actions are commands; they act on the pressing chat only."""
         action = clean_text(action)
         command = split_command(action)
         if command is None or self.registry.get(command.name) is None:
-            return error("that button is no longer valid", "/subscriptions")
+            language = await self._language(ctx)
+            _ = translator(language).gettext
+            return error(_("that button is no longer valid"), "/subscriptions", language)
         return await self.handle(action, ctx)
+
+    async def _language(self, ctx: Context) -> str:
+        """The chat's language for a refusal; the asker's when the store cannot say."""
+        try:
+            return await reply_language(ctx, self.services)
+        except Exception:
+            log.exception("could not read the language of chat %s", ctx.chat.chat_id)
+            return chat_language(None, ctx.language)
 
     async def _handle(self, text: str, ctx: Context) -> list[Reply]:
         command = split_command(text)
@@ -95,12 +106,19 @@ class Commands:
             return await self._free_text(text, ctx)
         entry = self.registry.get(command.name)
         if entry is None:
+            language = await self._language(ctx)
+            _ = translator(language).gettext
             close = difflib.get_close_matches(command.name, self.registry.names(), n=1)
-            hint = f" Did you mean /{close[0]}?" if close else ""
-            return error(f"there is no /{command.name} command.{hint}", "/help")
+            if close:
+                reason = _("there is no /{name} command. Did you mean /{close}?")
+            else:
+                reason = _("there is no /{name} command.")
+            return error(
+                reason.format(name=command.name, close=close[0] if close else ""), "/help", language
+            )
         parsed = entry.read(command.args)
         if isinstance(parsed, Invalid):
-            return error(parsed.reason, parsed.example)
+            return refuse(parsed, await self._language(ctx))
         if (
             entry.changes_chat
             and not getattr(parsed, "read_only", False)
@@ -108,11 +126,14 @@ class Commands:
             and not ctx.is_admin
             and not await everyone_changes_alerts(ctx, self.services)
         ):
+            language = await self._language(ctx)
+            _ = translator(language).gettext
             return [
                 Reply(
-                    title="Only this chat's admins can change its alerts",
+                    title=_("Only this chat's admins can change its alerts"),
                     kind=ReplyKind.ERROR,
-                    lines=("Anyone can ask questions, e.g. /cheapest or /subscriptions",),
+                    lines=(_("Anyone can ask questions, e.g. /cheapest or /subscriptions"),),
+                    language=language,
                 )
             ]
         return await entry.handle(parsed, ctx, self.services)
@@ -120,14 +141,25 @@ class Commands:
     async def _free_text(self, text: str, ctx: Context) -> list[Reply]:
         cleaned = " ".join(text.split())
         if not cleaned:
-            return error("say something: a command or a price question", "cheapest for 1M tokens?")
+            language = await self._language(ctx)
+            _ = translator(language).gettext
+            return error(
+                _("say something: a command or a price question"), _(EXAMPLE_QUESTION), language
+            )
         questions = self.services.questions
         if questions is not None and await db(questions.is_question, cleaned, now=ctx.now):
             return await handle_question(cleaned, ctx, self.services)
+        language = await self._language(ctx)
+        _ = translator(language).gettext
         return [
             Reply(
-                title="I read commands and price questions",
+                title=_("I read commands and price questions"),
                 kind=ReplyKind.ERROR,
-                lines=("Try: " + " · ".join(_EXAMPLES),),
+                lines=(
+                    _("Try: {examples}").format(
+                        examples=f"/help · /subscribe deepseek · {_(EXAMPLE_QUESTION)}"
+                    ),
+                ),
+                language=language,
             )
         ]

@@ -7,21 +7,42 @@ a one-line reason and an example.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.alerts.rules import fixed_offset
+from bot.i18n import translator
 from storage import CURRENCIES
+
+
+def later(message: str) -> str:
+    """Mark a message for the catalog without translating it yet: parsers run before the
+    chat's language is known, so the reply translates it (`Invalid.text`). Modules import
+    it as `_` so that `pybabel extract` finds the message."""
+    return message
 
 
 @dataclass(frozen=True, slots=True)
 class Invalid:
-    """A command that cannot be read: why, in one line, and an example that works."""
+    """A command that cannot be read: why, in one line, and an example that works.
+
+    `reason` is the English message id (marked with `later`); `args` fill its `{fields}`
+    after translation, so `text(language)` reads it in the chat's language.
+    """
 
     reason: str
     example: str
+    args: Mapping[str, object] = field(default_factory=dict)
+
+    def text(self, language: str) -> str:
+        """The reason in `language` ('en', 'zh'), its fields filled."""
+        said = translator(language).gettext(self.reason)
+        # Without fields the reason is said as it stands: a front-end's own parser may have
+        # put what the user typed (braces and all) into it.
+        return said.format(**self.args) if self.args else said
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from bot.chat.commands.parsing import Invalid
+from bot.chat.commands.parsing import later as _
 from bot.chat.context import Context
+from bot.i18n import ENGLISH, translator
 from bot.messages import Reply, ReplyKind
 
 if TYPE_CHECKING:
@@ -22,10 +24,18 @@ Parse = Callable[[str], Any]
 Handle = Callable[[Any, Context, "Services"], Awaitable[list[Reply]]]
 
 
-def error(reason: str, example: str) -> list[Reply]:
-    """Bad input: one line saying what was wrong, and an example that works."""
+def error(reason: str, example: str, language: str = ENGLISH) -> list[Reply]:
+    """Bad input: one line saying what was wrong (already in `language`), and an example
+    that works (a command: it reads the same in every language)."""
+    _ = translator(language).gettext
     title = reason[:1].upper() + reason[1:]
-    return [Reply(title=title, kind=ReplyKind.ERROR, lines=(f"Example: {example}",))]
+    lines = (_("Example: {example}").format(example=example),)
+    return [Reply(title=title, kind=ReplyKind.ERROR, lines=lines, language=language)]
+
+
+def refuse(invalid: Invalid, language: str) -> list[Reply]:
+    """A command a parser could not read, told in the chat's language."""
+    return error(invalid.text(language), invalid.example, language)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +59,9 @@ class CommandEntry:
         try:
             return self.parse(args)
         except Exception:  # a parser bug must still give the user a usable answer
-            return Invalid(f"I could not read that /{self.name} command", self.examples[0])
+            return Invalid(
+                _("I could not read that /{name} command"), self.examples[0], {"name": self.name}
+            )
 
 
 class Registry:

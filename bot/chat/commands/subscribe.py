@@ -12,11 +12,18 @@ from decimal import Decimal
 
 from bot.alerts.rules import hhmm, local_moment, next_digest, zone_label
 from bot.alerts.targets import Candidate, TargetCriteria
+from bot.chat.commands.describe import (
+    candidate_words,
+    describe,
+    scope_name,
+    target_criteria,
+)
+from bot.chat.commands.language import reply_language
 from bot.chat.commands.registry import error
 from bot.chat.commands.services import Scope, Services, chat_key, db, platform_language
 from bot.chat.commands.subscribe_parse import SubscribeRequest, UnsubscribeRequest
 from bot.chat.context import Context
-from bot.i18n import chat_language, currency_name, translator
+from bot.i18n import chat_language, currency_name, translator, vendor_name
 from bot.messages import Button, Reply
 from storage import (
     Basis,
@@ -24,61 +31,11 @@ from storage import (
     Mode,
     QuietMode,
     ScopeKind,
-    Subscription,
     SubscriptionKind,
     SubscriptionSpec,
     format_money,
 )
 from storage.money import Money
-
-# ---- describing subscriptions ----------------------------------------------------------
-
-
-def describe(sub: Subscription, vendors: dict[str, str], models: dict[str, str]) -> str:
-    """'#3 DeepSeek (every model): cuts ≥10%, made free · instant'."""
-    spec = sub.spec
-    if spec.scope is ScopeKind.ALL:
-        scope = "every model"
-    elif spec.scope is ScopeKind.VENDOR:
-        scope = f"{vendors.get(spec.scope_value, spec.scope_value)} (every model)"
-    else:
-        scope = models.get(spec.scope_value, spec.scope_value)
-    mode = "daily digest" if spec.mode is Mode.DIGEST else "instant"
-    if spec.kind is SubscriptionKind.QUESTION:
-        return f"#{sub.id} saved question “{spec.question}” · {mode}"
-    if spec.kind is SubscriptionKind.TARGET:
-        criteria = _criteria(spec)
-        amount = format_money(
-            Money(spec.target_amount or Decimal(0), spec.target_currency or "USD")
-        )
-        state = "waiting" if sub.armed else "met; re-arms when the price goes back above"
-        where = "anything" if spec.scope is ScopeKind.ALL else scope
-        return (
-            f"#{sub.id} target: {where} at or under {amount} per 1M "
-            f"({criteria.describe()}) · {state} · {mode}"
-        )
-    events = [f"cuts ≥{spec.min_cut_percent}%"]
-    if spec.on_free:
-        events.append("made free")
-    if spec.on_increase:
-        events.append("increases")
-    if spec.on_new_model:
-        events.append("new models")
-    if spec.on_free_ending:
-        events.append("free offers ending")
-    return f"#{sub.id} {scope}: {', '.join(events)} · {mode}"
-
-
-def _criteria(spec: SubscriptionSpec) -> TargetCriteria:
-    return TargetCriteria(
-        scope=spec.scope,
-        scope_value=spec.scope_value,
-        basis=spec.target_basis,
-        currency=spec.target_currency or "USD",
-        min_context=spec.target_min_context,
-        mix=(spec.target_mix_input, spec.target_mix_output),
-    )
-
 
 # ---- handlers ------------------------------------------------------------------------------
 
@@ -93,19 +50,29 @@ async def handle_subscribe(req: SubscribeRequest, ctx: Context, services: Servic
         chat_type=str(ctx.chat_type),
         language=platform_language(ctx),
     )
+    language = chat_language(chat.language, ctx.language)
+    _ = translator(language).gettext
     if req.menu:
         vendors = await db(services.store.vendors)
-        buttons = [Button("Everything", "/subscribe all")]
-        buttons += [Button(name, f"/subscribe {vendor_id}") for vendor_id, name in vendors.items()]
+        buttons = [Button(_("Everything"), "/subscribe all")]
+        buttons += [
+            Button(vendor_name(vendor_id, name, language), f"/subscribe {vendor_id}")
+            for vendor_id, name in vendors.items()
+        ]
         return [
             Reply(
-                title="Subscribe to what?",
+                title=_("Subscribe to what?"),
                 lines=(
-                    "Pick a vendor, or type a model, e.g. /subscribe qwen-long 20%.",
-                    "Also: /subscribe under ¥1 with 128k context · "
-                    "/subscribe cheapest for 1M tokens with 128k context",
+                    _("Pick a vendor, or type a model, e.g. {example}.").format(
+                        example="/subscribe qwen-long 20%"
+                    ),
+                    _("Also: {examples}").format(
+                        examples="/subscribe under ¥1 with 128k context · "
+                        "/subscribe cheapest for 1M tokens with 128k context"
+                    ),
                 ),
                 buttons=tuple(buttons),
+                language=language,
             )
         ]
     if req.question is not None:
@@ -113,13 +80,9 @@ async def handle_subscribe(req: SubscribeRequest, ctx: Context, services: Servic
     if req.scope_words:
         scope = await db(services.resolve_scope, req.scope_words)
         if isinstance(scope, list):
-            hint = f" Did you mean {', '.join(scope)}?" if scope else ""
             return error(
-                f"I don't know a vendor or model called “{req.scope_words}”.{hint}",
-                "/subscribe deepseek",
+                _unknown(req.scope_words, scope, language), "/subscribe deepseek", language
             )
-    elif req.target is not None:
-        scope = Scope(ScopeKind.ALL, "", "anything")
     else:
         scope = Scope(ScopeKind.ALL, "", "every model")
     mode = req.mode or (Mode.DIGEST if chat.digest_minute is not None else Mode.INSTANT)
@@ -153,21 +116,34 @@ async def handle_subscribe(req: SubscribeRequest, ctx: Context, services: Servic
     )
     await _digest_clock(spec, ctx, services, chat)
     vendors, models = await db(services.names)
-    title = "Subscribed" if created else "You already have this subscription"
+    title = _("Subscribed") if created else _("You already have this subscription")
     return [
         Reply(
             title=title,
-            lines=(describe(sub, vendors, models), _when(spec, chat)),
-            footnotes=("See them all with /subscriptions; remove one with /unsubscribe N.",),
+            lines=(describe(sub, vendors, models, language), _when(spec, chat, language)),
+            footnotes=(_("See them all with /subscriptions; remove one with /unsubscribe N."),),
             data={"subscription": sub.id, "created": created},
+            language=language,
         )
     ]
+
+
+def _unknown(words: str, suggestions: list[str], language: str) -> str:
+    """'I don't know a vendor or model called “x”. Did you mean y?'."""
+    _ = translator(language).gettext
+    if suggestions:
+        return _("I don't know a vendor or model called “{name}”. Did you mean {names}?").format(
+            name=words, names=_(", ").join(suggestions)
+        )
+    return _("I don't know a vendor or model called “{name}”.").format(name=words)
 
 
 async def _subscribe_target(
     spec: SubscriptionSpec, ctx: Context, services: Services, chat: ChatSettings
 ) -> list[Reply]:
-    criteria = _criteria(spec)
+    language = chat_language(chat.language, ctx.language)
+    _ = translator(language).gettext
+    criteria = target_criteria(spec)
     best = await db(services.evaluator.best, criteria, ctx.now)
     met = best is not None and spec.target_amount is not None and best.amount <= spec.target_amount
     sub, created = await db(
@@ -180,23 +156,36 @@ async def _subscribe_target(
     )
     await _digest_clock(spec, ctx, services, chat)
     vendors, models = await db(services.names)
-    lines = [describe(sub, vendors, models)]
+    lines = [describe(sub, vendors, models, language)]
     if not created:
-        title = "You already have this target"
+        title = _("You already have this target")
     elif met and best is not None and best.amount == 0:
-        lines.extend(await _met_by_a_free_model(spec, best, criteria, ctx, services))
-        title = f"Target already met: {best.name} is free"
+        lines.extend(await _met_by_a_free_model(spec, best, criteria, ctx, services, language))
+        title = _("Target already met: {model} is free").format(model=best.name)
     elif met and best is not None:
-        title = f"Target already met by {best.name}"
-        lines.append(f"Right now: {best.text(criteria)}.")
-        lines.append("I'll tell you when it is met again after the price has gone back above it.")
+        title = _("Target already met by {model}").format(model=best.name)
+        lines.append(
+            _("Right now: {match}.").format(match=candidate_words(best, criteria, language))
+        )
+        lines.append(
+            _("I'll tell you when it is met again after the price has gone back above it.")
+        )
     else:
-        title = "Target set"
+        title = _("Target set")
         if best is not None:
-            lines.append(f"Cheapest now: {best.text(criteria)}.")
-        lines.append("I'll tell you when the cheapest match is at or under your target.")
-    lines.append(_when(spec, chat))
-    return [Reply(title=title, lines=tuple(lines), data={"subscription": sub.id, "met": met})]
+            lines.append(
+                _("Cheapest now: {match}.").format(match=candidate_words(best, criteria, language))
+            )
+        lines.append(_("I'll tell you when the cheapest match is at or under your target."))
+    lines.append(_when(spec, chat, language))
+    return [
+        Reply(
+            title=title,
+            lines=tuple(lines),
+            data={"subscription": sub.id, "met": met},
+            language=language,
+        )
+    ]
 
 
 async def _met_by_a_free_model(
@@ -205,31 +194,43 @@ async def _met_by_a_free_model(
     criteria: TargetCriteria,
     ctx: Context,
     services: Services,
+    language: str,
 ) -> list[str]:
     """Why a free model makes a target met, that it stays so, and what to do for paid ones.
 
     A target follows the cheapest match; while a free model is in its scope that is ¥0,
     so the target cannot fire again. Saying only "already met" hid that.
     """
+    _ = translator(language).gettext
     target = format_money(Money(spec.target_amount or Decimal(0), criteria.currency))
+    vendor = vendor_name(free.vendor_id, free.vendor, language)
     lines = [
-        f"Met now by {free.name} ({free.vendor}), which is free. A target follows the cheapest "
-        f"match, so it will not fire again while {free.name} stays free.",
+        _(
+            "Met now by {model} ({vendor}), which is free. A target follows the cheapest "
+            "match, so it will not fire again while {model} stays free."
+        ).format(model=free.name, vendor=vendor),
     ]
     paid = await db(services.evaluator.best, criteria, ctx.now, paid_only=True)
     if paid is None:
         return lines
+    match = candidate_words(paid, criteria, language)
     if spec.target_amount is not None and paid.amount <= spec.target_amount:
-        lines.append(f"Paid and at or under {target} too: {paid.text(criteria)}.")
+        lines.append(
+            _("Paid and at or under {target} too: {match}.").format(target=target, match=match)
+        )
         return lines
-    lines.append(f"Cheapest paid match: {paid.text(criteria)}.")
+    lines.append(_("Cheapest paid match: {match}.").format(match=match))
     narrower = replace(criteria, scope=ScopeKind.VENDOR, scope_value=paid.vendor_id)
     vendor_best = await db(services.evaluator.best, narrower, ctx.now)
     if spec.scope is ScopeKind.ALL and vendor_best is not None and vendor_best.amount > 0:
         lines.append(
-            f"To hear when a paid price reaches {target}, set the target on a vendor without a "
-            f"free model: /subscribe {paid.vendor_id} under {target}{_target_words(spec)}. "
-            "Models made free: /subscribe all."
+            _(
+                "To hear when a paid price reaches {target}, set the target on a vendor without "
+                "a free model: {example}. Models made free: /subscribe all."
+            ).format(
+                target=target,
+                example=f"/subscribe {paid.vendor_id} under {target}{_target_words(spec)}",
+            )
         )
     return lines
 
@@ -247,17 +248,22 @@ def _target_words(spec: SubscriptionSpec) -> str:
 async def _subscribe_question(
     req: SubscribeRequest, ctx: Context, services: Services, chat: ChatSettings
 ) -> list[Reply]:
+    language = chat_language(chat.language, ctx.language)
+    _ = translator(language).gettext
     question = req.question or ""
+    example = "/subscribe cheapest for 1M tokens with 128k context"
     if services.saved_questions is None or services.questions is None:
         return error(
-            "saved questions need the answers engine, which is not available",
+            _("saved questions need the answers engine, which is not available"),
             "/subscribe deepseek",
+            language,
         )
     why_not = await db(services.questions.watchable, question, now=ctx.now)
     if why_not is not None:
         return error(
-            f"I can't watch “{question}”: {why_not}",
-            "/subscribe cheapest for 1M tokens with 128k context",
+            _("I can't watch “{question}”: {why}").format(question=question, why=why_not),
+            example,
+            language,
         )
     answer = await db(
         services.saved_questions.signature,
@@ -268,8 +274,9 @@ async def _subscribe_question(
     )
     if answer is None:
         return error(
-            f"I can't answer “{question}”, so I can't watch its answer",
-            "/subscribe cheapest for 1M tokens with 128k context",
+            _("I can't answer “{question}”, so I can't watch its answer").format(question=question),
+            example,
+            language,
         )
     signature, summary = answer
     spec = SubscriptionSpec(
@@ -289,12 +296,18 @@ async def _subscribe_question(
         last_signature=signature,
     )
     await _digest_clock(spec, ctx, services, chat)
-    lines = [f"#{sub.id} I'll tell you when the answer to “{question}” changes."]
+    lines = [
+        _("#{id} I'll tell you when the answer to “{question}” changes.").format(
+            id=sub.id, question=question
+        )
+    ]
     if summary:
-        lines.append("Now: " + "; ".join(summary))
-    lines.append(_when(spec, chat))
-    title = "Question saved" if created else "You already watch this question"
-    return [Reply(title=title, lines=tuple(lines), data={"subscription": sub.id})]
+        lines.append(_("Now: {answer}").format(answer="; ".join(summary)))
+    lines.append(_when(spec, chat, language))
+    title = _("Question saved") if created else _("You already watch this question")
+    return [
+        Reply(title=title, lines=tuple(lines), data={"subscription": sub.id}, language=language)
+    ]
 
 
 async def _digest_clock(
@@ -310,14 +323,14 @@ async def _digest_clock(
         )
 
 
-def _when(spec: SubscriptionSpec, chat: ChatSettings) -> str:
+def _when(spec: SubscriptionSpec, chat: ChatSettings, language: str) -> str:
+    _ = translator(language).gettext
     if spec.mode is Mode.DIGEST:
         minute = chat.digest_minute if chat.digest_minute is not None else 9 * 60
-        return (
-            f"Delivered in a daily digest at {minute // 60:02d}:{minute % 60:02d} "
-            f"{zone_label(chat.timezone)}."
+        return _("Delivered in a daily digest at {time} {zone}.").format(
+            time=hhmm(minute), zone=zone_label(chat.timezone)
         )
-    return "Delivered as soon as it happens."
+    return _("Delivered as soon as it happens.")
 
 
 async def handle_unsubscribe(
@@ -327,58 +340,88 @@ async def handle_unsubscribe(
     key = chat_key(ctx)
     if req.menu:
         return await handle_subscriptions(None, ctx, services)
+    language = await reply_language(ctx, services)
+    _ = translator(language).gettext
+    ngettext = translator(language).ngettext
+    vendors, models = await db(services.names)
     if req.everything:
         removed = await db(services.subscriptions.remove, key)
     elif req.ids:
         removed = await db(services.subscriptions.remove, key, ids=req.ids)
         if not removed:
             return error(
-                "this chat has no subscription with that number (see /subscriptions)",
+                _("this chat has no subscription with that number (see /subscriptions)"),
                 "/unsubscribe 3",
+                language,
             )
     else:
         scope = await db(services.resolve_scope, req.scope_words)
         if isinstance(scope, list):
-            hint = f" Did you mean {', '.join(scope)}?" if scope else ""
-            return error(f"I don't know “{req.scope_words}”.{hint}", "/unsubscribe deepseek")
+            if scope:
+                reason = _("I don't know “{name}”. Did you mean {names}?")
+            else:
+                reason = _("I don't know “{name}”.")
+            said = reason.format(name=req.scope_words, names=_(", ").join(scope))
+            return error(said, "/unsubscribe deepseek", language)
         removed = await db(services.subscriptions.remove, key, scope=(scope.kind, scope.value))
         if not removed:
-            return error(f"this chat has no subscription for {scope.label}", "/unsubscribe 3")
-    vendors, models = await db(services.names)
+            name = scope_name(scope.kind, scope.value, vendors, models, language)
+            return error(
+                _("this chat has no subscription for {scope}").format(scope=name),
+                "/unsubscribe 3",
+                language,
+            )
     if not removed:
         return [
-            Reply(title="This chat had no subscriptions", lines=("Add one: /subscribe deepseek",))
+            Reply(
+                title=_("This chat had no subscriptions"),
+                lines=(_("Add one: {example}").format(example="/subscribe deepseek"),),
+                language=language,
+            )
         ]
     return [
         Reply(
-            title=f"Removed {len(removed)} subscription{'s' if len(removed) != 1 else ''}",
-            lines=tuple(describe(s, vendors, models) for s in removed),
+            title=ngettext(
+                "Removed {count} subscription", "Removed {count} subscriptions", len(removed)
+            ).format(count=len(removed)),
+            lines=tuple(describe(s, vendors, models, language) for s in removed),
             data={"removed": [s.id for s in removed]},
+            language=language,
         )
     ]
 
 
-async def handle_subscriptions(_: None, ctx: Context, services: Services) -> list[Reply]:
+async def handle_subscriptions(request: None, ctx: Context, services: Services) -> list[Reply]:
     """List this chat's subscriptions, each with an Unsubscribe button."""
     key = chat_key(ctx)
     subs = await db(services.subscriptions.list_for, key)
     chat = await db(services.subscriptions.touch_chat, key, now=ctx.now)
+    language = chat_language(chat.language, ctx.language)
+    _ = translator(language).gettext
     if not subs:
         return [
             Reply(
-                title="This chat has no subscriptions",
-                lines=("Add one: /subscribe deepseek · /subscribe all · /subscribe under ¥1",),
+                title=_("This chat has no subscriptions"),
+                lines=(
+                    _("Add one: {example}").format(
+                        example="/subscribe deepseek · /subscribe all · /subscribe under ¥1"
+                    ),
+                ),
+                language=language,
             )
         ]
     vendors, models = await db(services.names)
-    footnotes = [settings_line(chat, ctx.now, chat_language(chat.language, ctx.language))]
+    footnotes = [settings_line(chat, ctx.now, language)]
     return [
         Reply(
-            title=f"This chat's subscriptions ({len(subs)})",
-            lines=tuple(describe(s, vendors, models) for s in subs),
+            title=_("This chat's subscriptions ({count})").format(count=len(subs)),
+            lines=tuple(describe(s, vendors, models, language) for s in subs),
             footnotes=tuple(footnotes),
-            buttons=tuple(Button(f"Unsubscribe #{s.id}", f"/unsubscribe {s.id}") for s in subs),
+            buttons=tuple(
+                Button(_("Unsubscribe #{id}").format(id=s.id), f"/unsubscribe {s.id}") for s in subs
+            ),
             data={"subscriptions": [s.id for s in subs]},
+            language=language,
         )
     ]
 

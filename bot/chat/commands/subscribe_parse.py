@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from bot.chat.commands.parsing import Invalid, parse_money, parse_size
+from bot.chat.commands.parsing import later as _
 from storage import Basis, Mode
 from storage.money import MAX_AMOUNT
 
@@ -89,7 +90,7 @@ def parse_subscribe(args: str) -> SubscribeRequest | Invalid:
         question = question.removeprefix(":").strip() if question else ""
         if not question:
             return Invalid(
-                "a saved question needs the question", "/subscribe cheapest for 1M tokens"
+                _("a saved question needs the question"), "/subscribe cheapest for 1M tokens"
             )
         return SubscribeRequest(question=question)
     if lowered.startswith(_QUESTION_START) or "?" in text or "？" in text:
@@ -105,17 +106,19 @@ def parse_subscribe(args: str) -> SubscribeRequest | Invalid:
             money = _money_at(tokens, i + 1)
             if money is None:
                 return Invalid(
-                    f"after “{token}” I need a price per 1M tokens, like ¥1 or $0.50",
+                    _("after “{word}” I need a price per 1M tokens, like ¥1 or $0.50"),
                     "/subscribe under ¥1 with 128k context",
+                    {"word": token},
                 )
             (amount, currency), used = money
             if amount <= 0:
-                return Invalid("a target price must be above zero", "/subscribe under ¥1")
+                return Invalid(_("a target price must be above zero"), "/subscribe under ¥1")
             if amount > MAX_AMOUNT:
                 # Saved, it would break this chat's /subscriptions (and mean nothing).
                 return Invalid(
-                    f"a target price must be at most {MAX_AMOUNT:,} per 1M tokens",
+                    _("a target price must be at most {most} per 1M tokens"),
                     "/subscribe under ¥1",
+                    {"most": f"{MAX_AMOUNT:,}"},
                 )
             fields["target"] = (amount, currency)
             i += 1 + used
@@ -125,7 +128,9 @@ def parse_subscribe(args: str) -> SubscribeRequest | Invalid:
             value = Decimal(percent.group(1))
             if value > 100:
                 return Invalid(
-                    f"a cut cannot be more than 100% ({token})", "/subscribe deepseek 20%"
+                    _("a cut cannot be more than {most} ({word})"),
+                    "/subscribe deepseek 20%",
+                    {"most": "100%", "word": token},
                 )
             fields["min_cut"] = value
         elif word in ("blended", "input", "output"):
@@ -138,7 +143,7 @@ def parse_subscribe(args: str) -> SubscribeRequest | Invalid:
                 i += 1
             elif "min_context" not in fields:
                 return Invalid(
-                    "give the context size as a number of tokens, like 128k",
+                    _("give the context size as a number of tokens, like 128k"),
                     "/subscribe under ¥1 with 128k context",
                 )
         elif (size := parse_size(word)) is not None and _is_context_size(tokens, i):
@@ -156,19 +161,24 @@ def parse_subscribe(args: str) -> SubscribeRequest | Invalid:
         elif word in _FILLER:
             pass
         elif word.startswith(("-", "+")) and len(word) > 1:
-            return Invalid(f"unknown option “{token}”", "/subscribe deepseek 20% increases daily")
+            return Invalid(
+                _("unknown option “{word}”"),
+                "/subscribe deepseek 20% increases daily",
+                {"word": token},
+            )
         else:
             scope.append(token)
         i += 1
     if "target" not in fields and ("basis" in fields or "min_context" in fields):
         return Invalid(
-            "only a target price takes input, output, blended or a context size",
+            _("only a target price takes input, output, blended or a context size"),
             "/subscribe under ¥1 input with 128k context",
         )
     if "target" in fields and "min_cut" in fields:
         return Invalid(
-            "a subscription is either cuts of N% or a target price, not both",
+            _("a subscription is either cuts of {percent} or a target price, not both"),
             "/subscribe under ¥1 with 128k context",
+            {"percent": "N%"},
         )
     return SubscribeRequest(scope_words=" ".join(scope), **fields)  # type: ignore[arg-type]
 
@@ -215,10 +225,10 @@ def parse_unsubscribe(args: str) -> UnsubscribeRequest | Invalid:
     numbers = [t.lstrip("#") for t in re.split(r"[\s,]+", text) if t]
     if all(_NUMBER.fullmatch(n) for n in numbers):
         if any(len(n) > 12 for n in numbers):
-            return Invalid("that subscription number is too long", "/unsubscribe 3")
+            return Invalid(_("that subscription number is too long"), "/unsubscribe 3")
         return UnsubscribeRequest(ids=tuple(int(n) for n in numbers))
     if any(_NUMBER.fullmatch(n) for n in numbers):
-        return Invalid("give subscription numbers, or one vendor or model", "/unsubscribe 3")
+        return Invalid(_("give subscription numbers, or one vendor or model"), "/unsubscribe 3")
     return UnsubscribeRequest(scope_words=text)
 
 

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.chat.commands.language import reply_language
 from bot.chat.commands.parsing import Invalid
+from bot.chat.commands.parsing import later as _
 from bot.chat.commands.services import Services, db
 from bot.chat.context import Context
+from bot.i18n import translator
 from bot.messages import Button, Reply, ReplyKind
 
 _EXAMPLE = "/workspace everyone on"
@@ -37,7 +40,9 @@ def parse_workspace(args: str) -> WorkspaceRequest | Invalid:
         return WorkspaceRequest(everyone=True)
     if len(words) == 1 and words[0] in _OFF:
         return WorkspaceRequest(everyone=False)
-    return Invalid(f"“{args.strip()}” is not a workspace setting (everyone on|off)", _EXAMPLE)
+    return Invalid(
+        _("“{text}” is not a workspace setting (everyone on|off)"), _EXAMPLE, {"text": args.strip()}
+    )
 
 
 async def everyone_changes_alerts(ctx: Context, services: Services) -> bool:
@@ -51,21 +56,25 @@ async def everyone_changes_alerts(ctx: Context, services: Services) -> bool:
 
 async def handle_workspace(req: WorkspaceRequest, ctx: Context, services: Services) -> list[Reply]:
     """Show or change who may change a channel's alerts in this workspace."""
+    language = await reply_language(ctx, services)
+    _ = translator(language).gettext
     if not ctx.chat.team_id or services.workspaces is None:
         return [
             Reply(
-                title="Only Slack workspaces have workspace settings",
+                title=_("Only Slack workspaces have workspace settings"),
                 kind=ReplyKind.ERROR,
-                lines=("Here a chat's admins change its alerts. Example: /settings",),
+                lines=(_("Here a chat's admins change its alerts. Example: /settings"),),
+                language=language,
             )
         ]
     if req.everyone is not None:
         if not ctx.team_admin:
             return [
                 Reply(
-                    title="Only workspace admins can change this",
+                    title=_("Only workspace admins can change this"),
                     kind=ReplyKind.ERROR,
-                    lines=("Anyone can see it: /workspace",),
+                    lines=(_("Anyone can see it: /workspace"),),
+                    language=language,
                 )
             ]
         await db(
@@ -77,23 +86,28 @@ async def handle_workspace(req: WorkspaceRequest, ctx: Context, services: Servic
             now=ctx.now,
         )
     everyone = await everyone_changes_alerts(ctx, services)
-    who = (
-        "everyone in the workspace"
-        if everyone
-        else "workspace admins and owners, and the channel's creator"
-    )
+    if everyone:
+        who = _("Who may change a channel's alerts: everyone in the workspace.")
+    else:
+        who = _(
+            "Who may change a channel's alerts: workspace admins and owners, and the channel's "
+            "creator."
+        )
     buttons: tuple[Button, ...] = ()
     if ctx.team_admin:
         buttons = (
-            (Button("Only admins and channel creators", "/workspace everyone off"),)
+            (Button(_("Only admins and channel creators"), "/workspace everyone off"),)
             if everyone
-            else (Button("Let everyone change alerts", "/workspace everyone on"),)
+            else (Button(_("Let everyone change alerts"), "/workspace everyone on"),)
         )
     return [
         Reply(
-            title="Workspace settings" if req.everyone is None else "Workspace settings changed",
-            lines=(f"Who may change a channel's alerts: {who}.",),
+            title=_("Workspace settings")
+            if req.everyone is None
+            else _("Workspace settings changed"),
+            lines=(who,),
             buttons=buttons,
             data={"everyone_changes_alerts": everyone},
+            language=language,
         )
     ]

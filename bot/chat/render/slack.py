@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.i18n import translator
 from bot.messages import Image, Reply, ReplyKind
 
 SECTION_LIMIT = 3000
@@ -117,7 +118,9 @@ def render_slack(reply: Reply) -> SlackMessage:
     room = BLOCK_LIMIT - len(actions)
     if len(blocks) > room:
         blocks = blocks[: room - 1]
-        blocks.append(_section("_…cut short: the full answer is longer than Slack allows._"))
+        _ = translator(reply.language).gettext
+        cut = _("…cut short: the full answer is longer than Slack allows.")
+        blocks.append(_section(f"_{cut}_"))
     blocks.extend(actions)
     fallback = heading
     for line in [*lines, *rows, *(f"_{n}_" for n in notes)]:

@@ -3,13 +3,15 @@
     render_text(reply) -> str
 
 Title, body lines, rows as aligned columns (label, value, note), footnotes marked with
-'*', buttons as '[label]'. Nothing is escaped: plain text has no markup.
+'*', buttons as '[label]'. Nothing is escaped: plain text has no markup. Its own few
+words ("error:", "[chart]") are in the reply's language.
 """
 
 from __future__ import annotations
 
 import unicodedata
 
+from bot.i18n import translator
 from bot.messages import Reply, ReplyKind
 
 
@@ -24,7 +26,9 @@ def _pad(text: str, columns: int) -> str:
 
 def render_text(reply: Reply) -> str:
     """The whole reply as plain text, lines joined with newlines."""
-    out = [f"error: {reply.title}" if reply.kind is ReplyKind.ERROR else reply.title]
+    _ = translator(reply.language).gettext
+    error = reply.kind is ReplyKind.ERROR
+    out = [_("error: {title}").format(title=reply.title) if error else reply.title]
     out.extend(reply.lines)
     if reply.rows:
         label_w = max(width(r.label) for r in reply.rows)
@@ -35,7 +39,7 @@ def render_text(reply: Reply) -> str:
                 line += f"  {row.note}"
             out.append(line.rstrip())
     if reply.image is not None:
-        out.append(f"[chart] {reply.image.caption}")
+        out.append(_("[chart] {caption}").format(caption=reply.image.caption))
     out.extend(f"* {note}" for note in reply.footnotes)
     if reply.buttons:
         out.append(" ".join(f"[{b.label}]" for b in reply.buttons))

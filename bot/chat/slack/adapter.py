@@ -28,15 +28,22 @@ from bot.chat.slack.commands import SlackRequest, for_slack, parse_request, stri
 from bot.chat.slack.home import HOME_ACTION_PREFIX, Home, home_dm, split_home_action
 from bot.chat.slack.messages import ACTION_PREFIX, SlackMessage, render_all
 from bot.chat.slack.people import People
+from bot.i18n import chat_language, translator
 from bot.messages import Reply, ReplyKind
 
 log = logging.getLogger(__name__)
 
-SORRY = Reply(
-    title="Sorry, that failed on our side",
-    kind=ReplyKind.ERROR,
-    lines=("Please try again in a minute. Try: /pricebot help",),
-)
+
+def sorry(asker: str | None) -> Reply:
+    """The apology when the command layer failed, in the asker's language (Slack locale)."""
+    language = chat_language(None, asker)
+    _ = translator(language).gettext
+    return Reply(
+        title=_("Sorry, that failed on our side"),
+        kind=ReplyKind.ERROR,
+        lines=(_("Please try again in a minute. Try: {example}").format(example="/pricebot help"),),
+        language=language,
+    )
 
 
 def visibility(request: SlackRequest, replies: Sequence[Reply], *, in_dm: bool) -> str:
@@ -179,7 +186,7 @@ class SlackAdapter:
             user_id=body["user"]["id"],
             user_name=body["user"].get("username"),
         )
-        replies = await self._guarded(self._commands.press(str(action.get("value", "")), ctx))
+        replies = await self._guarded(self._commands.press(str(action.get("value", "")), ctx), ctx)
         if not replies:
             return
         request = SlackRequest(text="", changes=True)
@@ -196,7 +203,7 @@ class SlackAdapter:
         ctx = await self._people.context(
             client, team_id=team_id, channel_id=channel_id, user_id=user_id
         )
-        replies = await self._guarded(self._commands.press(pressed, ctx))
+        replies = await self._guarded(self._commands.press(pressed, ctx), ctx)
         await self._home.publish(
             client, team_id=team_id, user_id=user_id, dm_id=home_dm(body), notice=replies
         )
@@ -247,15 +254,15 @@ class SlackAdapter:
         ctx = await self._people.context(
             client, team_id=team_id, channel_id=channel_id, user_id=user_id, user_name=user_name
         )
-        return await self._guarded(self._commands.handle(request.text, ctx)), ctx
+        return await self._guarded(self._commands.handle(request.text, ctx), ctx), ctx
 
-    async def _guarded(self, work: Awaitable[list[Reply]]) -> list[Reply]:
+    async def _guarded(self, work: Awaitable[list[Reply]], ctx: Context) -> list[Reply]:
         """The command layer's Replies (as Slack users type commands), or a short apology."""
         try:
             replies = await work
         except Exception:
             log.exception("the command layer failed on a Slack request")
-            return [SORRY]
+            return [sorry(ctx.language)]
         names = self._names()
         return [for_slack(reply, names=names) for reply in replies]
 

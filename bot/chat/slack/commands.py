@@ -104,8 +104,10 @@ def parse_request(text: str, *, known: Collection[str] = ()) -> SlackRequest:
 
 def _command_mention(names: Collection[str]) -> re.Pattern[str]:
     alternatives = "|".join(sorted((re.escape(n) for n in names), key=len, reverse=True))
-    # "/mute 2h" but not "https://x/free" or "1M/free": a slash that starts a word.
-    return re.compile(rf"(?<![\w/.:])/({alternatives})(?![\w-])")
+    # "/mute 2h" but not "https://x/free" or "1M/free": a slash that starts a word. Only
+    # ASCII counts as a word here, so Chinese text around a command ("发送/help查看") does
+    # not hide it.
+    return re.compile(rf"(?<![A-Za-z0-9_/.:])/({alternatives})(?![A-Za-z0-9_-])")
 
 
 def for_slack(reply: Reply, *, names: Collection[str] = ()) -> Reply:

@@ -22,6 +22,7 @@ from bot.chat.ports import CommandLayer
 from bot.chat.slack.commands import for_slack
 from bot.chat.slack.messages import escape, render, rewrite_buttons
 from bot.chat.slack.people import People
+from bot.i18n import ENGLISH, translator
 from bot.messages import Reply, ReplyKind
 
 log = logging.getLogger(__name__)
@@ -73,31 +74,40 @@ class Home:
         dm_id: str | None = None,
         notice: Sequence[Reply] = (),
     ) -> None:
-        """Draw the Home for `user_id`; `notice` (a button's result) goes on top."""
+        """Draw the Home for `user_id`; `notice` (a button's result) goes on top.
+
+        The Home speaks the user's language: their DM's, as its replies say (the DM's own
+        choice, else the user's Slack locale); without a DM, that of the first
+        conversation shown."""
+        conversations: list[tuple[str, str, Sequence[str]]] = []
+        if dm_id:
+            conversations.append(("dm", dm_id, HOME_COMMANDS))
+            conversations.append(("workspace", dm_id, ("/workspace",)))
+        for channel_id, name in await self._channels(client, team_id, user_id):
+            conversations.append((f"#{name}", channel_id, HOME_COMMANDS))
+        drawn = [
+            (title, chat_id, await self._ask_in(client, team_id, user_id, chat_id, commands))
+            for title, chat_id, commands in conversations
+        ]
+        language = next((r.language for *_where, replies in drawn for r in replies), ENGLISH)
+        _ = translator(language).gettext
         blocks: list[dict[str, Any]] = [
             {"type": "header", "text": {"type": "plain_text", "text": "pricebot"}},
-            _context("LLM API prices: price cuts and free models, and what is cheapest."),
+            _context(_("LLM API prices: price cuts and free models, and what is cheapest.")),
         ]
         for reply in notice:
             icon = ":warning:" if reply.kind is ReplyKind.ERROR else ":white_check_mark:"
             lines = " ".join(escape(line) for line in reply.lines[:2])
             blocks.append(_section(f"{icon} *{escape(reply.title)}* {lines}".strip()))
-        if dm_id:
-            blocks += await self._conversation(
-                client, "Your DM with pricebot", team_id, user_id, dm_id, HOME_COMMANDS
-            )
-            blocks += await self._conversation(
-                client, "This workspace", team_id, user_id, dm_id, ("/workspace",)
-            )
-        for channel_id, name in await self._channels(client, team_id, user_id):
-            blocks += await self._conversation(
-                client, f"#{name}", team_id, user_id, channel_id, HOME_COMMANDS
-            )
+        # A channel's section is headed by its name; the Home's own two by these.
+        titles = {"dm": _("Your DM with pricebot"), "workspace": _("This workspace")}
+        for key, chat_id, replies in drawn:
+            blocks += self._conversation(titles.get(key, key), chat_id, replies)
         blocks = blocks[:_MAX_BLOCKS]
         blocks.append({"type": "divider"})
         blocks.append(
             _context(
-                "Type `/pricebot help` anywhere, or message pricebot here, to ask or subscribe."
+                _("Type `/pricebot help` anywhere, or message pricebot here, to ask or subscribe.")
             )
         )
         view = {
@@ -107,23 +117,27 @@ class Home:
         }
         await client.views_publish(user_id=user_id, view=view)
 
-    async def _conversation(
+    async def _ask_in(
         self,
         client: AsyncWebClient,
-        title: str,
         team_id: str,
         user_id: str,
         chat_id: str,
         commands: Sequence[str],
-    ) -> list[dict[str, Any]]:
+    ) -> list[Reply]:
         ctx = await self._people.context(
             client, team_id=team_id, channel_id=chat_id, user_id=user_id
         )
+        return await self._ask(ctx, commands)
+
+    def _conversation(
+        self, title: str, chat_id: str, replies: Sequence[Reply]
+    ) -> list[dict[str, Any]]:
         blocks: list[dict[str, Any]] = [
             {"type": "divider"},
             {"type": "header", "text": {"type": "plain_text", "text": title[:150]}},
         ]
-        for reply in await self._ask(ctx, commands):
+        for reply in replies:
             blocks += rewrite_buttons(
                 render(reply).blocks,
                 action_prefix=HOME_ACTION_PREFIX,

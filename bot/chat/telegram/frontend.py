@@ -34,6 +34,7 @@ from bot.chat.telegram.admins import AdminCache
 from bot.chat.telegram.build import api_base_urls, build_application
 from bot.chat.telegram.buttons import CallbackSigner, without_button
 from bot.chat.telegram.menu import commands as menu
+from bot.chat.telegram.notices import answer_changed, failed, question_gone, refused_press
 from bot.chat.telegram.notifier import TelegramNotifier, retry_seconds
 from bot.chat.telegram.paging import more_request, page, page_count
 from bot.chat.telegram.sending import send_reply
@@ -54,22 +55,8 @@ _ANSWER_TRIES = 3
 _ANSWER_MAX_WAIT = 30.0
 _SECRET_CHARS = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
-REFUSED_PRESS = "This button belongs to another chat. Send the command here instead."
-QUESTION_GONE = Reply(
-    title="The question this answers is gone",
-    kind=ReplyKind.ERROR,
-    lines=("Ask it again to see the whole answer.",),
-)
-ANSWER_CHANGED = Reply(
-    title="The answer has changed since",
-    kind=ReplyKind.ERROR,
-    lines=("Ask again to see the whole new answer.",),
-)
-FAILED = Reply(
-    title="Something went wrong on our side",
-    kind=ReplyKind.ERROR,
-    lines=("Please try again in a minute. /help lists what works.",),
-)
+# The English wording of the refusal a press from another chat gets (tests compare it).
+REFUSED_PRESS = refused_press(None)
 
 
 # A chat the bot is no longer in: left (removed) or kicked (banned, or blocked by a user).
@@ -245,7 +232,7 @@ class TelegramFrontEnd:
             replies = await self._commands.handle(request.text, ctx)
         except Exception:
             log.exception("command layer failed on %r in chat %s", request.text, request.chat_id)
-            replies = [FAILED]
+            replies = [failed(ctx.language)]
         paged = any(page_count(reply) > 1 for reply in replies)
         pages = [page(r, i, 0, question_id=message.message_id) for i, r in enumerate(replies)]
         # Answers in groups, and paged answers anywhere, reply to the question: "More" re-reads it.
@@ -272,7 +259,7 @@ class TelegramFrontEnd:
                     query.data,
                     message.chat.id if message else None,
                 )
-                await query.answer(REFUSED_PRESS, show_alert=True)
+                await query.answer(refused_press(query.from_user.language_code), show_alert=True)
                 answered = True
                 return
             await query.answer()  # stops the button's spinner at once
@@ -287,7 +274,7 @@ class TelegramFrontEnd:
                     replies = await self._commands.press(action, ctx)
             except Exception:
                 log.exception("command layer failed on press %r in chat %s", action, ctx.chat)
-                replies = [FAILED]
+                replies = [failed(ctx.language)]
             if isinstance(message, Message) and not any(r.kind is ReplyKind.ERROR for r in replies):
                 await self._drop_button(message, query.data or "")
             await self._send(message.chat.id, replies, reply_to=reply_to)
@@ -330,10 +317,10 @@ class TelegramFrontEnd:
             else None
         )
         if request is None:
-            return [QUESTION_GONE], None
+            return [question_gone(ctx.language)], None
         replies = await self._commands.handle(request.text, ctx)
         if index >= len(replies) or number >= page_count(replies[index]):
-            return [ANSWER_CHANGED], question_id
+            return [answer_changed(ctx.language)], question_id
         return [page(replies[index], index, number, question_id=question_id)], question_id
 
     async def _context_for(self, request: Addressed) -> Context:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from bot.i18n import translator
 from bot.messages import Button, Reply, ReplyKind
 
 PAGE_ROWS = 10
@@ -40,8 +41,11 @@ def page(reply: Reply, index: int, number: int, *, question_id: int) -> Reply:
     buttons = reply.buttons if last else ()
     if not last:
         shown_to = min(start + 2 * PAGE_ROWS, len(reply.rows))
+        _ = translator(reply.language).gettext
         more = Button(
-            f"More ({start + PAGE_ROWS + 1}–{shown_to} of {len(reply.rows)})",
+            _("More ({first}–{last} of {count})").format(
+                first=start + PAGE_ROWS + 1, last=shown_to, count=len(reply.rows)
+            ),
             f"{MORE_PREFIX}{question_id}:{index}:{number + 1}",
         )
         buttons = (more,)
