@@ -56,6 +56,8 @@ def dated(candidates: list[Latest]) -> Latest:
     say the same amount, the best-founded date among them is the one shown: a stated date
     (the latest stated: the conservative "since") beats an inferred one, which beats a
     first sighting (the earliest: when pricebot first saw this amount)."""
+    if len(candidates) == 1:  # most offers have one source
+        return candidates[0]
     newest = max(candidates, key=lambda c: (c.point.effective_at, c.point.observed_at, c.id))
     agreeing = [c for c in candidates if c.point.amount.same_as(newest.point.amount)]
     footing = min(_FOOTING[c.point.date_basis] for c in agreeing)

@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from storage.fx import FxRate
 from storage.in_force import FreeRow, Latest, OfferInfo, prices_in_force
@@ -43,6 +43,7 @@ from storage.values import (
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+_T = TypeVar("_T")
 Rows = Callable[[str, Mapping[str, Any]], Sequence[Sequence[Any]]]
 
 # What SQLAlchemy writes for a UTC time in SQLite (text; compared as text in SQL).
@@ -82,6 +83,24 @@ def _time(value: Any) -> datetime | None:
         value = datetime.fromisoformat(value)
     moment: datetime = value
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+_EFFECTIVE = DateBasis.EFFECTIVE.value
+
+
+class _Memo(Generic[_T]):
+    """A conversion of stored values, each distinct value converted once."""
+
+    def __init__(self, convert: Callable[[Any], _T]) -> None:
+        self._convert = convert
+        self._done: dict[Any, _T] = {}
+
+    def __call__(self, value: Any) -> _T:
+        try:
+            return self._done[value]
+        except KeyError:
+            found = self._done[value] = self._convert(value)
+            return found
 
 
 def _must_time(value: Any) -> datetime:
@@ -154,24 +173,31 @@ class LeanReader:
             held = latest.get(key)
             if held is None or (row[6], row[7], row[0]) > (held[6], held[7], held[0]):
                 latest[key] = row
-        candidates = [
-            Latest(
-                PricePoint(
-                    model_id=row[1],
-                    kind=PriceKind(row[2]),
-                    tier=row[3],
-                    amount=Money(_amount(row[4]), row[5]),
-                    effective_at=_must_time(row[6]),
-                    source=row[8],
-                    observed_at=_must_time(row[7]),
-                    source_ref=row[9],
-                    date_basis=DateBasis(row[10] or DateBasis.EFFECTIVE.value),
-                ),
-                row[0],
-                _time(row[11]),
+        # Many rows share a time (one import's observed_at) and an amount: convert each
+        # stored value once.
+        times, amounts = _Memo(_time), _Memo(_amount)
+        kinds, bases = _Memo(PriceKind), _Memo(lambda v: DateBasis(v or _EFFECTIVE))
+        money: dict[tuple[Any, str], Money] = {}
+        candidates = []
+        for row in latest.values():
+            price = money.get((row[4], row[5]))
+            if price is None:
+                price = money[(row[4], row[5])] = Money(amounts(row[4]), row[5])
+            effective, observed = times(row[6]), times(row[7])
+            if effective is None or observed is None:
+                raise ValueError(f"price point {row[0]} has no date")
+            point = PricePoint(
+                model_id=row[1],
+                kind=kinds(row[2]),
+                tier=row[3],
+                amount=price,
+                effective_at=effective,
+                source=row[8],
+                observed_at=observed,
+                source_ref=row[9],
+                date_basis=bases(row[10]),
             )
-            for row in latest.values()
-        ]
+            candidates.append(Latest(point, row[0], times(row[11])))
         # Each offer's latest free offer, from any source.
         free: dict[str, Sequence[Any]] = {}
         for row in self._rows(_FREE, bound):
