@@ -5,7 +5,10 @@ aliases, resellers, free offers starting and ending, scheduled prices, delisting
 
 from __future__ import annotations
 
+import random
 import sqlite3
+import string
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, datetime, timedelta
@@ -14,6 +17,7 @@ from decimal import Decimal
 import pytest
 
 from bot.answers import Defaults, SnapshotCache, ask, load_snapshot
+from bot.answers.vocabulary import _SQUASH, squash
 from bot.chat.render import render_text, to_json
 from bot.cli.common import end_of
 from storage import FreeOffer, FxRate, PriceStore
@@ -173,3 +177,16 @@ def test_a_plain_sqlite_file_only(tmp_path, migrated_sqlite) -> None:  # type: i
     assert current is not None
     with current:
         assert current.data_version() == (0, 0, 0, 0, 0, 0)
+
+
+def test_names_squash_as_the_pattern_does() -> None:
+    # `squash` skips NFKC and the pattern for ASCII names (what a vocabulary of thousands
+    # of names is made of); the result must be what the one pattern gives.
+    rng = random.Random(17)
+    alphabet = string.printable + "..--__ 4.6\x1c\x1f\x7f"
+    names = {"Claude Opus 4.6", "claude-opus-4-6", "gpt-4.1 mini", "v1. 2", "4 .6", "a\t-_b"}
+    names |= {"".join(rng.choices(alphabet, k=rng.randint(0, 12))) for _ in range(20_000)}
+    names |= {"通义千问 Max", "ＧＰＴ－４", "Qwen2.5-Max（阿里云）"}
+    for name in names:
+        expected = _SQUASH.sub("", unicodedata.normalize("NFKC", name).lower())
+        assert squash(name) == expected, repr(name)
