@@ -279,7 +279,8 @@ def open_sqlite(url: str) -> LeanReader | None:
     if prefix is None:
         return None
     path = url[len(prefix) :]
-    if not path or "?" in path or path.startswith(":memory:") or path.startswith("file:"):
+    # Options, escapes (SQLAlchemy decodes "%20"), memory and URI file names: the usual way.
+    if not path or any(c in path for c in "?%") or path.startswith((":memory:", "file:")):
         return None
     try:
         if not Path(path).is_file():

@@ -167,6 +167,8 @@ def test_a_plain_sqlite_file_only(tmp_path, migrated_sqlite) -> None:  # type: i
     assert open_sqlite(f"sqlite:///{missing}") is None
     assert not missing.exists(), "a missing store is created by the usual path, migrated"
     assert open_sqlite("sqlite:///:memory:") is None
+    assert open_sqlite(f"sqlite:///{migrated_sqlite}?timeout=5") is None
+    assert open_sqlite(f"sqlite:///{str(migrated_sqlite).replace('/', '%2F')}") is None
     assert open_sqlite("postgresql+psycopg://postgres@127.0.0.1/x") is None
     behind = tmp_path / "behind.db"
     behind.write_bytes(migrated_sqlite.read_bytes())
