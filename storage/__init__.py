@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from storage.deliveries import DeliveryStore, Outcome
     from storage.fx import Conversion, FxRate, NoRateError, convert
     from storage.money import CURRENCIES, Money, MoneyError, Unit, format_money, parse_amount
-    from storage.price_store import FirstSeen, ModelInfo, PriceStore, RecordPreview
+    from storage.price_store import PriceStore, RecordPreview
     from storage.slack import SlackStore
     from storage.source_listings import Listing
     from storage.source_state import SourceState
@@ -57,7 +57,9 @@ if TYPE_CHECKING:
     from storage.values import (
         DateBasis,
         EventType,
+        FirstSeen,
         FreeOffer,
+        ModelInfo,
         ModelPrices,
         Price,
         PriceEvent,
@@ -104,8 +106,8 @@ _WHERE = {
     "Unit": "storage.money",
     "format_money": "storage.money",
     "parse_amount": "storage.money",
-    "FirstSeen": "storage.price_store",
-    "ModelInfo": "storage.price_store",
+    "FirstSeen": "storage.values",
+    "ModelInfo": "storage.values",
     "PriceStore": "storage.price_store",
     "RecordPreview": "storage.price_store",
     "SlackStore": "storage.slack",

@@ -11,10 +11,10 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
+from storage.revisions import MIGRATIONS, newest_revision
+
 if TYPE_CHECKING:
     from alembic.config import Config
-
-MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 class StoreUnavailable(RuntimeError):
@@ -85,13 +85,6 @@ def _alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
-
-
-def newest_revision() -> str:
-    """The newest migration, from the file names alone: revision ids are the files'
-    names (`0006_source_counts.py` is revision `0006_source_counts`), numbered in order
-    (tests/test_schema_current.py keeps it so)."""
-    return max(path.stem for path in (MIGRATIONS / "versions").glob("[0-9]*.py"))
 
 
 def schema_is_current(engine: Engine) -> bool:

@@ -7,7 +7,6 @@ never flap; "current" is the latest effective price from any source.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -17,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storage.fx import Conversion, FxRate, convert
+from storage.in_force import FreeRow, Latest, OfferInfo, prices_in_force
 from storage.money import MAX_AMOUNT, Money
 from storage.recording import Recorder, event_from, point_from
 from storage.source_tables import SourceModelRow
@@ -31,7 +31,8 @@ from storage.tables import (
 )
 from storage.values import (
     DateBasis,
-    FreeOffer,
+    FirstSeen,
+    ModelInfo,
     ModelPrices,
     PriceEvent,
     PriceKind,
@@ -47,58 +48,11 @@ _CHUNK = 500
 
 
 @dataclass(frozen=True, slots=True)
-class ModelInfo:
-    """A model the store knows, for look-ups and "did you mean"."""
-
-    model_id: str
-    vendor: str
-    display_name: str
-    context_window: int | None
-    mode: str
-    # The model this offer sells (`maker/model`); "" when the offer is its own model.
-    canonical_id: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class FirstSeen:
-    """When an offer's earliest known price starts, and where that date comes from."""
-
-    at: datetime
-    basis: DateBasis
-
-
-@dataclass(frozen=True, slots=True)
 class RecordPreview:
     """What `record` would do: the events it would derive (without ids), rows it would write."""
 
     events: list[PriceEvent]
     writes: int
-
-
-@dataclass(frozen=True, slots=True)
-class _Latest:
-    """One source's latest price for an offer's kind and tier."""
-
-    point: PricePoint
-    id: int
-    last_seen: datetime | None
-
-
-_FOOTING = {DateBasis.EFFECTIVE: 0, DateBasis.INFERRED: 1, DateBasis.OBSERVED: 2}
-
-
-def _dated(candidates: list[_Latest]) -> _Latest:
-    """The price in force: the newest of the sources' latest prices. When other sources
-    say the same amount, the best-founded date among them is the one shown: a stated date
-    (the latest stated: the conservative "since") beats an inferred one, which beats a
-    first sighting (the earliest: when pricebot first saw this amount)."""
-    newest = max(candidates, key=lambda c: (c.point.effective_at, c.point.observed_at, c.id))
-    agreeing = [c for c in candidates if c.point.amount.same_as(newest.point.amount)]
-    footing = min(_FOOTING[c.point.date_basis] for c in agreeing)
-    best = [c for c in agreeing if _FOOTING[c.point.date_basis] == footing]
-    if footing == _FOOTING[DateBasis.OBSERVED]:
-        return min(best, key=lambda c: (c.point.effective_at, c.id))
-    return max(best, key=lambda c: (c.point.effective_at, c.id))
 
 
 class PriceStore:
@@ -259,7 +213,7 @@ class PriceStore:
                 func.row_number()
                 .over(
                     # Each source's own latest: the newest wins, and sources that agree
-                    # with it can give its date a better footing (see `_dated`).
+                    # with it can give its date a better footing (see `storage.in_force.dated`).
                     partition_by=(
                         PricePointRow.model_id,
                         PricePointRow.kind,
@@ -309,64 +263,28 @@ class PriceStore:
             )
             if only is not None:
                 described = described.where(ModelRow.id.in_(only))
-            infos = {m.id: (m, v) for m, v in session.execute(described)}
-            prices: defaultdict[str, dict[tuple[PriceKind, int], PricePoint]] = defaultdict(dict)
-            # When each zero price was last vouched for: free by zero prices is "free now"
-            # only while a source confirms it, like a free offer without an end date.
-            zero_seen: defaultdict[str, list[datetime]] = defaultdict(list)
-            by_source: defaultdict[tuple[str, PriceKind, int], list[_Latest]] = defaultdict(list)
-            for row in session.execute(select(latest).where(latest.c.rank == 1)).mappings():
-                point = point_from(row)
-                by_source[(point.model_id, point.kind, point.tier)].append(
-                    _Latest(point, row["id"], row["last_seen_at"])
+            infos = {
+                m.id: OfferInfo(
+                    v.id, v.name, m.display_name, m.context_window, m.mode, m.canonical_id or ""
                 )
-            for (model_id, kind, tier), candidates in by_source.items():
-                chosen = _dated(candidates)
-                point = chosen.point
-                prices[model_id][(kind, tier)] = point
-                if tier == 0 and point.amount.is_zero:
-                    seen = chosen.last_seen
-                    start = point.effective_at
-                    zero_seen[model_id].append(max(start, min(seen, moment)) if seen else start)
-            free: dict[str, FreeOffer] = {}
-            confirmed: dict[str, datetime] = {}
-            for row in session.execute(select(offers).where(offers.c.rank == 1)).mappings():
-                offer = FreeOffer(row["active"], row["free_until"], row["cap_note"])
-                if offer.active and offer.until is not None and offer.until <= moment:
-                    offer = FreeOffer(False, offer.until, offer.cap_note)
-                free[row["model_id"]] = offer
-                if offer.active:
-                    # Vouched for at its start, and at every later snapshot still listing
-                    # it (up to the moment asked about).
-                    seen = row["last_seen_at"]
-                    start = row["effective_at"]
-                    confirmed[row["model_id"]] = max(start, min(seen, moment)) if seen else start
-        for model_id, sightings in zero_seen.items():
-            kinds = prices[model_id]
-            both_zero = all(
-                (kind, 0) in kinds and kinds[(kind, 0)].amount.is_zero
-                for kind in (PriceKind.INPUT, PriceKind.OUTPUT)
-            )
-            if both_zero and model_id not in confirmed:
-                confirmed[model_id] = min(sightings)
-        result = []
-        for model_id in sorted(set(prices) | set(free)):
-            model, vendor = infos[model_id]
-            result.append(
-                ModelPrices(
-                    model_id=model_id,
-                    vendor=vendor.id,
-                    vendor_name=vendor.name,
-                    display_name=model.display_name,
-                    context_window=model.context_window,
-                    mode=model.mode,
-                    prices=prices.get(model_id, {}),
-                    free_offer=free.get(model_id),
-                    canonical_id=model.canonical_id or "",
-                    free_confirmed_at=confirmed.get(model_id),
+                for m, v in session.execute(described)
+            }
+            candidates = [
+                Latest(point_from(row), row["id"], row["last_seen_at"])
+                for row in session.execute(select(latest).where(latest.c.rank == 1)).mappings()
+            ]
+            free_rows = [
+                FreeRow(
+                    row["model_id"],
+                    row["active"],
+                    row["free_until"],
+                    row["cap_note"],
+                    row["effective_at"],
+                    row["last_seen_at"],
                 )
-            )
-        return result
+                for row in session.execute(select(offers).where(offers.c.rank == 1)).mappings()
+            ]
+        return prices_in_force(moment, infos, candidates, free_rows)
 
     def changed_offers(
         self, *, points_after: int, offers_after: int, since: datetime, upto: datetime

@@ -253,3 +253,24 @@ class ModelPrices:
             return True
         inp, out = self.price(PriceKind.INPUT), self.price(PriceKind.OUTPUT)
         return inp is not None and out is not None and inp.amount.is_zero and out.amount.is_zero
+
+
+@dataclass(frozen=True, slots=True)
+class ModelInfo:
+    """A model the store knows, for look-ups and "did you mean"."""
+
+    model_id: str
+    vendor: str
+    display_name: str
+    context_window: int | None
+    mode: str
+    # The model this offer sells (`maker/model`); "" when the offer is its own model.
+    canonical_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FirstSeen:
+    """When an offer's earliest known price starts, and where that date comes from."""
+
+    at: datetime
+    basis: DateBasis

@@ -91,3 +91,39 @@ def test_ask_json_dates_and_refusals(tmp_path) -> None:  # type: ignore[no-untyp
     assert currency.returncode == 2 and "--currency 'XYZ'" in currency.stderr
     date = pricebot(url, "ask", "cheapest", "--as-of", "May")
     assert date.returncode == 2 and "--as-of 'May' is not a date" in date.stderr
+
+
+def test_ask_on_a_store_with_no_prices_says_how_to_fill_it(database_url: str) -> None:
+    # A fresh store (created and migrated by this first command): nothing to answer from.
+    empty = pricebot(database_url, "ask", "cheapest for 1M tokens")
+    assert empty.returncode == 69, empty.stderr
+    assert empty.stdout == ""
+    assert "has no prices yet" in empty.stderr
+    assert "No paid model" not in empty.stderr
+    for command in ("pricebot catalog load", "pricebot sources refresh", "pricebot run"):
+        assert command in empty.stderr
+    assert "Traceback" not in empty.stderr
+    # The hint works: after it, the same question is answered.
+    assert pricebot(database_url, "catalog", "load").returncode == 0
+    filled = pricebot(database_url, "ask", "cheapest for 1M tokens")
+    assert filled.returncode == 0, filled.stderr
+    assert "1. " in filled.stdout
+
+
+def test_the_next_ask_sees_a_price_just_set(database_url: str) -> None:
+    assert pricebot(database_url, "catalog", "load").returncode == 0
+    before = pricebot(database_url, "ask", "price qwen-long", "--currency", "CNY")
+    assert before.returncode == 0, before.stderr
+    assert "Input                        ¥0.50 per 1M" in before.stdout
+    cut = pricebot(
+        database_url,
+        "prices", "set", "alibaba/qwen-long", "--input", "0.0004", "--output", "0.002",
+        "--per", "1K", "--currency", "CNY",
+    )  # fmt: skip
+    assert cut.returncode == 0, cut.stderr
+    after = pricebot(database_url, "ask", "price qwen-long", "--currency", "CNY")
+    assert after.returncode == 0, after.stderr
+    assert "Input                        ¥0.40 per 1M" in after.stdout
+    assert "¥0.50" not in after.stdout
+    cheapest = pricebot(database_url, "ask", "cheapest input only", "--currency", "CNY")
+    assert "1. Qwen-Long" in cheapest.stdout and "¥0.40" in cheapest.stdout

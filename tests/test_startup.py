@@ -18,7 +18,8 @@ import pytest
 import typer.main
 
 from bot.cli import app
-from storage import make_engine, upgrade
+from storage import PriceStore, make_engine, upgrade
+from tests.answer_helpers import load_bundled
 
 ROOT = Path(__file__).resolve().parent.parent
 MARK = "@@modules@@"
@@ -192,16 +193,20 @@ def test_help_of_every_command_imports_no_platform_library(cli_env: dict[str, st
 
 
 def test_one_question_loads_the_answers_and_no_platform(cli_env: dict[str, str]) -> None:
-    # A store in use (migrated); a new one's first command migrates, with Alembic.
+    # A store in use (migrated, priced); a new one's first command migrates, with Alembic.
     engine = make_engine(cli_env["PRICEBOT_DATABASE_URL"])
     upgrade(engine)
+    load_bundled(PriceStore(engine))
     engine.dispose()
     output, code, modules = run_cli(["ask", "cheapest for 1M tokens"], cli_env)
-    assert code == 0
+    assert code == 0, output
     assert "Cheapest for 1M tokens" in output
     # The check sees what a command imports when it runs, not only at start.
-    assert "bot.answers.ranking" in modules and "sqlalchemy.orm" in modules
+    assert "bot.answers.ranking" in modules and "storage.lean_read" in modules
     assert loaded(modules, NOT_FOR_ASK) == []
+    # A SQLite file at the newest schema is read through sqlite3 alone: importing
+    # SQLAlchemy would cost more than the whole answer.
+    assert loaded(modules, ("sqlalchemy", "storage.price_store", "storage.tables")) == []
 
 
 def test_the_check_sees_what_a_command_loads_when_it_runs(cli_env: dict[str, str]) -> None:

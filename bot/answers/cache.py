@@ -69,12 +69,20 @@ class _ChangeReader(Protocol):
     ) -> dict[tuple[str, str], datetime | None]: ...
 
 
-def load_snapshot(store: PriceSource, as_of: datetime, *, dated: bool = False) -> PriceSnapshot:
+def load_snapshot(
+    store: PriceSource,
+    as_of: datetime,
+    *,
+    dated: bool = False,
+    names_from: PriceSnapshot | None = None,
+) -> PriceSnapshot:
     """Read everything a question needs at `as_of`, once.
 
     `dated`: a question about a past moment; the snapshot then also knows when each
     offer's earliest price starts (`first_seen`), so the answer can say how many models
     it leaves out because pricebot first saw them later (one more query: not for now).
+    `names_from`: a snapshot whose names serve if the store's offers, aliases and
+    vendors are still the ones it was built from (see `PriceSnapshot.build`).
     """
     # The version first: a change recorded while we read makes the next check reload.
     version = store.data_version()
@@ -93,6 +101,7 @@ def load_snapshot(store: PriceSource, as_of: datetime, *, dated: bool = False) -
         version=version,
         first_seen=store.first_seen() if dated else None,
         delisted=delisted,
+        names_from=names_from,
     )
 
 
@@ -307,9 +316,10 @@ class SnapshotCache:
             if snapshot is not None:
                 self._dated.move_to_end(as_of)
                 return snapshot
+            current = self._current
         # Read outside the lock: questions about now go on meanwhile.
         self.loads += 1
-        snapshot = load_snapshot(self.store, as_of, dated=True)
+        snapshot = load_snapshot(self.store, as_of, dated=True, names_from=current)
         if self.warm:
             # A dated snapshot serves the odd question about the past: the usual orders do.
             warm(snapshot)

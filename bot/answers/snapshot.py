@@ -84,14 +84,26 @@ class PriceSnapshot:
         delisted: Mapping[tuple[str, str], datetime] | None = None,
         vocabulary: Vocabulary | None = None,
         seen: Mapping[tuple[str, str], datetime | None] | None = None,
+        names_from: PriceSnapshot | None = None,
     ) -> PriceSnapshot:
         """A snapshot from the store's values; `known` is every offer, priced or not.
 
         `vocabulary`: the names of an earlier snapshot built from the same `known`,
         `aliases` and `vendors` (building them again is most of a big store's cost).
+        `names_from`: another snapshot whose names are used if it was built from the same
+        `known`, `aliases` and `vendors` (names do not depend on the moment: a dated
+        snapshot read beside the one for now has the same).
         """
         priced = tuple(models)
         by_offer = {m.model_id: m for m in known}
+        if (
+            vocabulary is None
+            and names_from is not None
+            and names_from.aliases == aliases
+            and names_from.vendors == vendors
+            and names_from.known == by_offer
+        ):
+            vocabulary = names_from.vocabulary
         if vocabulary is None:
             vocabulary = Vocabulary((_known_model(m) for m in by_offer.values()), aliases, vendors)
         return cls(
