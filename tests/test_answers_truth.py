@@ -203,3 +203,22 @@ def test_a_stale_free_offer_with_zero_prices_is_unknown(sqlite_store: PriceStore
     assert "Was free, not confirmed within 30 days: Y free" in render_text(
         reply_to(sqlite_store, "free")
     )
+
+
+@pytest.mark.parametrize(
+    ("question", "language", "said"),
+    [
+        ("cheapest for 1M tokens", "en", "pricebot knows no prices yet"),
+        ("free", "en", "pricebot knows no prices yet"),
+        ("100万tokens最便宜的是哪个？", None, "pricebot 还不知道任何价格"),
+    ],
+)
+def test_an_empty_store_says_it_knows_no_prices_not_that_none_match(
+    sqlite_store: PriceStore, question: str, language: str | None, said: str
+) -> None:
+    """A chat asking before any source was read must not hear an answer ("no paid model
+    matches", "nothing is free now") that reads as a fact about the market."""
+    reply = reply_to(sqlite_store, question, language=language)
+    text = render_text(reply)
+    assert said in text
+    assert "No paid model" not in text and "Nothing is free now" not in text

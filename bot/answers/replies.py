@@ -46,6 +46,17 @@ from bot.messages import Reply, ReplyKind, Row
 from storage import ModelPrices
 
 
+def _no_prices_yet(language: str) -> str:
+    """What a question about now hears when no price at all is known (an empty store on
+    a first start, before any source was read). A dated question before every price says
+    "no paid model matches" and counts what it left out instead."""
+    _ = translator(language).gettext
+    return _(
+        "pricebot knows no prices yet: its sources have not been read, so there is "
+        "nothing to rank. Ask again once they have (pricebot sources status shows them)."
+    )
+
+
 def answer(query: Query, snapshot: PriceSnapshot, *, latest: PriceSnapshot | None = None) -> Reply:
     """The reply to a parsed question, from the prices in `snapshot`, in the query's
     reply language (its data the same in every language)."""
@@ -242,6 +253,10 @@ def cheapest_reply(
             if ranking.total > shown
             else _("Paid, cheapest first:")
         )
+    elif not snapshot.models and query.as_of is None:
+        # Not "nothing matches": nothing is known. Saying so keeps an empty store (a
+        # first start whose sources have not been read yet) from reading as an answer.
+        lines.append(_no_prices_yet(query.reply_language))
     else:
         lines.append(_("No paid model with a known price matches."))
     notes = footnotes(ranking, snapshot)
@@ -305,7 +320,9 @@ def free_reply(query: Query, snapshot: PriceSnapshot) -> Reply:
         for f in free[: max(query.top, 20)]
     )
     lines = [" · ".join(head)]
-    if not free:
+    if not snapshot.models and query.as_of is None:
+        lines.append(_no_prices_yet(query.reply_language))
+    elif not free:
         lines.append(_("Nothing is free now."))
     elif len(free) > len(rows):
         lines.append(_("{shown} of {total} shown.").format(shown=len(rows), total=len(free)))
