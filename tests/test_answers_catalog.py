@@ -110,7 +110,7 @@ def test_before_the_cuts_the_answer_differs_and_says_so(catalog_store: PriceStor
     assert reply.lines[0].startswith("As of 2024-05-12 (end of day UTC)")
     assert reply.rows[0].label == "1. DeepSeek-V2" and reply.rows[0].value == "¥1.25"
     assert "Qwen-Long" not in " ".join(r.label for r in reply.rows[:2])
-    free_line = next(line for line in reply.lines if line.startswith("Free now:"))
+    free_line = next(line for line in reply.lines if line.startswith("Free on 2024-05-12:"))
     assert "ERNIE" not in free_line and "Gemini 1.5 Pro" in free_line
     assert (
         "Prices have changed since 2024-05-12: as of 2024-05-22 the cheapest is Qwen-Long "

@@ -408,3 +408,35 @@ def test_what_a_chinese_answer_leaves_out_it_says_in_chinese(sqlite_store: Price
     assert wide.lines[0].endswith("· 以人民币计价 · 上下文 ≥ 32K")
     assert "1 个模型未计入：上下文窗口未知。" in wide.footnotes
     assert english_left(reply) == [] and english_left(wide) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "said"),
+    [
+        ("cheapest for 1M tokens as of 2024-05-22", "en", "Free on 2024-05-22: ERNIE Lite (Baidu)"),
+        (
+            "cheapest for 1M tokens as of 2024-05-22",
+            "zh",
+            "2024年5月22日免费：ERNIE Lite（百度智能云）",
+        ),
+        ("free as of 2024-05-22", "en", "Free on 2024-05-22"),
+        ("free as of 2024-05-22", "zh", "2024年5月22日免费的模型"),
+    ],
+)
+def test_a_dated_question_says_what_was_free_then_not_now(
+    sqlite_store: PriceStore, text: str, language: str, said: str
+) -> None:
+    """Asked later (now = December 2026), a question about 2024-05-22 must not call the
+    models free on that day "free now": the Baidu ones are not free any more."""
+    cache = SnapshotCache(load_bundled(sqlite_store))
+    reply = ask(cache, text, now=utc(2026, 12, 1, 12), defaults=Defaults(language=language))
+    shown = render_text(reply)
+    assert said in shown
+    assert "Free now" not in shown and "现在免费" not in shown
+
+
+def test_the_bundled_rate_is_named_in_chinese(cache: SnapshotCache) -> None:
+    shown = render_text(reply_to(cache, "100万tokens最便宜的是哪个？", None))
+    assert "美元价格按 1 USD = 7.2 CNY 换算（2024年5月22日" not in shown  # the rate's own date
+    assert "美元价格按 1 USD = 7.2 CNY 换算（2024年5月1日，pricebot 内置汇率" in shown
+    assert "bundled rate" not in shown

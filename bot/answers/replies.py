@@ -16,6 +16,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from bot.answers.cost_replies import compare_reply, cost_reply
@@ -91,13 +92,15 @@ def refusal_reply(refusal: Refusal) -> Reply:
     )
 
 
-def _free_line(free: tuple[FreeModel, ...], language: str) -> str:
-    """'Free now: ERNIE Lite (Baidu); …; Gemini 1.5 Pro (Google) within caps: …'."""
-    line: str = _shared(f"line:{language}", free, lambda: _word_free(free, language))
+def _free_line(free: tuple[FreeModel, ...], language: str, as_of: datetime | None) -> str:
+    """'Free now: ERNIE Lite (Baidu); …; Gemini 1.5 Pro (Google) within caps: …'; for a
+    dated question 'Free on 2024-05-22: …' (what was free then, not now)."""
+    key = f"line:{language}:{as_of.isoformat() if as_of else ''}"
+    line: str = _shared(key, free, lambda: _word_free(free, language, as_of))
     return line
 
 
-def _word_free(free: tuple[FreeModel, ...], language: str) -> str:
+def _word_free(free: tuple[FreeModel, ...], language: str, as_of: datetime | None) -> str:
     _ = translator(language).gettext
     plain = [f for f in free if f.offer is None or not f.offer.cap_note]
     capped = [f for f in free if f.offer is not None and f.offer.cap_note]
@@ -124,6 +127,10 @@ def _word_free(free: tuple[FreeModel, ...], language: str) -> str:
         )
     if len(capped) > NAMES_SHOWN:
         said.append(_("and {count} more with caps").format(count=len(capped) - NAMES_SHOWN))
+    if as_of is not None:
+        return _("Free on {day}: {models}").format(
+            day=day(as_of, language), models=parts(said, language)
+        )
     return _("Free now: {models}").format(models=parts(said, language))
 
 
@@ -245,7 +252,7 @@ def cheapest_reply(
     head.extend(filter_phrases(query, snapshot))
     lines = [" · ".join(head)]
     if ranking.free:
-        lines.append(_free_line(ranking.free, language))
+        lines.append(_free_line(ranking.free, language, query.as_of))
     if ranking.top:
         shown = len(ranking.top)
         lines.append(
@@ -323,7 +330,11 @@ def free_reply(query: Query, snapshot: PriceSnapshot) -> Reply:
     if not snapshot.models and query.as_of is None:
         lines.append(_no_prices_yet(query.reply_language))
     elif not free:
-        lines.append(_("Nothing is free now."))
+        lines.append(
+            _("Nothing was free on {day}.").format(day=day(query.as_of, language))
+            if query.as_of is not None
+            else _("Nothing is free now.")
+        )
     elif len(free) > len(rows):
         lines.append(_("{shown} of {total} shown.").format(shown=len(rows), total=len(free)))
     if ranking.stale:
@@ -334,7 +345,11 @@ def free_reply(query: Query, snapshot: PriceSnapshot) -> Reply:
             )
         )
     return Reply(
-        title=_("Free now"),
+        title=(
+            _("Free on {day}").format(day=day(query.as_of, language))
+            if query.as_of is not None
+            else _("Free now")
+        ),
         kind=ReplyKind.ANSWER,
         language=query.reply_language,
         lines=tuple(lines),

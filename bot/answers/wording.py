@@ -255,8 +255,23 @@ def rate_note(rate: FxRate, into: str, language: str) -> str:
         rate=f"{rate.rate.normalize():f}",
         quote=rate.quote,
         day=day(rate.as_of, language),
-        source=rate.source,
+        source=rate_source(rate.source, language),
     )
+
+
+def rate_source(source: str, language: str) -> str:
+    """A rate's source in the reader's language when it is one pricebot itself names (the
+    bundled rates, the ECB source's labels); any other source is quoted as written."""
+    _ = translator(language).gettext
+    ours = {
+        "pricebot bundled rate: about 7.2 CNY per USD in May 2024": _(
+            "pricebot bundled rate: about 7.2 CNY per USD in May 2024"
+        ),
+        "ECB euro reference rate, bundled": _("ECB euro reference rate, bundled"),
+        "ECB euro reference rate": _("ECB euro reference rate"),
+        "ECB euro reference rates, USD/CNY cross": _("ECB euro reference rates, USD/CNY cross"),
+    }
+    return ours.get(source, source)
 
 
 def offer_phrase(offer: FreeOffer | None, language: str) -> str:
