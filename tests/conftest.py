@@ -273,6 +273,22 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     return len(os.sched_getaffinity(0)) + 1
 
 
+# Files whose tests take several seconds each (real `pricebot` processes, poll
+# intervals, an install), longest first: started first, so that the run ends on short
+# tests with every worker busy, not on one worker finishing a long one. The multi-process
+# group goes before them all (xdist starts its biggest group first).
+STARTED_FIRST = ("test_source_e2e.py", "test_run.py", "test_deploy.py", "test_cli.py")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        name = item.path.name
+        return STARTED_FIRST.index(name) if name in STARTED_FIRST else len(STARTED_FIRST)
+
+    items.sort(key=rank)  # stable: the order within a file is kept
+
+
 _postgres_passed: list[str] = []
 
 
