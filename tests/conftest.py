@@ -277,7 +277,13 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
 # intervals, an install), longest first: started first, so that the run ends on short
 # tests with every worker busy, not on one worker finishing a long one. The multi-process
 # group goes before them all (xdist starts its biggest group first).
-STARTED_FIRST = ("test_source_e2e.py", "test_run.py", "test_deploy.py", "test_cli.py")
+STARTED_FIRST = (
+    "test_source_e2e.py",
+    "test_source_cli.py",
+    "test_run.py",
+    "test_deploy.py",
+    "test_cli.py",
+)
 
 
 @pytest.hookimpl(trylast=True)
