@@ -25,6 +25,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from _pytest.nodeid import NodeId
 from hypothesis import settings as hypothesis_settings
 from sqlalchemy import MetaData, create_engine, text
 
@@ -280,6 +281,8 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
 STARTED_FIRST = (
     "test_source_e2e.py",
     "test_source_cli.py",
+    "test_cli_lists.py",
+    "test_cli_ask.py",
     "test_run.py",
     "test_deploy.py",
     "test_cli.py",
@@ -287,12 +290,29 @@ STARTED_FIRST = (
 
 
 @pytest.hookimpl(trylast=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     def rank(item: pytest.Item) -> int:
         name = item.path.name
         return STARTED_FIRST.index(name) if name in STARTED_FIRST else len(STARTED_FIRST)
 
     items.sort(key=rank)  # stable: the order within a file is kept
+    if getattr(config.option, "loadgroup", False):  # an xdist worker, --dist loadgroup
+        _name_groups(items)
+
+
+def _name_groups(items: list[pytest.Item]) -> None:
+    """Give each test of an `xdist_group` the "@group" suffix xdist schedules by.
+
+    pytest-xdist 3.8 writes the suffix to `item._nodeid`, which pytest 9 no longer reads
+    (the id is `item._id`): its groups were silently spread over all workers.
+    """
+    for item in items:
+        groups = {
+            str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+            for mark in item.iter_markers("xdist_group")
+        }
+        if groups and "@" not in item.nodeid and hasattr(item, "_id"):
+            item._id = NodeId.parse(f"{item.nodeid}@{'_'.join(sorted(groups))}")
 
 
 _postgres_passed: list[str] = []
