@@ -25,7 +25,6 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from _pytest.nodeid import NodeId
 from hypothesis import settings as hypothesis_settings
 from sqlalchemy import MetaData, create_engine, text
 
@@ -304,14 +303,19 @@ def _name_groups(items: list[pytest.Item]) -> None:
     """Give each test of an `xdist_group` the "@group" suffix xdist schedules by.
 
     pytest-xdist 3.8 writes the suffix to `item._nodeid`, which pytest 9 no longer reads
-    (the id is `item._id`): its groups were silently spread over all workers.
+    (the id is `item._id`): its groups were silently spread over all workers. Older
+    pytest versions read `_nodeid`, and xdist's own suffix is there already.
     """
+    try:
+        from _pytest.nodeid import NodeId
+    except ImportError:  # pytest 8: xdist's suffix works
+        return
     for item in items:
         groups = {
             str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
             for mark in item.iter_markers("xdist_group")
         }
-        if groups and "@" not in item.nodeid and hasattr(item, "_id"):
+        if groups and "@" not in item.nodeid:
             item._id = NodeId.parse(f"{item.nodeid}@{'_'.join(sorted(groups))}")
 
 
