@@ -14,6 +14,8 @@ import pytest
 from tests.test_cli import pricebot
 
 FEEDS = Path(__file__).parent / "fixtures" / "feeds"
+# On one xdist worker: the module's imported store is then made once, not once per worker.
+pytestmark = pytest.mark.xdist_group("cli-models")
 
 
 @pytest.fixture(scope="module")

@@ -17,6 +17,7 @@ Notifier errors decide what comes next:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
@@ -190,11 +191,15 @@ class Dispatcher:
         for d in claimed:
             recorded = [f.event.recorded_at for f in facts.get(d.id, {}).values()]
             self._claimed[d.id] = (d.chat.key.platform, min(filter(None, recorded), default=None))
-        flusher = asyncio.create_task(self._flush_often())
+        done = asyncio.Event()
+        flusher = asyncio.create_task(self._flush_often(done))
         try:
             await asyncio.gather(*(self._deliver(d, facts.get(d.id, {})) for d in claimed))
         finally:
-            flusher.cancel()
+            # Told to stop, not cancelled: a cancelled flush would leave its thread writing
+            # beside the next one, its outcomes neither waited for nor retried on failure
+            # (a delivery then stayed claimed until its lease ran out).
+            done.set()
             await asyncio.gather(flusher, return_exceptions=True)
             await self._flush()
         return len(claimed)
@@ -299,11 +304,14 @@ class Dispatcher:
             self._outcomes = outcomes + self._outcomes
             raise
 
-    async def _flush_often(self) -> None:
-        """Record outcomes often, and renew the lease on claims still being sent."""
+    async def _flush_often(self, done: asyncio.Event) -> None:
+        """Record outcomes often, and renew the lease on claims still being sent, until done."""
         renewed = asyncio.get_running_loop().time()
-        while True:
-            await asyncio.sleep(self.options.flush_interval)
+        while not done.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(done.wait(), self.options.flush_interval)
+            if done.is_set():
+                return
             try:
                 await self._flush()
                 now = asyncio.get_running_loop().time()

@@ -141,7 +141,9 @@ async def test_pricebot_run_serves_slack_and_posts_alerts(
         [alert] = fake_slack.posted("CGENERAL")
         assert "Price cut: DeepSeek-V2 (DeepSeek)" in all_text(alert)
     finally:
-        stop(proc, tmp_path)
+        # In a thread: the fake Slack runs on this event loop, and a Socket Mode client
+        # closing its WebSocket waits for the fake's answer (~10 s if the loop is blocked).
+        await asyncio.to_thread(stop, proc, tmp_path)
 
 
 def test_pricebot_run_says_what_slack_setting_is_missing(tmp_path: Path) -> None:
