@@ -28,6 +28,7 @@ from bot.chat.telegram.frontend import TelegramFrontEnd
 from bot.messages import ChatRef, Platform, ReplyKind
 from bot.settings import Settings
 from storage import ChatKey, PriceStore, SubscriptionStore
+from tests.cli_process import run_pricebot
 from tests.fakes.command_layer import RecordingCommands
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import Signer
@@ -42,9 +43,7 @@ NOW = utc(2024, 5, 23, 12)
 
 def pricebot(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PRICEBOT_DATABASE_URL": database_url}
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args], capture_output=True, text=True, env=env, timeout=120
-    )
+    return run_pricebot(args, env=env, timeout=120)
 
 
 def run_cli(

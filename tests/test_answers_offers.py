@@ -4,6 +4,7 @@ placeholders set aside, other modes counted. Real stores, real replies."""
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -27,7 +28,7 @@ from bot.answers import (
     standing,
 )
 from bot.chat.render import render_json, render_text
-from storage import FxRate, PriceStore, Quote, make_engine, upgrade
+from storage import FxRate, PriceStore, Quote, make_engine
 from tests.answer_helpers import offer
 from tests.helpers import quote, utc
 
@@ -379,7 +380,7 @@ AMOUNTS = st.sampled_from(["0", "0.0005", "0.001", "0.01", "0.5", "1", "3", "10"
                      "cheapest direct only", "cheapest for 1M tokens at 1:1"]),
 )  # fmt: skip
 def test_ranking_never_shows_one_model_twice(
-    offers: list[tuple[str, str, str | None, str | None]], question: str
+    migrated_sqlite: Path, offers: list[tuple[str, str, str | None, str | None]], question: str
 ) -> None:
     when = datetime(2026, 6, 1, tzinfo=UTC)
     quotes = {}
@@ -394,8 +395,9 @@ def test_ranking_never_shows_one_model_twice(
             else replace(made, canonical_id=model or None, prices=made.prices)
         )
     with tempfile.TemporaryDirectory() as tmp:
+        # A copy of the worker's migrated file: migrating anew for each example is slow.
+        shutil.copyfile(migrated_sqlite, Path(tmp) / "p.db")
         engine = make_engine(f"sqlite:///{Path(tmp) / 'p.db'}")
-        upgrade(engine)
         store = PriceStore(engine)
         store.record(list(quotes.values()), source="feed", observed_at=when)
         snapshot = load_snapshot(store, NOW)

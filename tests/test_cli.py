@@ -5,15 +5,14 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
+
+from tests.cli_process import run_pricebot
 
 
 def pricebot(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PRICEBOT_DATABASE_URL": database_url}
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args], capture_output=True, text=True, env=env, timeout=120
-    )
+    return run_pricebot(args, env=env, timeout=120)
 
 
 def test_catalog_load_list_and_events(database_url: str) -> None:
@@ -141,7 +140,7 @@ def test_unreachable_database_is_a_message_not_a_traceback() -> None:
 
 
 def test_every_command_has_help() -> None:
-    top = subprocess.run([sys.executable, "-m", "bot", "--help"], capture_output=True, text=True)
+    top = run_pricebot(["--help"])
     assert top.returncode == 0
     for group in ("db", "catalog", "prices", "events"):
         assert group in top.stdout
@@ -152,9 +151,7 @@ def test_every_command_has_help() -> None:
         ["prices", "show"],
         ["prices", "set"],
     ):
-        shown = subprocess.run(
-            [sys.executable, "-m", "bot", *args, "--help"], capture_output=True, text=True
-        )
+        shown = run_pricebot([*args, "--help"])
         assert shown.returncode == 0 and "Usage" in shown.stdout, args
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 
 import pytest
 from slack_sdk.oauth.installation_store.models.installation import Installation
@@ -27,6 +26,7 @@ from storage import (
     upgrade,
 )
 from storage.source_state import SourceState
+from tests.cli_process import run_pricebot
 from tests.helpers import quote, utc
 
 INSTALLATION = Installation(
@@ -51,9 +51,7 @@ HELD_BODY = b'{"gpt-4o": {"input_cost_per_token": 2.5e-06}}'
 
 def pricebot(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PRICEBOT_DATABASE_URL": database_url}
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args], capture_output=True, text=True, env=env, timeout=120
-    )
+    return run_pricebot(args, env=env, timeout=120)
 
 
 def filled_sqlite_store(path: str) -> PriceStore:

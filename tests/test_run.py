@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from storage import ChatKey, PriceStore, SubscriptionSpec, SubscriptionStore, make_engine, upgrade
+from tests.cli_process import run_pricebot
 from tests.helpers import utc
 from tests.replicas import free_port
 
@@ -86,9 +87,7 @@ class Running:
 
 def pricebot(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PRICEBOT_DATABASE_URL": database_url}
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args], capture_output=True, text=True, env=env, timeout=60
-    )
+    return run_pricebot(args, env=env, timeout=60)
 
 
 def test_console_through_a_pipe_subscribe_cut_alert(tmp_path: Path) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -14,17 +13,12 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from tests import feeds
+from tests.cli_process import run_pricebot
 
 
 def pricebot(database_url: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     environ = {**os.environ, "PRICEBOT_DATABASE_URL": database_url, **env}
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        capture_output=True,
-        text=True,
-        env=environ,
-        timeout=120,
-    )
+    return run_pricebot(args, env=environ, timeout=120)
 
 
 def test_list_shows_every_source_and_the_offline_default(tmp_path: Path) -> None:

@@ -13,7 +13,6 @@ import hashlib
 import json
 import os
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -28,6 +27,7 @@ from werkzeug import Request, Response
 
 from storage import PriceStore, SourceState, make_engine
 from tests import feeds
+from tests.cli_process import run_pricebot
 from tests.replicas import Replica, free_port, wait_for
 from tests.test_run import Running
 
@@ -122,13 +122,7 @@ class Feeds:
     def cli(self, url: str, *args: str) -> subprocess.CompletedProcess[str]:
         """`pricebot …` with the running bot's settings (which sources, where, how often)."""
         env = {**os.environ, **self.env(), "PRICEBOT_DATABASE_URL": url}
-        return subprocess.run(
-            [sys.executable, "-m", "bot", *args],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=60,
-        )
+        return run_pricebot(args, env=env, timeout=60)
 
     def status(self, url: str) -> dict[str, dict[str, Any]]:
         """`pricebot sources status --json`, by source."""
