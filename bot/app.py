@@ -377,7 +377,7 @@ def build_app(
     deliveries = DeliveryStore(engine)
     metrics = Metrics()
     answers = AnswersEngine(store, free_confirm_days=settings.free_confirm_days, background=True)
-    evaluator = AlertEvaluator(store, answers)
+    evaluator = AlertEvaluator(store, answers, free_confirm_days=settings.free_confirm_days)
     services = Services(
         store=store,
         subscriptions=subscriptions,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -274,6 +275,19 @@ async def test_a_target_met_by_a_free_model_names_it_and_says_what_follows(
     # The suggested command does what it says: a target that waits for a paid price.
     suggested = low.lines[3].split(": ", 1)[1].split(". ")[0]
     assert (await say(commands, suggested)).title == "Target set"
+
+
+async def test_a_target_is_not_met_by_a_free_status_no_source_confirmed_lately(
+    commands: Commands,
+) -> None:
+    """In December 2026 the catalog's "ERNIE Lite is free" (last confirmed 2024-05-25) is
+    unknown, as `free` answers ("was free, not confirmed within 30 days"): a target must
+    not call it met by ERNIE Lite; the paid Qwen-Long at ¥0.875 meets it."""
+    later = replace(ctx(), now=utc(2026, 12, 1, 12))
+    under_one = await say(commands, "/subscribe under ¥1", later)
+    assert under_one.title == "Target already met by Qwen-Long"
+    shown = " ".join(under_one.lines)
+    assert "ERNIE" not in shown and "¥0.875" in shown
 
 
 async def test_digest_without_arguments_shows_the_setting_and_changes_nothing(

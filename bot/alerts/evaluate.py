@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from bot.alerts.targets import Candidate, TargetCriteria, cheapest, in_scope
+from bot.answers.query import FREE_CONFIRM_DAYS
 from storage import (
     Basis,
     ModelPrices,
@@ -65,9 +66,17 @@ def criteria_of(group: dict[str, Any]) -> TargetCriteria:
 class AlertEvaluator:
     """The fan-out's Evaluator over the price store (and the answers engine, if any)."""
 
-    def __init__(self, store: PriceStore, questions: SavedQuestions | None = None) -> None:
+    def __init__(
+        self,
+        store: PriceStore,
+        questions: SavedQuestions | None = None,
+        *,
+        free_confirm_days: int = FREE_CONFIRM_DAYS,
+    ) -> None:
         self.store = store
         self.questions = questions
+        # A zero price no source confirmed within this many days is unknown, not free.
+        self.free_confirm_days = free_confirm_days
 
     def best(
         self, criteria: TargetCriteria, as_of: datetime, *, paid_only: bool = False
@@ -79,6 +88,8 @@ class AlertEvaluator:
             self.store.rates(),
             as_of.date(),
             paid_only=paid_only,
+            now=as_of,
+            free_confirm_days=self.free_confirm_days,
         )
 
     def evaluate(
@@ -106,7 +117,14 @@ class AlertEvaluator:
             ]
             if not touched:
                 continue
-            best = cheapest(models, criteria, rates, as_of.date())
+            best = cheapest(
+                models,
+                criteria,
+                rates,
+                as_of.date(),
+                now=as_of,
+                free_confirm_days=self.free_confirm_days,
+            )
             target_outcomes.append(
                 TargetOutcome(
                     group_key=group["group_key"],

@@ -12,12 +12,14 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from bot import i18n
 from bot.alerts import wording
+from bot.answers.offers import STALE, free_kind
+from bot.answers.query import FREE_CONFIRM_DAYS
 from storage import (
     Basis,
     FxRate,
@@ -192,9 +194,16 @@ def cheapest(
     day: date,
     *,
     paid_only: bool = False,
+    now: datetime | None = None,
+    free_confirm_days: int = FREE_CONFIRM_DAYS,
 ) -> Candidate | None:
     """The cheapest model in scope meeting the context filter, or None when none is priced
-    (paid_only: skipping free ones, to tell a user what the paid choice is)."""
+    (paid_only: skipping free ones, to tell a user what the paid choice is).
+
+    With `now`, a model free only by zero prices that no source confirmed within
+    `free_confirm_days` is left out as unknown, as the answers leave it ("was free, last
+    confirmed …"): a 2024 catalog's "free" must not meet a target in 2026."""
+    window = timedelta(days=free_confirm_days)
     best: Candidate | None = None
     for model in models:
         if model.mode not in _ANSWERING_MODES or not in_scope(
@@ -205,6 +214,8 @@ def cheapest(
             continue
         price = measured(model, criteria, rates, day)
         if price is None or (paid_only and price == 0):
+            continue
+        if price == 0 and now is not None and free_kind(model, now, window) == STALE:
             continue
         if best is None or (price, model.model_id) < (best.amount, best.model_id):
             best = Candidate(
