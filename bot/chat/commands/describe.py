@@ -15,7 +15,6 @@ from decimal import Decimal
 from bot.alerts.targets import Candidate, TargetCriteria
 from bot.i18n import translator, vendor_name
 from storage import (
-    Basis,
     Mode,
     ScopeKind,
     Subscription,
@@ -95,42 +94,11 @@ def target_criteria(spec: SubscriptionSpec) -> TargetCriteria:
 
 
 def criteria_words(criteria: TargetCriteria, language: str) -> str:
-    """'blended 3:1, ≥128K context' — the words a reply uses for the criteria."""
-    _ = translator(language).gettext
-    if criteria.basis is Basis.BLENDED:
-        parts = [
-            _("blended {input}:{output}").format(input=criteria.mix[0], output=criteria.mix[1])
-        ]
-    elif criteria.basis is Basis.INPUT:
-        parts = [_("input")]
-    else:
-        parts = [_("output")]
-    if criteria.min_context:
-        parts.append(_("≥{size} context").format(size=size_words(criteria.min_context)))
-    if criteria.scope is ScopeKind.VENDOR:
-        # The id in English, as /subscribe takes it; a Chinese vendor's own name in Chinese.
-        vendor = vendor_name(criteria.scope_value, criteria.scope_value, language)
-        parts.append(_("vendor {name}").format(name=vendor))
-    elif criteria.scope is ScopeKind.MODEL:
-        parts.append(_("model {name}").format(name=criteria.scope_value))
-    return _(", ").join(parts)
+    """'blended 3:1, ≥128K context' — the alerts' own words for the criteria, so a
+    subscription and the alert it sends describe a target alike."""
+    return criteria.describe(language)
 
 
 def candidate_words(candidate: Candidate, criteria: TargetCriteria, language: str) -> str:
     """'Qwen-Long (Alibaba Cloud) at ¥0.875 per 1M (blended 3:1)'."""
-    _ = translator(language).gettext
-    return _("{model} ({vendor}) at {amount} per 1M ({criteria})").format(
-        model=candidate.name,
-        vendor=vendor_name(candidate.vendor_id, candidate.vendor, language),
-        amount=format_money(Money(candidate.amount, candidate.currency)),
-        criteria=criteria_words(criteria, language),
-    )
-
-
-def size_words(tokens: int) -> str:
-    """128000 → '128K', 1000000 → '1M'."""
-    if tokens % 1_000_000 == 0:
-        return f"{tokens // 1_000_000}M"
-    if tokens % 1000 == 0:
-        return f"{tokens // 1000}K"
-    return f"{tokens:,}"
+    return candidate.text(criteria, language)
