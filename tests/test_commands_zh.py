@@ -72,11 +72,13 @@ def ctx(
 @pytest.fixture
 def commands(sqlite_store: PriceStore) -> Commands:
     seed_if_empty(sqlite_store, now=utc(2024, 5, 1))
+    answers = AnswersEngine(sqlite_store)
     services = Services(
         sqlite_store,
         SubscriptionStore(sqlite_store.engine),
         AlertEvaluator(sqlite_store),
-        AnswersEngine(sqlite_store),
+        answers,
+        saved_questions=answers,
     )
     return Commands(services)
 
@@ -118,6 +120,18 @@ CASES = [
         "放进每天 09:00（UTC）的每日汇总送达。",
     ),
     Case("/subscribe deepseek under ¥0.5", "Target set", "目标价已设置"),
+    Case(
+        "/subscribe 截至2024年5月22日 100万tokens最便宜的是哪个？",
+        "a saved question about a fixed date would never change",
+        "问的是某个固定日期，答案永远不会变",
+        error=True,
+    ),
+    Case(
+        "/subscribe question price qwen-long",
+        "I can watch “cheapest …” and “free” questions",
+        "我能关注“最便宜 …”和“免费”这类问题",
+        error=True,
+    ),
     Case(
         "/subscribe deepseek under ¥0.5",
         "Cheapest now: DeepSeek-V2 (DeepSeek)",

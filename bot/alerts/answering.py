@@ -32,6 +32,7 @@ from bot.answers import (
     rank,
     standing,
 )
+from bot.i18n import translator
 from bot.messages import Reply
 from storage import ChatSettings, Money, format_money
 
@@ -92,15 +93,17 @@ class AnswersEngine:
         snapshot = self.chat_cache.now(now)
         return isinstance(parse_question(text, snapshot.vocabulary), Query)
 
-    def watchable(self, question: str, *, now: datetime) -> str | None:
-        """Why a question cannot be saved (None when it can)."""
-        parsed = parse_question(question, self.chat_cache.now(now).vocabulary)
+    def watchable(self, question: str, *, now: datetime, language: str = "en") -> str | None:
+        """Why a question cannot be saved (None when it can), in `language`."""
+        defaults = Defaults(language=language, free_confirm_days=self.free_confirm_days)
+        parsed = parse_question(question, self.chat_cache.now(now).vocabulary, defaults)
+        _ = translator(language).gettext
         if isinstance(parsed, Refusal):
             return parsed.reason
         if parsed.kind not in _WATCHABLE:
-            return "I can watch “cheapest …” and “free” questions; for one model, /subscribe it"
+            return _("I can watch “cheapest …” and “free” questions; for one model, /subscribe it")
         if parsed.as_of is not None:
-            return "a saved question about a fixed date would never change"
+            return _("a saved question about a fixed date would never change")
         return None
 
     # ---- SavedQuestions (fan-out) ----------------------------------------------------

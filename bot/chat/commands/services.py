@@ -51,8 +51,8 @@ class Questions(Protocol):
         """Does free text read as a price question?"""
         ...
 
-    def watchable(self, question: str, *, now: datetime) -> str | None:
-        """Why a question cannot be a saved question; None when it can."""
+    def watchable(self, question: str, *, now: datetime, language: str = "en") -> str | None:
+        """Why a question cannot be a saved question, in `language`; None when it can."""
         ...
 
 

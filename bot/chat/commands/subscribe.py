@@ -258,7 +258,7 @@ async def _subscribe_question(
             "/subscribe deepseek",
             language,
         )
-    why_not = await db(services.questions.watchable, question, now=ctx.now)
+    why_not = await db(services.questions.watchable, question, now=ctx.now, language=language)
     if why_not is not None:
         return error(
             _("I can't watch “{question}”: {why}").format(question=question, why=why_not),
