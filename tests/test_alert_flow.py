@@ -228,5 +228,28 @@ async def test_a_new_model_alert_gives_all_its_prices(bot: Bot) -> None:
     (message,) = bot.platform.received
     assert message.title.startswith("New model: DeepSeek-Coder-V2")
     line = next(x for x in message.lines if x.startswith("new model"))
-    # Both prices, in the vendor's currency and in the chat's (7.2 CNY per USD).
-    assert line == "new model, input ¥1.00, output ¥2.00 per 1M · $0.138889, $0.277778", line
+    # Both prices, in the vendor's currency and in the chat's (7.2 CNY per USD), the
+    # converted ones to the precision a rate deserves (as answers show them).
+    assert line == "new model, input ¥1.00, output ¥2.00 per 1M · $0.1389, $0.2778", line
+
+
+async def test_a_cut_in_another_currency_shows_converted_figures_to_a_sensible_precision(
+    bot: Bot,
+) -> None:
+    """¥0.50 → ¥0.40 in a USD chat: '$0.06944 → $0.05556' (four significant digits below
+    one, as answers show a converted figure), not a quotient's '$0.069444'."""
+    await bot.say("/subscribe alibaba")
+    await bot.say("/settings currency USD")
+    await bot.prices(
+        quote(
+            "alibaba/qwen-long",
+            when=at(bot),
+            input="0.4",
+            output="2",
+            currency="CNY",
+            name="Qwen-Long",
+        )
+    )
+    (message,) = bot.platform.received
+    line = next(x for x in message.lines if x.startswith("input:"))
+    assert line == "input: ¥0.50 → ¥0.40 per 1M (−20%) · $0.06944 → $0.05556", line

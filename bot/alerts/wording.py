@@ -19,6 +19,7 @@ from babel.numbers import format_percent
 
 from bot import i18n
 from bot.alerts.facts import EventFacts, ModelName, RankNote
+from bot.answers.wording import approximate
 from bot.messages import Button
 from storage import (
     ChatSettings,
@@ -106,6 +107,14 @@ def money(amount: Money | None, language: str) -> str:
     return _("free") if amount.is_zero else format_money(amount)
 
 
+def converted_money(amount: Money | None, language: str) -> str:
+    """A figure converted at a rate, to the precision a rate deserves, as answers show it
+    ('$0.06944', '$2.78'), not a quotient's six decimals ('$0.069444')."""
+    if amount is None or amount.is_zero:
+        return money(amount, language)
+    return money(Money(approximate(amount.amount), amount.currency), language)
+
+
 def per_1m(amount: Money | None, language: str) -> str:
     """'¥0.50 per 1M' (¥0.50 每百万tokens), or 'free' (a zero needs no unit)."""
     _ = gettext(language)
@@ -128,9 +137,11 @@ def _launch(facts: EventFacts, language: str) -> str:
         f"{kind_word(kind, language)} {money(price, language)}" for kind, price, _c in facts.launch
     ]
     text = _("{amount} per 1M").format(amount=separator(language).join(parts))
-    converted = [c for _k, _m, c in facts.launch if c is not None and c.converted]
-    if len(converted) == len(facts.launch):
-        text += " · " + separator(language).join(money(c.money, language) for c in converted)
+    in_chat = [c for _k, _m, c in facts.launch if c is not None and c.converted]
+    if len(in_chat) == len(facts.launch):
+        text += " · " + separator(language).join(
+            converted_money(c.money, language) for c in in_chat
+        )
     return text
 
 
@@ -146,7 +157,7 @@ def change_line(facts: EventFacts, language: str) -> str:
             return _("new model")
         line = _("new model, input {price}").format(price=per_1m(event.new, language))
         if facts.new_in_chat is not None and facts.new_in_chat.converted:
-            line += f" · {money(facts.new_in_chat.money, language)}"
+            line += f" · {converted_money(facts.new_in_chat.money, language)}"
         return line
     if event.type is EventType.FREE_ENDING:
         if event.free_until is None:
@@ -171,7 +182,8 @@ def change_line(facts: EventFacts, language: str) -> str:
         line = _("{kind}: {old} → {new}").format(**fields)
     if facts.new_in_chat is not None and facts.new_in_chat.converted:
         old = facts.old_in_chat.money if facts.old_in_chat else None
-        line += f" · {money(old, language)} → {money(facts.new_in_chat.money, language)}"
+        new = facts.new_in_chat.money
+        line += f" · {converted_money(old, language)} → {converted_money(new, language)}"
     return line
 
 
