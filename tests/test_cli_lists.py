@@ -100,3 +100,17 @@ def test_new_models_come_with_all_their_prices(database_url: str) -> None:
         "input": {"amount": "1", "currency": "CNY"},
         "output": {"amount": "2", "currency": "CNY"},
     }
+
+
+def test_a_vendor_is_found_by_its_id_or_name_and_a_typo_gets_did_you_mean(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    url = f"sqlite:///{tmp_path / 'p.db'}"
+    assert pricebot(url, "catalog", "load").returncode == 0
+    by_name = pricebot(url, "prices", "list", "--vendor", "Alibaba Cloud")
+    assert by_name.returncode == 0, by_name.stderr
+    assert "alibaba/qwen-long" in by_name.stdout and "deepseek" not in by_name.stdout
+    typo = pricebot(url, "prices", "list", "--vendor", "alibab")
+    assert typo.returncode == 2
+    assert typo.stderr.splitlines() == [
+        "error: no prices for vendor 'alibab'; did you mean alibaba?",
+        "example: pricebot prices list --vendor alibaba",
+    ]

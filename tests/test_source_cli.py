@@ -182,3 +182,18 @@ def test_a_second_import_right_away_confirms_nothing_force_does_and_says_so(
     )
     refs = {p["amount"]: p["source_ref"] for p in shown["history"] if p["kind"] == "input"}
     assert refs["0.1"].startswith("forced by operator via `pricebot sources import --force`")
+
+
+def test_a_refresh_report_tells_a_new_model_with_all_its_prices(tmp_path: Path) -> None:
+    """`sources import` names a new model's input and output price, as `pricebot events`
+    does, not the input alone."""
+    url = f"sqlite:///{tmp_path / 'p.db'}"
+    first = tmp_path / "first.json"
+    first.write_bytes(feeds.openrouter(feeds.ten_models()))
+    assert pricebot(url, "sources", "import", "openrouter", str(first)).returncode == 0
+    grown = tmp_path / "grown.json"
+    grown.write_bytes(feeds.openrouter({**feeds.ten_models(), "m10": ("0.5", "1.5")}))
+    again = pricebot(url, "sources", "import", "openrouter", str(grown))
+    assert again.returncode == 0, again.stderr
+    [line] = [x for x in again.stdout.splitlines() if "new_model" in x]
+    assert "input $0.50, output $1.50 per 1M" in line, line

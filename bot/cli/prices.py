@@ -137,13 +137,13 @@ def prices_list(
             )
     when = end_of(parse_date(as_of, "--as-of", "prices list")) if as_of else datetime.now(UTC)
     store = open_store()
-    models = [m for m in store.current(when) if vendor is None or m.vendor == vendor.lower()]
+    if vendor is not None:
+        # An id ('alibaba') or the vendor's name as pricebot shows it ('Alibaba Cloud').
+        names = {name.lower(): vendor_id for vendor_id, name in store.vendors().items()}
+        vendor = names.get(vendor.lower(), vendor.lower())
+    models = [m for m in store.current(when) if vendor is None or m.vendor == vendor]
     if vendor and not models:
-        known = ", ".join(store.vendors())
-        fail(
-            f"no prices for vendor {vendor!r}; known vendors: {known}",
-            "prices list --vendor alibaba",
-        )
+        fail(*_unknown_vendor(vendor, store.vendors()))
     total = len(models)
     if limit is None and not show_all and not json_out:
         limit = LIST_LIMIT
@@ -470,3 +470,30 @@ def describe_event(e: PriceEvent, launch: Mapping[PriceKind, Money] | None = Non
     ]
     line = " ".join(p for p in parts if p)
     return line + ("  [history]" if e.history else "")
+
+
+def _unknown_vendor(typed: str, vendors: dict[str, str]) -> tuple[str, str]:
+    """The refusal of a vendor with no prices: a close id or name first ("did you mean
+    alibaba?"), else the known ids when they fit on a line, else how to list them."""
+    import difflib
+
+    by_name = {name.lower(): vendor_id for vendor_id, name in vendors.items()}
+    words = [*vendors, *by_name]
+    close = difflib.get_close_matches(typed.lower(), words, n=1, cutoff=0.6)
+    if close:
+        guess = by_name.get(close[0], close[0])
+        return (
+            f"no prices for vendor {typed!r}; did you mean {guess}?",
+            f"prices list --vendor {guess}",
+        )
+    if len(vendors) <= 12:
+        known = ", ".join(vendors)
+        return (
+            f"no prices for vendor {typed!r}; known vendors: {known}",
+            "prices list --vendor alibaba",
+        )
+    return (
+        f"no prices for vendor {typed!r} ({len(vendors)} vendors have prices; "
+        "`pricebot prices list --json` shows each row's vendor)",
+        "prices list --vendor alibaba",
+    )

@@ -12,11 +12,12 @@ import typer
 from bot.cli.common import fail, open_store, print_json, print_table
 from bot.cli.prices import describe_event
 from bot.settings import SOURCE_NAMES, load_settings
-from storage import LeftOut, PendingConfirmation, SourceOutcome, SourceStatus
+from storage import EventType, LeftOut, PendingConfirmation, SourceOutcome, SourceStatus
 
 if TYPE_CHECKING:
     from bot.sources.ingest import IngestReport
     from bot.sources.poller import Poller
+    from storage import PriceStore
     from storage.source_listings import Listing
 
 app = typer.Typer(
@@ -46,11 +47,17 @@ def _poller() -> Poller:
     return Poller.from_settings(open_store(settings), settings)
 
 
-def _print(reports: list[IngestReport]) -> None:
+def _print(reports: list[IngestReport], store: PriceStore) -> None:
     for report in reports:
         typer.echo(report.line())
         for event in report.news[:20]:
-            typer.echo(f"  {describe_event(event)}")
+            # A new model is told with every price it came with, as `pricebot events` does.
+            launch = (
+                store.prices_at(event.model_id, event.effective_at)
+                if event.type is EventType.NEW_MODEL
+                else None
+            )
+            typer.echo(f"  {describe_event(event, launch)}")
         if len(report.news) > 20:
             typer.echo(f"  … and {len(report.news) - 20} more (pricebot events)")
     if any(r.outcome in _BAD for r in reports):
@@ -119,7 +126,7 @@ def sources_refresh(
     names = [_name(name, "sources refresh genai-prices")] if name else None
     poller = _poller()
     now = datetime.now(UTC)
-    _print(asyncio.run(refresh_sources(poller, now=now, names=names, force=force)))
+    _print(asyncio.run(refresh_sources(poller, now=now, names=names, force=force)), poller.store)
 
 
 @app.command("import")
@@ -148,7 +155,8 @@ def sources_import(
     source = _name(name, "sources import litellm ./model_prices_and_context_window.json")
     poller = _poller()
     now = datetime.now(UTC)
-    _print([asyncio.run(refresh_source(poller, source, now=now, location=location, force=force))])
+    refreshed = asyncio.run(refresh_source(poller, source, now=now, location=location, force=force))
+    _print([refreshed], poller.store)
 
 
 def _iso(moment: datetime | None) -> str | None:
