@@ -195,5 +195,6 @@ def test_a_refresh_report_tells_a_new_model_with_all_its_prices(tmp_path: Path) 
     grown.write_bytes(feeds.openrouter({**feeds.ten_models(), "m10": ("0.5", "1.5")}))
     again = pricebot(url, "sources", "import", "openrouter", str(grown))
     assert again.returncode == 0, again.stderr
+    assert again.stdout.startswith("openrouter: recorded: 11 models; 1 event (1 news)")
     [line] = [x for x in again.stdout.splitlines() if "new_model" in x]
     assert "input $0.50, output $1.50 per 1M" in line, line
