@@ -383,8 +383,8 @@ def ingest(
         log.warning("source %s: suspect entries await confirmation: %s", name, shown)
     if events:
         fresh_news = sum(1 for e in events if not e.history)
-        changed = f"{len(events)} event" + ("" if len(events) == 1 else "s")
-        message = f"{len(usable.members)} models; {changed} ({fresh_news} news)"
+        counted = f"{len(events)} event" + ("" if len(events) == 1 else "s")
+        message = f"{len(usable.members)} models; {counted} ({fresh_news} news)"
     else:
         message = f"{len(usable.members)} models; no changes"
     return _accept(
