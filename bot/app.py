@@ -29,7 +29,7 @@ import os
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import Engine
@@ -46,12 +46,11 @@ from bot.chat.commands import Commands, Services
 from bot.chat.commands.flood import FloodGuard, FloodLimits
 from bot.chat.console import ConsoleFrontEnd
 from bot.chat.ports import FrontEnd
-from bot.chat.slack import SlackFrontEnd, slack_enabled
 from bot.i18n import terminal_language
 from bot.leader import Leader, leader_for
 from bot.messages import Platform, StartError
 from bot.metrics import Metrics
-from bot.settings import Settings
+from bot.settings import Settings, slack_enabled
 from bot.sources.poller import Poller, SourceJobs
 from bot.web import MAX_BODY, SMALL_BODY, WebServer, database_ready
 from storage import (
@@ -67,6 +66,9 @@ from storage import (
 )
 from storage.db import exclusive_start
 from storage.values import utc_now
+
+if TYPE_CHECKING:
+    from bot.chat.slack import SlackFrontEnd
 
 log = logging.getLogger(__name__)
 
@@ -332,6 +334,8 @@ def slack_front_end(
     settings: Settings, commands: Commands, subs: SubscriptionStore
 ) -> SlackFrontEnd:
     """Slack: an uninstalled (or deactivated) workspace's subscriptions stop."""
+    # Imported here: slack-bolt loads only when Slack is configured.
+    from bot.chat.slack import SlackFrontEnd
 
     async def workspace_gone(team_id: str) -> None:
         stopped = await asyncio.to_thread(subs.deactivate_team, Platform.SLACK.value, team_id)

@@ -186,3 +186,9 @@ def derived_webhook_secret(token: str) -> str:
 def load_settings() -> Settings:
     """Read the settings once; callers pass the result on."""
     return Settings()
+
+
+def slack_enabled(settings: Settings) -> bool:
+    """A bot token (one workspace) or OAuth client settings (many) turn Slack on."""
+    oauth = settings.slack_client_id and settings.slack_client_secret
+    return bool(settings.slack_bot_token or oauth)

@@ -214,3 +214,28 @@ def test_the_check_sees_what_a_command_loads_when_it_runs(cli_env: dict[str, str
     (result,) = run_each([["db", "status"]], cli_env)
     assert result["code"] == 0, result["output"]
     assert loaded(result["modules"], ("alembic", "sqlalchemy")) != []
+
+
+def test_the_bot_without_chat_credentials_loads_no_platform_library(
+    cli_env: dict[str, str],
+) -> None:
+    """`pricebot run` with no Telegram or Slack settings (the console) builds its app
+    without python-telegram-bot or slack-bolt: each loads only when configured."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from bot.app import build_app; from bot.settings import load_settings; "
+            "build_app(load_settings()); "
+            "print(sorted({m.split('.')[0] for m in sys.modules}))",
+        ],
+        cwd=ROOT,
+        env=cli_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    top_level = done.stdout.strip()
+    for library in ("telegram", "slack_bolt", "slack_sdk"):
+        assert f"'{library}'" not in top_level, library

@@ -54,7 +54,7 @@ from bot.chat.slack.socket_link import (
     socket_link,
 )
 from bot.messages import StartError
-from bot.settings import Settings
+from bot.settings import Settings, slack_enabled
 from storage.slack import SlackStore
 
 log = logging.getLogger(__name__)
@@ -71,12 +71,6 @@ WorkspaceGoneHook = Callable[[str], Awaitable[None]]
 
 class SlackConfigError(StartError, ValueError):
     """Slack settings that cannot work together; the message says what to set."""
-
-
-def slack_enabled(settings: Settings) -> bool:
-    """A bot token (one workspace) or OAuth client settings (many) turn Slack on."""
-    oauth = settings.slack_client_id and settings.slack_client_secret
-    return bool(settings.slack_bot_token or oauth)
 
 
 def _utcnow() -> datetime:
