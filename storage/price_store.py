@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from storage.fx import Conversion, FxRate, convert
 from storage.in_force import FreeRow, Latest, OfferInfo, prices_in_force
 from storage.money import MAX_AMOUNT, Money
-from storage.recording import Recorder, event_from, point_from
+from storage.recording import Recorder, chunks, event_from, point_from
 from storage.source_tables import SourceModelRow
 from storage.tables import (
     FreeOfferRow,
@@ -43,8 +43,6 @@ from storage.values import (
 
 # A concurrent writer can insert the same new model first; one more read settles it.
 _RECORD_ATTEMPTS = 3
-# How many offer ids one IN list holds when reading some offers only.
-_CHUNK = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,8 +192,8 @@ class PriceStore:
             wanted = sorted(set(offers))
             # Chunks keep the IN lists short (a few hundred ids at a time).
             found: list[ModelPrices] = []
-            for start in range(0, len(wanted), _CHUNK):
-                found += self._current(moment, wanted[start : start + _CHUNK])
+            for chunk in chunks(wanted):
+                found += self._current(moment, list(chunk))
             return found
         return self._current(moment, None)
 
@@ -339,8 +337,7 @@ class PriceStore:
             else:
                 wanted = sorted(set(offers))
                 rows = []
-                for start in range(0, len(wanted), _CHUNK):
-                    chunk = wanted[start : start + _CHUNK]
+                for chunk in chunks(wanted):
                     rows += session.execute(columns.where(SourceModelRow.model_id.in_(chunk)))
             return {(source, model_id): seen for source, model_id, seen in rows}
 
@@ -496,8 +493,7 @@ class PriceStore:
             else:
                 wanted = sorted(set(ids))
                 rows = []
-                for start in range(0, len(wanted), _CHUNK):
-                    chunk = wanted[start : start + _CHUNK]
+                for chunk in chunks(wanted):
                     rows += session.execute(columns.where(ModelRow.id.in_(chunk)))
             # Tuples, not ORM objects: a big store has thousands (a third of the time).
             return [
